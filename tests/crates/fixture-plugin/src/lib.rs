@@ -1,0 +1,216 @@
+//! Test fixture implementing the Wavecraft binary contract with std only.
+//!
+//! Behaviour is picked at run time from `WAVECRAFT_FIXTURE_MODE` so one build serves every
+//! error-path test; the chain of processors comes from `WAVECRAFT_FIXTURE_CHAIN`
+//! (comma-separated processor types, default `gain,filter`).
+
+use std::ffi::{c_char, c_void, CString};
+use std::io::Write;
+
+fn mode() -> String {
+    std::env::var("WAVECRAFT_FIXTURE_MODE").unwrap_or_default()
+}
+
+// Runs inside dlopen, like a plugin's static initialisers do.
+extern "C" fn on_load() {
+    match mode().as_str() {
+        "print" => {
+            let mut out = std::io::stdout();
+            for i in 0..20_000 {
+                let _ = writeln!(out, "plugin says hello on stdout during load {i}");
+            }
+            eprintln!("plugin says hello on stderr during load");
+        }
+        "load-loop" => loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        },
+        _ => {}
+    }
+}
+
+#[used]
+#[link_section = ".init_array"]
+static ON_LOAD: extern "C" fn() = on_load;
+
+struct Spec {
+    suffix: &'static str,
+    name: &'static str,
+    json_tail: &'static str,
+}
+
+fn specs_for(kind: &str) -> &'static [Spec] {
+    match kind {
+        "gain" => &[
+            Spec { suffix: "level", name: "Level", json_tail: r#""type":"float","value":1.0,"default":1.0,"min":0.0,"max":2.0,"unit":"x""# },
+            Spec { suffix: "mute", name: "Mute", json_tail: r#""type":"bool","value":0,"default":0,"min":0,"max":1"# },
+        ],
+        "filter" => &[
+            Spec { suffix: "cutoff", name: "Cutoff", json_tail: r#""type":"float","value":1000.0,"default":1000.0,"min":20.0,"max":20000.0,"unit":"Hz","group":"Filter""# },
+            Spec { suffix: "shape", name: "Shape", json_tail: r#""type":"enum","value":0,"default":0,"min":0,"max":1,"variants":["Lowpass","Highpass"],"group":"Filter""# },
+        ],
+        _ => &[],
+    }
+}
+
+fn chain() -> Vec<String> {
+    let raw = std::env::var("WAVECRAFT_FIXTURE_CHAIN").unwrap_or_else(|_| "gain,filter".into());
+    raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+/// Processor ids: the type name, `_2`, `_3` for repeats.
+fn processor_ids() -> Vec<(String, String)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    chain()
+        .into_iter()
+        .map(|kind| {
+            let n = match seen.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((kind.clone(), 1));
+                    1
+                }
+            };
+            let id = if n == 1 { kind.clone() } else { format!("{kind}_{n}") };
+            (kind, id)
+        })
+        .collect()
+}
+
+fn params_json() -> String {
+    let mut items = Vec::new();
+    for (kind, pid) in processor_ids() {
+        for s in specs_for(&kind) {
+            items.push(format!(r#"{{"id":"{pid}_{}","name":"{}",{}}}"#, s.suffix, s.name, s.json_tail));
+        }
+    }
+    if cfg!(feature = "extra-param") {
+        items.push(r#"{"id":"extra_mix","name":"Mix","type":"float","value":0.5,"default":0.5,"min":0.0,"max":1.0}"#.into());
+    }
+    format!("[{}]", items.join(","))
+}
+
+fn into_c(s: String) -> *mut c_char {
+    CString::new(s).expect("no NUL in JSON").into_raw()
+}
+
+#[cfg(not(feature = "no-symbols"))]
+#[no_mangle]
+pub extern "C" fn wavecraft_get_params_json() -> *mut c_char {
+    match mode().as_str() {
+        "loop" => loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        },
+        "panic" => panic!("fixture panics in wavecraft_get_params_json"),
+        "segv" => unsafe {
+            let p: *mut u32 = std::ptr::null_mut();
+            std::ptr::write_volatile(p, 1);
+            std::ptr::null_mut()
+        },
+        "exit" => std::process::exit(3),
+        "null" => std::ptr::null_mut(),
+        "print" => {
+            println!("plugin prints on stdout inside the getter");
+            eprintln!("plugin prints on stderr inside the getter");
+            into_c(params_json())
+        }
+        "bad-json" => into_c(r#"[{"id":"gain_level","name":"Level","#.into()),
+        "bad-utf8" => {
+            // Bytes that are not UTF-8: build the CString from raw bytes.
+            CString::new(vec![b'[', b'"', 0xff, 0xfe, b'"', b']']).unwrap().into_raw()
+        }
+        "schema" => into_c(
+            r#"[{"id":"gain_level","name":"Level","type":"float","value":5,"default":1,"min":2,"max":1},
+                {"id":"gain_mode","name":"Mode","type":"enum","value":0,"default":0,"min":0,"max":0,"variants":[]},
+                {"id":"gain_level","name":"Again","type":"bool","value":0,"default":0,"min":0,"max":1}]"#
+                .into(),
+        ),
+        "duplicate" => into_c(
+            r#"[{"id":"gain_level","name":"Level","type":"float","value":1,"default":1,"min":0,"max":2},
+                {"id":"gain_level","name":"Level","type":"float","value":1,"default":1,"min":0,"max":2}]"#
+                .into(),
+        ),
+        _ => into_c(params_json()),
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn wavecraft_get_processors_json() -> *mut c_char {
+    if mode() == "processors-loop" {
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    let ids: Vec<String> = processor_ids().into_iter().map(|(_, id)| format!(r#"{{"id":"{id}"}}"#)).collect();
+    into_c(format!("[{}]", ids.join(",")))
+}
+
+/// # Safety
+/// `s` must come from one of the getters above (or be null) and be freed once.
+#[no_mangle]
+pub unsafe extern "C" fn wavecraft_free_string(s: *mut c_char) {
+    if !s.is_null() {
+        drop(CString::from_raw(s));
+    }
+}
+
+// ---- DevProcessorVTable v2: a gain that follows the first processor's level and mute ----
+
+#[repr(C)]
+pub struct DevProcessorVTable {
+    version: u32,
+    create: extern "C" fn() -> *mut c_void,
+    process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32),
+    apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize),
+    set_sample_rate: extern "C" fn(*mut c_void, f32),
+    reset: extern "C" fn(*mut c_void),
+    drop: extern "C" fn(*mut c_void),
+}
+
+struct Gain {
+    level: f32,
+    mute: bool,
+    sample_rate: f32,
+}
+
+extern "C" fn create() -> *mut c_void {
+    Box::into_raw(Box::new(Gain { level: 1.0, mute: false, sample_rate: 44_100.0 })) as *mut c_void
+}
+
+extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u32, n_samples: u32) {
+    let g = unsafe { &*(inst as *const Gain) };
+    let k = if g.mute { 0.0 } else { g.level };
+    for c in 0..n_channels as usize {
+        let ch = unsafe { std::slice::from_raw_parts_mut(*channels.add(c), n_samples as usize) };
+        ch.iter_mut().for_each(|x| *x *= k);
+    }
+}
+
+extern "C" fn apply_plain_values(inst: *mut c_void, values: *const f32, len: usize) {
+    let g = unsafe { &mut *(inst as *mut Gain) };
+    let v = unsafe { std::slice::from_raw_parts(values, len) };
+    if len >= 2 {
+        g.level = v[0];
+        g.mute = v[1] >= 0.5;
+    }
+}
+
+extern "C" fn set_sample_rate(inst: *mut c_void, sr: f32) {
+    unsafe { (*(inst as *mut Gain)).sample_rate = sr };
+}
+
+extern "C" fn reset(_inst: *mut c_void) {}
+
+extern "C" fn drop_inst(inst: *mut c_void) {
+    if !inst.is_null() {
+        drop(unsafe { Box::from_raw(inst as *mut Gain) });
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn wavecraft_dev_create_processor() -> DevProcessorVTable {
+    let version = std::env::var("WAVECRAFT_FIXTURE_VTABLE_VERSION").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+    DevProcessorVTable { version, create, process, apply_plain_values, set_sample_rate, reset, drop: drop_inst }
+}
