@@ -1,0 +1,96 @@
+"""Child processes that can always be stopped: own process group, whole-group kill.
+
+Every subprocess this tool starts (cargo, the extraction child, npm) runs in a new session
+so that it and everything it spawns form one process group. ``kill_group`` ends that group
+with SIGKILL; ``Child`` guarantees it on every exit path (timeout, cancel, Ctrl-C, error),
+which is what makes "no orphan survives" true without relying on the child's cooperation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+__all__ = ["Cancelled", "guard", "kill_group", "run_lines", "signal_name"]
+
+
+class Cancelled(Exception):
+    """The caller's cancel event was set while the child ran; the child's group was killed."""
+
+
+def signal_name(returncode: int) -> str:
+    """``-11`` -> ``SIGSEGV``; for display of a child killed by a signal."""
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group and reap the child. Safe to call twice."""
+    # Kill by group id even when the leader has exited: members may linger. The leader is
+    # not reaped yet on the paths that call this, so its pid cannot have been reused.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def guard(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """Kill the child's group if the block exits by any exception (KeyboardInterrupt too)."""
+    try:
+        yield proc
+    except BaseException:
+        kill_group(proc)
+        raise
+
+
+def run_lines(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    on_stdout: Callable[[str], None],
+    stderr: IO[bytes] | int | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Run ``argv`` in its own process group, feed each stdout line to ``on_stdout``.
+
+    Returns the exit status. Raises ``Cancelled`` when ``cancel`` gets set (checked while
+    the child runs); the group is killed on that path, on KeyboardInterrupt and on errors.
+    """
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+    )
+    with guard(proc):
+        assert proc.stdout is not None
+        watcher: threading.Thread | None = None
+        if cancel is not None:
+            watcher = threading.Thread(target=_watch_cancel, args=(proc, cancel), daemon=True)
+            watcher.start()
+        for raw in proc.stdout:
+            on_stdout(raw.decode("utf-8", "replace"))
+        code = proc.wait()
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(" ".join(argv[:2]))
+        return code
+
+
+def _watch_cancel(proc: subprocess.Popen[bytes], cancel: threading.Event) -> None:
+    while proc.poll() is None:
+        if cancel.wait(0.05):
+            kill_group(proc)
+            return

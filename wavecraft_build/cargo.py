@@ -1,0 +1,226 @@
+"""The cargo driver: run a build, read ``--message-format=json``, return the exact cdylib.
+
+The artifact path always comes from cargo's own ``compiler-artifact`` message, never from
+guessing ``target/debug/lib*.so``: that is what makes a custom ``CARGO_TARGET_DIR``, a
+workspace member, a ``[lib] name`` that differs from the package, or ``--target`` work.
+A failed build raises ``BuildFailed`` with cargo's first error; a cancelled one raises
+``Cancelled`` after cargo and every rustc it started were killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wavecraft_build._proc import run_lines
+from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
+
+__all__ = [
+    "DISCOVERY_FEATURE",
+    "BuildRequest",
+    "BuildResult",
+    "build",
+    "cargo_executable",
+    "host_triple",
+]
+
+DISCOVERY_FEATURE = "_param-discovery"
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build. ``manifest`` is a Cargo.toml; ``package`` picks a workspace member."""
+
+    manifest: Path
+    features: tuple[str, ...] = (DISCOVERY_FEATURE,)
+    release: bool = False
+    package: str | None = None
+    target: str | None = None
+    target_dir: Path | None = None
+    lib_only: bool = True
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    artifact: Path
+    package_id: str
+    features: tuple[str, ...]
+    target: str
+    release: bool
+    fresh: bool
+
+
+def cargo_executable() -> str:
+    cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    if not cargo:
+        raise ToolMissing(
+            "cargo was not found on PATH",
+            hint="install Rust with rustup (https://rustup.rs) or your package manager, "
+            "then open a new shell",
+        )
+    return cargo
+
+
+def host_triple() -> str:
+    """The host's target triple, derived without spawning rustc (a cache-key discriminator)."""
+    machine = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
+    if sys.platform.startswith("linux"):
+        return f"{machine}-unknown-linux-gnu"
+    if sys.platform == "darwin":
+        return f"{machine}-apple-darwin"
+    if sys.platform == "win32":
+        return f"{machine}-pc-windows-msvc"
+    return f"{machine}-unknown-{sys.platform}"
+
+
+def _argv(req: BuildRequest) -> list[str]:
+    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-short"]
+    argv += ["--manifest-path", str(req.manifest)]
+    if req.lib_only:
+        argv.append("--lib")
+    if req.package:
+        argv += ["-p", req.package]
+    if req.features:
+        argv += ["--features", ",".join(req.features)]
+    if req.release:
+        argv.append("--release")
+    if req.target:
+        argv += ["--target", req.target]
+    if req.target_dir:
+        argv += ["--target-dir", str(req.target_dir)]
+    return argv
+
+
+def _first_error(messages: list[dict[str, Any]], stderr_text: str) -> str:
+    for msg in messages:
+        inner = msg.get("message") or {}
+        if msg.get("reason") == "compiler-message" and inner.get("level") == "error":
+            rendered = str(inner.get("rendered") or inner.get("message") or "").strip()
+            return rendered.splitlines()[0] if rendered else "compile error"
+    for line in stderr_text.splitlines():
+        if line.lstrip().startswith("error"):
+            return line.strip()
+    tail = [ln for ln in stderr_text.splitlines() if ln.strip()]
+    return tail[-1].strip() if tail else "cargo failed without a message"
+
+
+def _pick_artifact(req: BuildRequest, artifacts: list[dict[str, Any]]) -> dict[str, Any]:
+    cdylibs = [a for a in artifacts if "cdylib" in a.get("target", {}).get("kind", [])]
+    if req.package:
+        named = [a for a in cdylibs if _package_name(a) == req.package]
+        cdylibs = named or cdylibs
+    if not cdylibs:
+        raise LibraryNotFound(
+            "cargo built no cdylib",
+            path=req.manifest,
+            hint='add `crate-type = ["cdylib"]` to the [lib] section of the plugin\'s Cargo.toml',
+        )
+    if len(cdylibs) > 1:
+        names = ", ".join(sorted({_package_name(a) for a in cdylibs}))
+        raise ConfigError(
+            f"the build produced several cdylibs ({names})",
+            path=req.manifest,
+            hint='set `package = "<name>"` in [tool.wavecraft] of pyproject.toml',
+        )
+    return cdylibs[0]
+
+
+def _package_name(artifact: dict[str, Any]) -> str:
+    # package_id is "path+file:///x/y#name@0.1.0" (new) or "name 0.1.0 (path+...)" (old).
+    pid = str(artifact.get("package_id", ""))
+    if "#" in pid:
+        tail = pid.rsplit("#", 1)[1]
+        return tail.split("@", 1)[0] if "@" in tail else Path(pid.split("#")[0]).name
+    return pid.split(" ", 1)[0]
+
+
+def build(
+    req: BuildRequest,
+    *,
+    on_line: Callable[[dict[str, Any]], None] | None = None,
+    cancel: threading.Event | None = None,
+    stderr_sink: Callable[[bytes], None] | None = None,
+) -> BuildResult:
+    """Run cargo for ``req`` and return the cdylib it produced.
+
+    ``on_line`` sees every JSON message (progress output), ``stderr_sink`` receives cargo's
+    human output when the build is over (verbose mode), ``cancel`` kills the build.
+    """
+    if not req.manifest.is_file():
+        raise ConfigError(
+            "no Cargo.toml here", path=req.manifest, hint="pass --project DIR of a plugin"
+        )
+    messages: list[dict[str, Any]] = []
+    artifacts: list[dict[str, Any]] = []
+
+    def take(line: str) -> None:
+        if not line.startswith("{"):
+            return
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            return
+        reason = msg.get("reason")
+        if reason == "compiler-artifact":
+            artifacts.append(msg)
+        elif reason == "compiler-message":
+            messages.append(msg)
+        if on_line is not None:
+            on_line(msg)
+
+    # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
+    with tempfile.TemporaryFile() as err:
+        code = run_lines(
+            _argv(req), cwd=req.manifest.parent, on_stdout=take, stderr=err, cancel=cancel
+        )
+        err.seek(0)
+        stderr_bytes = err.read()
+    if stderr_sink is not None:
+        stderr_sink(stderr_bytes)
+    if code != 0:
+        first = _first_error(messages, stderr_bytes.decode("utf-8", "replace"))
+        raise BuildFailed(
+            f"cargo build failed: {first}",
+            path=req.manifest,
+            hint="fix the error above (run with --verbose for cargo's full output); "
+            "the last good parameters and bindings are unchanged",
+        )
+    art = _pick_artifact(req, artifacts)
+    lib = _library_file(art, req)
+    return BuildResult(
+        artifact=lib,
+        package_id=str(art.get("package_id", "")),
+        features=tuple(sorted(req.features)),
+        target=req.target or host_triple(),
+        release=req.release,
+        fresh=bool(art.get("fresh", False)),
+    )
+
+
+def _library_file(art: dict[str, Any], req: BuildRequest) -> Path:
+    suffixes = (".so", ".dylib", ".dll")
+    files = [Path(f) for f in art.get("filenames", []) if str(f).endswith(suffixes)]
+    if not files or not files[0].is_file():
+        raise LibraryNotFound(
+            "cargo reported a cdylib but its file is missing",
+            path=files[0] if files else req.manifest,
+            hint="run `cargo clean` for this crate and build again",
+        )
+    return files[0]
+
+
+def run_cargo_quiet(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Small helper for one-shot cargo queries (e.g. ``cargo metadata``)."""
+    return subprocess.run(
+        [cargo_executable(), *argv], cwd=cwd, capture_output=True, text=True, check=False
+    )
