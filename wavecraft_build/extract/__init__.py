@@ -1,0 +1,258 @@
+"""Isolated parameter extraction: the parent side.
+
+Plugin code never runs in this process. ``extract_params`` first checks the library's
+exported symbols without loading it (pyelftools, ELF only), then starts ``_child.py`` in a
+fresh ``python -I -S`` in its own process group, with the library's stdout/stderr going to
+a log file and the results coming back as frames on a separate file descriptor. The
+child is killed with its whole group on timeout, Ctrl-C and any error. Every outcome is
+either a validated ``ExtractionResult`` or one ``WavecraftError`` subclass that names the
+failing call and the library.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from wavecraft_build._proc import guard, kill_group, signal_name
+from wavecraft_build.errors import (
+    ExtractionCrashed,
+    ExtractionExited,
+    ExtractionTimeout,
+    InvalidJson,
+    InvalidUtf8,
+    LibraryNotFound,
+    LoadFailed,
+    SymbolMissing,
+)
+from wavecraft_build.metadata import ExtractionResult, validate
+
+__all__ = ["DEFAULT_TIMEOUT", "RawExtraction", "decode", "extract_params", "run_child"]
+
+DEFAULT_TIMEOUT = 30.0
+REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
+_CHILD = Path(__file__).with_name("_child.py")
+_LOG_TAIL_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class RawExtraction:
+    """Bytes exactly as the getters returned them (None: getter absent or returned NULL)."""
+
+    params: bytes | None
+    processors: bytes | None
+    log: str
+
+
+@functools.cache
+def _child_sys_path() -> tuple[str, ...]:
+    spec = importlib.util.find_spec("_cffi_backend")
+    if spec is None or spec.origin is None:  # pragma: no cover - cffi is a dependency
+        raise LoadFailed("cffi is not installed", hint="pip install cffi")
+    return (str(_CHILD.parent), str(Path(spec.origin).parent))
+
+
+def _check_symbols(lib: Path) -> None:
+    """Cheap checks before any plugin code runs: the file exists and exports the contract."""
+    try:
+        with lib.open("rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError:
+        raise LibraryNotFound(
+            "no such library", path=lib, hint="build the plugin first: wavecraft-build build"
+        ) from None
+    except IsADirectoryError:
+        raise LibraryNotFound(
+            "expected a built library, got a folder", path=lib, hint="pass the .so/.dylib path"
+        ) from None
+    if magic != b"\x7fELF":
+        return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with lib.open("rb") as fh:
+            section = ELFFile(fh).get_section_by_name(".dynsym")
+            names = (
+                {sym.name for sym in section.iter_symbols() if sym["st_shndx"] != "SHN_UNDEF"}
+                if section is not None
+                else set()
+            )
+    except (ELFError, ValueError, OSError) as exc:
+        raise LoadFailed(
+            f"not a readable shared library: {exc}",
+            path=lib,
+            hint="point at the cdylib cargo built (wavecraft-build build prints its path)",
+        ) from None
+    for name in REQUIRED_SYMBOLS:
+        if name not in names:
+            raise SymbolMissing(
+                f"the library does not export `{name}`",
+                path=lib,
+                hint="build with `--features _param-discovery` and export the Wavecraft "
+                "contract (the wavecraft_plugin! macro does it)",
+            )
+
+
+def _frames(data: bytes) -> list[tuple[bytes, bytes]]:
+    out: list[tuple[bytes, bytes]] = []
+    pos = 0
+    while pos + 5 <= len(data):
+        size = int.from_bytes(data[pos + 1 : pos + 5], "big")
+        if pos + 5 + size > len(data):
+            break  # a frame cut short by a kill: ignore the torn tail
+        out.append((data[pos : pos + 1], data[pos + 5 : pos + 5 + size]))
+        pos += 5 + size
+    return out
+
+
+def _tail(log: IO[bytes]) -> str:
+    log.seek(0, os.SEEK_END)
+    size = log.tell()
+    log.seek(max(0, size - _LOG_TAIL_BYTES))
+    return log.read().decode("utf-8", "replace")
+
+
+def run_child(lib: Path, *, timeout: float = DEFAULT_TIMEOUT) -> RawExtraction:
+    """Spawn the child for ``lib`` and return the raw getter output, or raise a classified error.
+
+    Only error classes that need the process (load, symbol, timeout, crash, exit) are raised
+    here; decoding and validation happen in ``decode``.
+    """
+    lib = lib.resolve()
+    _check_symbols(lib)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as log:
+        argv = [
+            sys.executable,
+            "-I",
+            "-S",
+            str(_CHILD),
+            str(lib),
+            str(out.fileno()),
+            str(os.getpid()),
+            *_child_sys_path(),
+        ]
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            pass_fds=(out.fileno(),),
+            start_new_session=True,
+        )
+        with guard(proc):
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                kill_group(proc)
+                code = None
+        out.seek(0)
+        frames = _frames(out.read())
+        stage = next((p.decode() for t, p in reversed(frames) if t == b"S"), "start-up")
+        if code is None:
+            raise ExtractionTimeout(
+                f"`{stage}` did not return within {timeout:g} s; the child was killed",
+                path=lib,
+                hint="look for a deadlock or endless loop in static initialisers or parameter "
+                "code (e.g. a OnceLock initialised during dlopen); raise --timeout if it is "
+                "only slow",
+            )
+        log_tail = _tail(log)
+    found = dict(frames)
+    if b"E" in found:
+        kind, _, detail = found[b"E"].partition(b"\0")
+        text = detail.decode("utf-8", "replace")
+        if kind == b"symbol":
+            raise SymbolMissing(
+                f"the library does not export `{text}`",
+                path=lib,
+                hint="build with `--features _param-discovery` and export the Wavecraft contract",
+            )
+        raise LoadFailed(
+            f"dlopen failed: {text}",
+            path=lib,
+            hint="check that the library was built for this machine and that its "
+            "dependencies are installed (ldd shows missing ones)",
+        )
+    said = _last_words(log_tail)
+    if code < 0:
+        raise ExtractionCrashed(
+            f"the extraction child crashed with {signal_name(code)} during `{stage}`{said}",
+            path=lib,
+            hint="the plugin's code crashed while loading or listing parameters; run its "
+            "cargo tests or a debugger on that call",
+        )
+    if code != 0 or (b"P" not in found and b"Q" not in found):
+        raise ExtractionExited(
+            f"plugin code ended the extraction child with exit status {code} during "
+            f"`{stage}`{said}",
+            path=lib,
+            hint="the plugin must not call exit() while loading or listing parameters",
+        )
+    return RawExtraction(
+        params=found.get(b"P"),
+        processors=found.get(b"R"),
+        log=log_tail,
+    )
+
+
+def _last_words(log_tail: str) -> str:
+    """The most telling line the child printed: a Rust panic message if there is one."""
+    lines = [ln for ln in log_tail.splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        if "panicked at" in line:
+            message = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            return f"; it said: {message or line.strip()}"
+    useful = [ln.strip() for ln in lines if not ln.lstrip().startswith(("note:", "at "))]
+    return f"; it said: {useful[-1]}" if useful else ""
+
+
+def _decode_json(data: bytes, what: str, lib: Path) -> object:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidUtf8(
+            f"{what} returned bytes that are not UTF-8 (byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start})",
+            path=lib,
+            hint="build the JSON with serde_json / String and return it via CString::new",
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJson(
+            f"{what} returned invalid JSON: {exc.msg} at line {exc.lineno} column "
+            f"{exc.colno} (char {exc.pos})",
+            path=lib,
+            hint="serialise with serde_json instead of formatting JSON by hand",
+        ) from None
+
+
+def decode(raw: RawExtraction, lib: Path) -> ExtractionResult:
+    """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
+    if raw.params is None:
+        raise InvalidJson(
+            "wavecraft_get_params_json returned NULL",
+            path=lib,
+            hint="return a JSON array (`[]` for no parameters), never a null pointer",
+        )
+    params = _decode_json(raw.params, "wavecraft_get_params_json", lib)
+    processors = (
+        _decode_json(raw.processors, "wavecraft_get_processors_json", lib)
+        if raw.processors is not None
+        else None
+    )
+    return validate(params, processors, source=lib)
+
+
+def extract_params(lib: Path, *, timeout: float = DEFAULT_TIMEOUT) -> ExtractionResult:
+    """Extract and validate the parameters of the built library ``lib`` (no cache)."""
+    return decode(run_child(lib, timeout=timeout), lib)
