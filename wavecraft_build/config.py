@@ -1,0 +1,148 @@
+"""Project configuration: ``[tool.wavecraft]`` in pyproject.toml plus the engine's Cargo.toml.
+
+A plugin project is a folder with a pyproject.toml whose ``[tool.wavecraft]`` table says
+where the Rust engine and the UI live. A bare crate folder (a Cargo.toml, no pyproject)
+is a project too, with defaults. Unknown keys and wrong types are errors that name the
+key and the file, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wavecraft_build.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the package requires 3.11, tomli keeps older tooling working
+    import tomli as tomllib
+
+__all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
+
+#: key -> (default, description); README's configuration reference is generated from it.
+CONFIG_KEYS: dict[str, tuple[str, str]] = {
+    "engine": ('"engine"', "folder of the plugin's Rust crate (its Cargo.toml)"),
+    "ui": ('"ui"', "folder of the Vite + React UI; codegen writes src/generated/ there"),
+    "extract-timeout": ("30.0", "seconds before a parameter extraction is killed"),
+    "package": ("(none)", "the cargo package to build when the engine is a workspace"),
+    "features": ("[]", "extra cargo features for every build, besides _param-discovery"),
+    "python-bindings": (
+        '"python/<lib>_params.py"',
+        "where the generated Python parameter module is written",
+    ),
+}
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    engine: Path
+    ui: Path | None
+    timeout: float
+    package: str | None
+    features: tuple[str, ...]
+    python_bindings: Path
+    lib_name: str
+
+    @property
+    def manifest(self) -> Path:
+        return self.engine / "Cargo.toml"
+
+    @property
+    def state_dir(self) -> Path:
+        """Per-project state: the last good parameters (read by ``codegen`` and ``dev``)."""
+        return self.root / ".wavecraft"
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError("file not found", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path, hint="fix the syntax") from None
+
+
+def _table(root: Path) -> tuple[dict[str, Any], Path | None]:
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}, None
+    tool = read_toml(pyproject).get("tool", {})
+    table = tool.get("wavecraft", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.wavecraft] must be a table", path=pyproject)
+    unknown = sorted(set(table) - set(CONFIG_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) in [tool.wavecraft]: {', '.join(unknown)}",
+            path=pyproject,
+            hint=f"known keys: {', '.join(CONFIG_KEYS)}",
+        )
+    return table, pyproject
+
+
+def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], src: Path | None) -> Any:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise ConfigError(f"[tool.wavecraft] {key} has the wrong type ({value!r})", path=src)
+    return value
+
+
+def _lib_name(manifest: Path) -> str:
+    data = read_toml(manifest)
+    lib = data.get("lib", {})
+    if isinstance(lib, dict) and isinstance(lib.get("name"), str):
+        return str(lib["name"])
+    package = data.get("package", {})
+    if isinstance(package, dict) and isinstance(package.get("name"), str):
+        return str(package["name"]).replace("-", "_")
+    return "plugin"
+
+
+def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
+    """Read the project at ``root``; ``timeout`` (from the CLI) overrides the config."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise ConfigError("project folder does not exist", path=root, hint="check --project")
+    table, src = _table(root)
+    engine_rel = _get(table, "engine", str, src)
+    if engine_rel is None:
+        engine_rel = "." if (root / "Cargo.toml").is_file() else "engine"
+    engine = (root / engine_rel).resolve()
+    if not (engine / "Cargo.toml").is_file():
+        raise ConfigError(
+            "no Cargo.toml for the plugin engine",
+            path=engine / "Cargo.toml",
+            hint="run inside a wavecraft project, pass --project DIR, or set "
+            "[tool.wavecraft] engine",
+        )
+    ui_rel = _get(table, "ui", str, src) or "ui"
+    ui = (root / ui_rel).resolve()
+    cfg_timeout = _get(table, "extract-timeout", (int, float), src)
+    chosen = timeout if timeout is not None else cfg_timeout
+    final_timeout = float(chosen) if chosen is not None else DEFAULT_TIMEOUT
+    if not 0 < final_timeout <= 3600:
+        raise ConfigError(
+            f"extract timeout must be between 0 and 3600 seconds, got {final_timeout:g}",
+            path=src,
+        )
+    features = _get(table, "features", list, src) or []
+    if not all(isinstance(f, str) and f for f in features):
+        raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
+    lib_name = _lib_name(engine / "Cargo.toml")
+    bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
+    return ProjectConfig(
+        root=root,
+        engine=engine,
+        ui=ui if ui.is_dir() else None,
+        timeout=final_timeout,
+        package=_get(table, "package", str, src),
+        features=tuple(features),
+        python_bindings=(root / bindings_rel).resolve(),
+        lib_name=lib_name,
+    )
