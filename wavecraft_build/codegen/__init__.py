@@ -1,0 +1,172 @@
+"""Code generation from validated parameters: TypeScript bindings, React stubs, Python bindings.
+
+``generate`` is the one place that writes. Generated files (``ui/src/generated/*.ts`` and the
+Python module) are rewritten atomically, and only when their content changes, so a no-change
+run touches nothing and Vite does not reload. UI stubs (``ui/src/components/*.tsx``) belong
+to the user: each is created when missing and never overwritten; existence is checked before
+anything is rendered, so a project whose stubs exist pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from wavecraft_build._fs import write_atomic
+from wavecraft_build.codegen import python, typescript, ui_stubs
+from wavecraft_build.errors import CodegenError
+from wavecraft_build.metadata import ID_PATTERN, ExtractionResult
+
+__all__ = ["CodegenReport", "generate", "render_all"]
+
+_TOKEN = re.compile(r"[a-z][a-z0-9_]*")
+_MAX_LISTED = 6
+
+
+@dataclass
+class CodegenReport:
+    """What one run did. Paths are absolute (as given by the caller)."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    stubs_created: list[Path] = field(default_factory=list)
+    stubs_kept: list[Path] = field(default_factory=list)
+    #: Things the user should act on, one line each (new stubs not in index.tsx, ...).
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """A short human summary, for the CLI and the dev loop."""
+        out = [
+            f"codegen: {len(self.written)} file(s) written, {len(self.unchanged)} unchanged"
+            + (f" ({_names(self.written)})" if self.written else "")
+        ]
+        if self.stubs_created:
+            out.append(f"created UI stub(s): {_names(self.stubs_created)}")
+        if self.stubs_kept:
+            out.append(
+                f"left {len(self.stubs_kept)} existing UI stub(s) alone "
+                f"(yours, never overwritten): {_names(self.stubs_kept)}"
+            )
+        out.extend(self.notes)
+        return out
+
+
+def _names(paths: list[Path]) -> str:
+    shown = ", ".join(p.name for p in paths[:_MAX_LISTED])
+    return shown + (f" (+{len(paths) - _MAX_LISTED} more)" if len(paths) > _MAX_LISTED else "")
+
+
+def _check(result: ExtractionResult) -> None:
+    # Metadata is validated upstream; this guards callers that build ParameterInfo by hand,
+    # because ids go into JSX attributes and Python identifiers unescaped.
+    seen: set[str] = set()
+    for p in result.parameters:
+        if not ID_PATTERN.match(p.id):
+            raise CodegenError(f"parameter id {p.id!r} must match {ID_PATTERN.pattern}")
+        if p.id in seen:
+            raise CodegenError(f"duplicate parameter id {p.id!r}")
+        if p.type not in ("float", "bool", "enum"):
+            raise CodegenError(f"parameter {p.id!r} has unknown type {p.type!r}")
+        seen.add(p.id)
+
+
+def render_all(
+    result: ExtractionResult, *, python_name: str = "params.py"
+) -> dict[PurePosixPath, str]:
+    """Every file ``generate`` could write (stubs included), relative paths, no I/O.
+
+    TypeScript and stubs are under their UI-relative paths, the Python module under
+    ``python/<python_name>``. Used by snapshot tests.
+    """
+    _check(result)
+    out = typescript.render(result.parameters, result.processors)
+    out.update(ui_stubs.render(result.parameters))
+    out[PurePosixPath("python") / python_name] = python.render(result.parameters)
+    return out
+
+
+def _write(path: Path, text: str) -> bool:
+    try:
+        return write_atomic(path, text)
+    except OSError as exc:
+        raise CodegenError(
+            f"cannot write generated file: {exc.strerror or exc}",
+            path=path,
+            hint="check that the folder is writable; the previous files were left in place",
+        ) from exc
+
+
+def _missing_controls(stub: ui_stubs.GroupStub, path: Path) -> list[str]:
+    """Ids of ``stub`` that its (user-owned) file never mentions: likely new parameters."""
+    try:
+        tokens = set(_TOKEN.findall(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return []
+    return [p.id for p in stub.parameters if p.id not in tokens]
+
+
+def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport) -> None:
+    plan = ui_stubs.plan(result.parameters)
+    index = ui_dir / ui_stubs.INDEX_TSX
+    index_existed = index.exists()
+    new_groups: list[ui_stubs.GroupStub] = []
+    for stub in plan:
+        path = ui_dir / stub.path
+        if path.exists():
+            report.stubs_kept.append(path)
+            missing = _missing_controls(stub, path)
+            if missing:
+                shown = ", ".join(missing[:_MAX_LISTED])
+                more = f" (+{len(missing) - _MAX_LISTED} more)" if len(missing) > _MAX_LISTED else ""
+                report.notes.append(
+                    f"{stub.path.name} (kept) has no control for {shown}{more}; "
+                    "add them by hand, e.g. <FloatSlider id=\"...\" />"
+                )
+            continue
+        _write(path, ui_stubs.render_group(stub))
+        report.stubs_created.append(path)
+        new_groups.append(stub)
+    controls = ui_dir / ui_stubs.CONTROLS_TSX
+    if controls.exists():
+        report.stubs_kept.append(controls)
+    else:
+        _write(controls, ui_stubs.render_controls())
+        report.stubs_created.append(controls)
+    if index_existed:
+        report.stubs_kept.append(index)
+        for stub in new_groups:
+            report.notes.append(
+                f"new component {stub.component} created in {stub.path.name}; "
+                f"add it to components/index.tsx (kept, never overwritten)"
+            )
+    else:
+        _write(index, ui_stubs.render_index(plan))
+        report.stubs_created.append(index)
+
+
+def generate(
+    result: ExtractionResult,
+    *,
+    ui_dir: Path | None,
+    python_module: Path | None,
+) -> CodegenReport:
+    """Write the bindings for ``result``; ``None`` skips that output.
+
+    ``ui_dir`` is the UI project folder (holding ``src/``); ``python_module`` the full
+    path of the generated Python module (e.g. ``python/my_synth/params.py``).
+    Raises ``CodegenError`` on an invalid id or a write failure.
+    """
+    _check(result)
+    report = CodegenReport()
+    generated: dict[Path, str] = {}
+    if ui_dir is not None:
+        for rel, text in typescript.render(result.parameters, result.processors).items():
+            generated[ui_dir / rel] = text
+    if python_module is not None:
+        generated[python_module] = python.render(result.parameters)
+    for path, text in generated.items():
+        (report.written if _write(path, text) else report.unchanged).append(path)
+    if ui_dir is not None:
+        _stubs(ui_dir, result, report)
+    return report
