@@ -1,0 +1,151 @@
+//! The C side of the binary contract. `wavecraft_plugin!` exports thin `#[no_mangle]`
+//! wrappers around these generic functions.
+//!
+//! Every function here catches panics: an unwind must never cross into the C caller.
+//! Strings are `CString::into_raw` and come back through [`free_string`].
+
+use std::ffi::{c_char, c_void, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use crate::engine::Engine;
+use crate::info::{params_json, processors_json};
+use crate::processor::Signal;
+
+/// Version of [`DevProcessorVTable`] this SDK exports.
+pub const DEV_VTABLE_VERSION: u32 = 2;
+
+/// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
+/// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
+/// parameter, params-JSON order), `process` (in place, one pointer per channel), `drop`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct DevProcessorVTable {
+    pub version: u32,
+    pub create: extern "C" fn() -> *mut c_void,
+    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32),
+    pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize),
+    pub set_sample_rate: extern "C" fn(*mut c_void, f32),
+    pub reset: extern "C" fn(*mut c_void),
+    pub drop: extern "C" fn(*mut c_void),
+}
+
+/// Sample rate of a freshly created dev processor, until `set_sample_rate`.
+pub const DEV_DEFAULT_SAMPLE_RATE: f32 = 48_000.0;
+
+/// `wavecraft_get_params_json`: owned JSON string, or null if building it panicked.
+pub fn params_json_ptr<S: Signal>() -> *mut c_char {
+    string_to_ptr(params_json::<S>)
+}
+
+/// `wavecraft_get_processors_json`.
+pub fn processors_json_ptr<S: Signal>() -> *mut c_char {
+    string_to_ptr(processors_json::<S>)
+}
+
+/// `wavecraft_free_string`: frees a string returned above; null is ignored.
+///
+/// # Safety
+/// `s` must be null or a pointer returned by one of the functions above, not yet freed.
+pub unsafe fn free_string(s: *mut c_char) {
+    if s.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: guaranteed by the caller: `s` came from `CString::into_raw`.
+        drop(unsafe { CString::from_raw(s) });
+    }));
+}
+
+/// `wavecraft_dev_create_processor`.
+pub fn dev_vtable<S: Signal>() -> DevProcessorVTable {
+    DevProcessorVTable {
+        version: DEV_VTABLE_VERSION,
+        create: dev_create::<S>,
+        process: dev_process::<S>,
+        apply_plain_values: dev_apply_plain_values::<S>,
+        set_sample_rate: dev_set_sample_rate::<S>,
+        reset: dev_reset::<S>,
+        drop: dev_drop::<S>,
+    }
+}
+
+fn string_to_ptr(build: fn() -> String) -> *mut c_char {
+    catch_unwind(|| {
+        // The JSON escaper never emits a NUL byte, so this cannot fail; stay null-safe anyway.
+        CString::new(build()).map_or(ptr::null_mut(), CString::into_raw)
+    })
+    .unwrap_or(ptr::null_mut())
+}
+
+/// Runs `f` on the instance behind `inst` unless it is null; swallows panics.
+fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) {
+    if inst.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
+        let engine = unsafe { &mut *inst.cast::<Engine<S>>() };
+        f(engine);
+    }));
+}
+
+extern "C" fn dev_create<S: Signal>() -> *mut c_void {
+    catch_unwind(|| Box::into_raw(Box::new(Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE))).cast())
+        .unwrap_or(ptr::null_mut())
+}
+
+extern "C" fn dev_process<S: Signal>(
+    inst: *mut c_void,
+    channels: *mut *mut f32,
+    n_channels: u32,
+    n_samples: u32,
+) {
+    if channels.is_null() || n_channels == 0 || n_samples == 0 {
+        return;
+    }
+    with_engine::<S>(inst, |engine| {
+        // SAFETY: the caller passes `n_channels` valid, distinct pointers to `n_samples`
+        // floats each (contract); null channel pointers are rejected below.
+        let pointers = unsafe { std::slice::from_raw_parts(channels, n_channels as usize) };
+        if pointers.iter().any(|p| p.is_null()) {
+            return;
+        }
+        let mut audio: Vec<&mut [f32]> = pointers
+            .iter()
+            .map(|&p| unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) })
+            .collect();
+        engine.process(&mut audio);
+    });
+}
+
+extern "C" fn dev_apply_plain_values<S: Signal>(inst: *mut c_void, values: *const f32, len: usize) {
+    if values.is_null() {
+        return;
+    }
+    with_engine::<S>(inst, |engine| {
+        // SAFETY: the caller passes `len` readable floats (contract).
+        let values = unsafe { std::slice::from_raw_parts(values, len) };
+        engine.set_plain_values(values);
+    });
+}
+
+extern "C" fn dev_set_sample_rate<S: Signal>(inst: *mut c_void, sample_rate: f32) {
+    if sample_rate.is_finite() && sample_rate > 0.0 {
+        with_engine::<S>(inst, |engine| engine.set_sample_rate(sample_rate));
+    }
+}
+
+extern "C" fn dev_reset<S: Signal>(inst: *mut c_void) {
+    with_engine::<S>(inst, Engine::reset);
+}
+
+extern "C" fn dev_drop<S: Signal>(inst: *mut c_void) {
+    if inst.is_null() {
+        return;
+    }
+    let _ = catch_unwind(|| {
+        // SAFETY: `inst` came from `dev_create::<S>` and is dropped once (contract).
+        drop(unsafe { Box::from_raw(inst.cast::<Engine<S>>()) });
+    });
+}

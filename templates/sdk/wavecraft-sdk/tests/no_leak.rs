@@ -1,0 +1,101 @@
+//! The parameter getters leave the heap exactly as they found it.
+//!
+//! A counting global allocator tracks live bytes. This file has `harness = false` so no
+//! test-runner thread allocates concurrently: the process is ours.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::CStr;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+
+use common::{Gain, InputGain, Offset};
+use wavecraft::SignalChain;
+
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+type Deep = SignalChain![InputGain, Gain, Offset, Gain];
+
+wavecraft::wavecraft_plugin! {
+    struct LeakTest {
+        name: "Leak Test",
+        vendor: "Wavecraft",
+        url: "https://example.com",
+        email: "dev@example.com",
+        clap_id: "com.wavecraft.leak-test",
+        vst3_id: *b"WavecraftLeakTst",
+        signal: Deep,
+    }
+}
+
+use __wavecraft_generated::{
+    wavecraft_dev_create_processor, wavecraft_free_string, wavecraft_get_params_json,
+    wavecraft_get_processors_json,
+};
+
+const CALLS: usize = 10_000;
+
+fn one_round() -> usize {
+    let params = wavecraft_get_params_json();
+    let processors = wavecraft_get_processors_json();
+    assert!(!params.is_null() && !processors.is_null());
+    // SAFETY: both are valid NUL-terminated strings until freed below.
+    let len = unsafe { CStr::from_ptr(params) }.to_bytes().len();
+    unsafe {
+        wavecraft_free_string(params);
+        wavecraft_free_string(processors);
+    }
+    // The rust-level API must not leak either.
+    let json = wavecraft::params_json::<Deep>();
+    assert_eq!(json.len(), len);
+    let vtable = wavecraft_dev_create_processor();
+    let instance = (vtable.create)();
+    (vtable.drop)(instance);
+    len
+}
+
+fn main() {
+    // Warm up once: the first call may initialise std internals (stdout, thread info).
+    let expected_len = one_round();
+    let before = LIVE_BYTES.load(Ordering::SeqCst);
+    let allocations_before = ALLOCATIONS.load(Ordering::SeqCst);
+    for _ in 0..CALLS {
+        assert_eq!(one_round(), expected_len);
+    }
+    let after = LIVE_BYTES.load(Ordering::SeqCst);
+    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - allocations_before;
+    assert!(allocations >= CALLS, "the getters should allocate (sanity check of the counter)");
+    assert_eq!(
+        after, before,
+        "live heap bytes changed by {} over {CALLS} rounds: something leaks",
+        after - before
+    );
+    // Null is a no-op.
+    unsafe { wavecraft_free_string(std::ptr::null_mut()) };
+    println!("no_leak: {CALLS} rounds, {allocations} allocations, live bytes {before} -> {after}");
+}
