@@ -52,9 +52,13 @@ class CodegenReport:
         return out
 
 
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:_MAX_LISTED])
+    return shown + (f" (+{len(items) - _MAX_LISTED} more)" if len(items) > _MAX_LISTED else "")
+
+
 def _names(paths: list[Path]) -> str:
-    shown = ", ".join(p.name for p in paths[:_MAX_LISTED])
-    return shown + (f" (+{len(paths) - _MAX_LISTED} more)" if len(paths) > _MAX_LISTED else "")
+    return _listed([p.name for p in paths])
 
 
 def _check(result: ExtractionResult) -> None:
@@ -117,10 +121,8 @@ def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport) -> Non
             report.stubs_kept.append(path)
             missing = _missing_controls(stub, path)
             if missing:
-                shown = ", ".join(missing[:_MAX_LISTED])
-                more = f" (+{len(missing) - _MAX_LISTED} more)" if len(missing) > _MAX_LISTED else ""
                 report.notes.append(
-                    f"{stub.path.name} (kept) has no control for {shown}{more}; "
+                    f"{stub.path.name} (kept) has no control for {_listed(missing)}; "
                     "add them by hand, e.g. <FloatSlider id=\"...\" />"
                 )
             continue

@@ -84,7 +84,7 @@ def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
     chunks = [
         HEADER,
         "\n",
-        _union("ParameterId", "Every parameter id the plugin declares, in declaration order.", id_lits),
+        _union("ParameterId", "Every parameter id the plugin declares, in order.", id_lits),
         "\n",
         _union("FloatParameterId", "Ids of continuous parameters (sliders).", by_type["float"]),
         _union("BoolParameterId", "Ids of on/off parameters (toggles).", by_type["bool"]),

@@ -160,9 +160,12 @@ import {
   type BoolParameterId,
   type EnumParameterId,
   type FloatParameterId,
+  type ParameterSpec,
 } from '../generated/parameters';
 
 // Values live in local state for now; wire them to the host when the bridge exists.
+// The explicit ParameterSpec annotations keep this file valid when a kind of parameter
+// does not exist (its id type is then `never`).
 
 function formatValue(value: number, unit: string | undefined): string {
   const text = Number.isInteger(value) ? String(value) : value.toPrecision(3);
@@ -171,7 +174,7 @@ function formatValue(value: number, unit: string | undefined): string {
 
 /** A slider for a float parameter, from min to max in 1000 steps. */
 export function FloatSlider({ id }: { readonly id: FloatParameterId }): ReactElement {
-  const spec = PARAMETERS_BY_ID[id];
+  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
   const inputId = useId();
   const [value, setValue] = useState<number>(spec.default);
   return (
@@ -193,7 +196,7 @@ export function FloatSlider({ id }: { readonly id: FloatParameterId }): ReactEle
 
 /** A checkbox for an on/off parameter. */
 export function BoolToggle({ id }: { readonly id: BoolParameterId }): ReactElement {
-  const spec = PARAMETERS_BY_ID[id];
+  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
   const inputId = useId();
   const [on, setOn] = useState<boolean>(spec.default >= 0.5);
   return (
@@ -211,7 +214,7 @@ export function BoolToggle({ id }: { readonly id: BoolParameterId }): ReactEleme
 
 /** A select for a choice parameter; the value is the variant's index. */
 export function EnumSelect({ id }: { readonly id: EnumParameterId }): ReactElement {
-  const spec = PARAMETERS_BY_ID[id];
+  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
   const inputId = useId();
   const [index, setIndex] = useState<number>(spec.default);
   return (

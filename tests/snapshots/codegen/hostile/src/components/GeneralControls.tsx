@@ -1,0 +1,16 @@
+// Created once by wavecraft-build as a starting point. This file is yours: edit it
+// freely; wavecraft-build never overwrites it.
+import type { ReactElement } from 'react';
+import { EnumSelect, FloatSlider } from './controls';
+
+/** The controls of one parameter group, labelled with the plugin's group name. */
+export function GeneralControls(): ReactElement {
+  return (
+    <fieldset className="wc-group">
+      <legend>{"General"}</legend>
+      <FloatSlider id="delete" />
+      <EnumSelect id="in" />
+      <FloatSlider id="tiny" />
+    </fieldset>
+  );
+}

@@ -1,0 +1,15 @@
+// Created once by wavecraft-build as a starting point. This file is yours: edit it
+// freely; wavecraft-build never overwrites it.
+import type { ReactElement } from 'react';
+import { EnumSelect, FloatSlider } from './controls';
+
+/** The controls of one parameter group, labelled with the plugin's group name. */
+export function IndexControls(): ReactElement {
+  return (
+    <fieldset className="wc-group">
+      <legend>{"index"}</legend>
+      <FloatSlider id="tostring" />
+      <EnumSelect id="lambda" />
+    </fieldset>
+  );
+}
