@@ -81,8 +81,9 @@ def run_lines(
         if cancel is not None:
             watcher = threading.Thread(target=_watch_cancel, args=(proc, cancel), daemon=True)
             watcher.start()
-        for raw in proc.stdout:
-            on_stdout(raw.decode("utf-8", "replace"))
+        with proc.stdout:
+            for raw in proc.stdout:
+                on_stdout(raw.decode("utf-8", "replace"))
         code = proc.wait()
         if cancel is not None and cancel.is_set():
             raise Cancelled(" ".join(argv[:2]))

@@ -8,17 +8,16 @@ key and the file, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wavecraft_build.errors import ConfigError
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover - the package requires 3.11, tomli keeps older tooling working
-    import tomli as tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python < 3.11 reads TOML with tomli
+    import tomli as tomllib  # type: ignore[no-redef]
 
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
 

@@ -21,7 +21,7 @@ from wavecraft_build._fs import write_atomic
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import WavecraftError
-from wavecraft_build.extract import extract_params
+from wavecraft_build.extract import extract_params, require_library
 from wavecraft_build.metadata import ExtractionResult
 
 __all__ = [
@@ -90,6 +90,7 @@ def discover(
 
     Returns (result, cache_hit). A failed extraction stores nothing.
     """
+    require_library(lib)
     if cache is None:
         return extract_params(lib, timeout=timeout), False
     key = cache.key(lib, features=features, target=target)

@@ -35,7 +35,14 @@ from wavecraft_build.errors import (
 )
 from wavecraft_build.metadata import ExtractionResult, validate
 
-__all__ = ["DEFAULT_TIMEOUT", "RawExtraction", "decode", "extract_params", "run_child"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "RawExtraction",
+    "decode",
+    "extract_params",
+    "require_library",
+    "run_child",
+]
 
 DEFAULT_TIMEOUT = 30.0
 REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
@@ -60,30 +67,36 @@ def _child_sys_path() -> tuple[str, ...]:
     return (str(_CHILD.parent), str(Path(spec.origin).parent))
 
 
-def _check_symbols(lib: Path) -> None:
-    """Cheap checks before any plugin code runs: the file exists and exports the contract."""
-    try:
-        with lib.open("rb") as fh:
-            magic = fh.read(4)
-    except FileNotFoundError:
-        raise LibraryNotFound(
-            "no such library", path=lib, hint="build the plugin first: wavecraft-build build"
-        ) from None
-    except IsADirectoryError:
+def require_library(lib: Path) -> None:
+    """Fail early, without running anything, when ``lib`` is not a file."""
+    if lib.is_file():
+        return
+    if lib.is_dir():
         raise LibraryNotFound(
             "expected a built library, got a folder", path=lib, hint="pass the .so/.dylib path"
-        ) from None
+        )
+    raise LibraryNotFound(
+        "no such library", path=lib, hint="build the plugin first: wavecraft-build build"
+    )
+
+
+def _check_symbols(lib: Path) -> None:
+    """Cheap checks before any plugin code runs: the file exports the contract."""
+    require_library(lib)
+    with lib.open("rb") as fh:
+        magic = fh.read(4)
     if magic != b"\x7fELF":
         return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
 
     try:
         with lib.open("rb") as fh:
             section = ELFFile(fh).get_section_by_name(".dynsym")
             names = (
                 {sym.name for sym in section.iter_symbols() if sym["st_shndx"] != "SHN_UNDEF"}
-                if section is not None
+                if isinstance(section, SymbolTableSection)
                 else set()
             )
     except (ELFError, ValueError, OSError) as exc:

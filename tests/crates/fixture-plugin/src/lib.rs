@@ -1,8 +1,8 @@
-//! Test fixture implementing the Wavecraft binary contract with std only.
-//!
-//! Behaviour is picked at run time from `WAVECRAFT_FIXTURE_MODE` so one build serves every
-//! error-path test; the chain of processors comes from `WAVECRAFT_FIXTURE_CHAIN`
-//! (comma-separated processor types, default `gain,filter`).
+// Test fixture implementing the Wavecraft binary contract with std only.
+//
+// Behaviour is picked at run time from `WAVECRAFT_FIXTURE_MODE` so one build serves every
+// error-path test; the chain of processors comes from `WAVECRAFT_FIXTURE_CHAIN`
+// (comma-separated processor types, default `gain,filter`).
 
 use std::ffi::{c_char, c_void, CString};
 use std::io::Write;
