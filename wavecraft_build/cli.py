@@ -1,0 +1,228 @@
+"""Command-line front end: parse options, call the pipeline, print, map errors to exit codes.
+
+Thin on purpose: every command is a few lines over ``pipeline``, ``extract``, ``scaffold``,
+``dev`` or ``release``, and the same functions back the nox sessions. User errors
+(``WavecraftError``) print one or two lines and exit with their documented code; Ctrl-C
+exits 130 after the child processes are gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from wavecraft_build import __version__
+from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
+from wavecraft_build.metadata import ExtractionResult
+
+__all__ = ["main"]
+
+_EPILOG = f"""\
+exit codes:
+{EXIT_CODES_HELP}
+
+Run `wavecraft-build COMMAND --help` for a command's options."""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be > 0 and <= 3600 seconds")
+    return value
+
+
+def _format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_table(result: ExtractionResult) -> str:
+    """A readable, aligned table of parameters (plain text, no terminal codes)."""
+    head = ("id", "name", "type", "range", "default", "unit", "group")
+    rows = [head]
+    for p in result.parameters:
+        if p.type == "enum" and p.variants:
+            rng = " | ".join(p.variants)
+            default = p.variants[int(p.default)]
+        elif p.type == "bool":
+            rng, default = "off/on", "on" if p.default else "off"
+        else:
+            rng = f"{_format_number(p.min)} .. {_format_number(p.max)}"
+            default = _format_number(p.default)
+        rows.append((p.id, p.name, p.type, rng, default, p.unit or "", p.group or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    procs = ", ".join(p.id for p in result.processors)
+    footer = f"{len(result.parameters)} parameters" + (f"; processors: {procs}" if procs else "")
+    return "\n".join([*lines, footer])
+
+
+def _print_result(result: ExtractionResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([p.to_json() for p in result.parameters], indent=2))
+    else:
+        print(format_table(result))
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from wavecraft_build import cargo
+    from wavecraft_build.cache import ParamCache, default_cache_dir
+    from wavecraft_build.config import load_project
+    from wavecraft_build.extract import DEFAULT_TIMEOUT
+    from wavecraft_build.pipeline import discover
+
+    path: Path = args.path
+    timeout = args.timeout
+    features: tuple[str, ...] = ()
+    target = cargo.host_triple()
+    if path.is_dir():
+        project = load_project(path, timeout=timeout)
+        features = tuple(sorted({cargo.DISCOVERY_FEATURE, *project.features}))
+        built = cargo.build(
+            cargo.BuildRequest(
+                manifest=project.manifest, features=features, package=project.package
+            )
+        )
+        lib, target, timeout = built.artifact, built.target, project.timeout
+    else:
+        lib = path
+    cache = None if args.no_cache else ParamCache(default_cache_dir())
+    result, _hit = discover(
+        lib, features=features, target=target, timeout=timeout or DEFAULT_TIMEOUT, cache=cache
+    )
+    _print_result(result, args.json)
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.pipeline import Context, run
+
+    project = load_project(args.project, timeout=args.timeout)
+    ctx = run(Context(project=project, release=args.release, use_cache=not args.no_cache))
+    assert ctx.build is not None and ctx.result is not None
+    if args.json:
+        _print_result(ctx.result, True)
+        return 0
+    print(format_table(ctx.result))
+    source = "cache" if ctx.cache_hit else "extracted"
+    print(f"library: {ctx.build.artifact} ({source})", file=sys.stderr)
+    return 0
+
+
+def _cmd_codegen(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.pipeline import Context, codegen, load_state
+
+    project = load_project(args.project)
+    result = load_state(project)
+    if result is None:
+        raise WavecraftError(
+            "no extracted parameters yet",
+            path=project.state_dir / "params.json",
+            hint="run `wavecraft-build build` first",
+        )
+    ctx = Context(project=project, result=result)
+    codegen(ctx)
+    print(ctx.codegen_report)
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------
+
+
+def _add_project(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
+        help="plugin project folder (default: the current folder)",
+    )
+
+
+def _add_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="kill a parameter extraction after this long (default: [tool.wavecraft] "
+        "extract-timeout, else 30)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wavecraft-build",
+        description="Build Rust audio plugins: scaffold, extract parameters in an isolated "
+        "process, generate TypeScript/React/Python bindings, hot-reload and release bundles.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "extract",
+        help="print the parameters of a built plugin library (or of a crate, built first)",
+        description="Load PATH in an isolated child interpreter and print its parameters. "
+        "PATH is a built cdylib (.so/.dylib/.dll) or a crate/project folder, which is "
+        "built with --features _param-discovery first.",
+    )
+    p.add_argument("path", type=Path, metavar="PATH", help="a built library or a crate folder")
+    p.add_argument("--json", action="store_true", help="print the validated JSON array")
+    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
+    _add_timeout(p)
+    p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser(
+        "build",
+        help="discovery build + extraction + cache + codegen",
+        description="Run `cargo build --lib --features _param-discovery`, extract and "
+        "validate the parameters (cached by content), and regenerate the bindings.",
+    )
+    _add_project(p)
+    p.add_argument("--release", action="store_true", help="build the release profile")
+    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
+    p.add_argument("--json", action="store_true", help="print the parameters as JSON")
+    _add_timeout(p)
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "codegen",
+        help="regenerate bindings from the last extracted parameters",
+        description="Write ui/src/generated/*.ts, UI stubs (once) and the Python parameter "
+        "module from the parameters the last successful build extracted.",
+    )
+    _add_project(p)
+    p.set_defaults(func=_cmd_codegen)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except KeyboardInterrupt:
+        print(Interrupted("interrupted; child processes were stopped").render(), file=sys.stderr)
+        return Interrupted.exit_code
+    except WavecraftError as exc:
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
