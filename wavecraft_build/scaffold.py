@@ -437,7 +437,10 @@ def _plan(root: Path, tokens: Mapping[str, str]) -> list[_PlannedFile]:
         except UnicodeDecodeError:
             content = data  # binary (an icon, say): copied as is
         else:
-            content = render_text(text, tokens, source=source).encode("utf-8")
+            rendered = render_text(text, tokens, source=source)
+            if relative.name == "Cargo.lock":
+                rendered = _sort_cargo_lock(rendered)
+            content = rendered.encode("utf-8")
         plan.append(_PlannedFile(relative, content, _is_executable(source)))
     for source in _walk(sdk):
         sdk_rel = source.relative_to(sdk).as_posix()
@@ -451,6 +454,23 @@ def _plan(root: Path, tokens: Mapping[str, str]) -> list[_PlannedFile]:
             raise ScaffoldError(f"two template files render to {planned.relative}", path=root)
         seen.add(planned.relative)
     return plan
+
+
+def _sort_cargo_lock(text: str) -> str:
+    """Put the renamed plugin package where cargo would, so the first build does not
+    rewrite the shipped lock file (cargo keeps packages sorted by name)."""
+    marker = "\n[[package]]\n"
+    head, *blocks = text.split(marker)
+    if not blocks:
+        return text
+    blocks = [block.rstrip("\n") for block in blocks]
+
+    def name(block: str) -> str:
+        first = block.split("\n", 1)[0]
+        return first.removeprefix("name = ").strip('"')
+
+    blocks.sort(key=name)  # stable: versions of one crate keep cargo's order
+    return head + "".join(marker + block + "\n" for block in blocks)
 
 
 def _is_executable(path: Path) -> bool:

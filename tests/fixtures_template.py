@@ -1,0 +1,126 @@
+"""Session fixtures for the real plugin template: scaffold once, build it both ways.
+
+``template_project`` renders ``templates/`` with ``wavecraft-build new``'s code into a tmp
+folder and builds the untouched result twice in the shared ``cargo_target_dir`` (so
+nice-plug compiles once per target dir): ``cargo build --lib --features _param-discovery``
+and ``cargo build --release``. Artifact paths come from cargo's ``compiler-artifact``
+messages, never from guessing; the libraries are copied so no later build can change them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wavecraft_build.scaffold import ScaffoldOptions, ScaffoldResult, scaffold
+
+__all__ = ["TemplateProject", "cargo_cdylib", "cargo_env", "template_project"]
+
+TEMPLATE_NAME = "wc-template-test"
+BUILD_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True)
+class TemplateProject:
+    """A freshly scaffolded, unedited project and its two built libraries."""
+
+    project_dir: Path
+    engine_dir: Path
+    scaffold: ScaffoldResult
+    #: Every file as scaffolded, before any build (project-relative posix path -> bytes).
+    rendered: dict[str, bytes]
+    discovery_lib: Path
+    release_lib: Path
+    build_seconds: dict[str, float]
+
+
+def cargo_env(target_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CARGO_TARGET_DIR"] = str(target_dir)
+    env.pop("RUSTFLAGS", None)  # a stray flag would rebuild nice-plug for nothing
+    return env
+
+
+def cargo_cdylib(manifest_dir: Path, args: list[str], target_dir: Path) -> Path:
+    """Run ``cargo build <args>`` and return the cdylib cargo reports."""
+    cargo = shutil.which("cargo")
+    assert cargo is not None, "cargo is not on PATH"
+    done = subprocess.run(
+        [cargo, "build", *args, "--message-format=json-render-diagnostics"],
+        cwd=manifest_dir,
+        env=cargo_env(target_dir),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"cargo build {' '.join(args)} failed:\n{done.stderr[-4000:]}"
+    libraries = []
+    for line in done.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        message = json.loads(line)
+        if message.get("reason") != "compiler-artifact":
+            continue
+        if "cdylib" not in message["target"]["kind"]:
+            continue
+        libraries += [
+            Path(name) for name in message["filenames"] if name.endswith((".so", ".dylib", ".dll"))
+        ]
+    assert len(libraries) == 1, f"expected one cdylib from cargo, got {libraries}"
+    return libraries[0]
+
+
+@pytest.fixture(scope="session")
+def template_project(
+    tmp_path_factory: pytest.TempPathFactory, cargo_target_dir: Path
+) -> TemplateProject:
+    root = tmp_path_factory.mktemp("template")
+    result = scaffold(
+        ScaffoldOptions(
+            name=TEMPLATE_NAME,
+            directory=root / TEMPLATE_NAME,
+            vendor="Wavecraft Tests",
+            email="tests@example.com",
+            url="https://example.com",
+            git=False,
+        )
+    )
+    engine = result.project_dir / "engine"
+    rendered = {
+        p.relative_to(result.project_dir).as_posix(): p.read_bytes()
+        for p in sorted(result.project_dir.rglob("*"))
+        if p.is_file()
+    }
+    libs = root / "libs"
+    libs.mkdir()
+    seconds: dict[str, float] = {}
+    built: dict[str, Path] = {}
+    for kind, args in (
+        ("discovery", ["--lib", "--features", "_param-discovery"]),
+        ("release", ["--release"]),
+    ):
+        start = time.monotonic()
+        artifact = cargo_cdylib(engine, args, cargo_target_dir)
+        seconds[kind] = time.monotonic() - start
+        dest = libs / kind / artifact.name
+        dest.parent.mkdir()
+        shutil.copy2(artifact, dest)
+        built[kind] = dest
+    return TemplateProject(
+        project_dir=result.project_dir,
+        engine_dir=engine,
+        scaffold=result,
+        rendered=rendered,
+        discovery_lib=built["discovery"],
+        release_lib=built["release"],
+        build_seconds=seconds,
+    )

@@ -1,0 +1,132 @@
+"""The real template, end to end: scaffold, build both ways, read the parameters.
+
+Slow on a cold target dir (nice-plug compiles in debug and release, about two minutes on
+two cores); seconds once ``cargo_target_dir`` is warm.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+from fixtures_template import BUILD_TIMEOUT, TemplateProject, cargo_env
+
+from wavecraft_build.extract import extract_params
+from wavecraft_build.runtime import Processor
+
+pytestmark = pytest.mark.slow
+
+CONTRACT = (
+    "wavecraft_get_params_json",
+    "wavecraft_get_processors_json",
+    "wavecraft_free_string",
+    "wavecraft_dev_create_processor",
+)
+HOST_ENTRY_POINTS = ("clap_entry", "GetPluginFactory")
+EXPECTED_IDS = (
+    "input_gain_level",
+    "filter_enabled",
+    "filter_mode",
+    "filter_cutoff",
+    "output_gain_level",
+    "output_gain_invert",
+)
+
+
+def exported(lib: Path) -> set[str]:
+    """Defined dynamic symbols, read without loading the library."""
+    with lib.open("rb") as fh:
+        section = ELFFile(fh).get_section_by_name(".dynsym")
+        assert isinstance(section, SymbolTableSection)
+        return {s.name for s in section.iter_symbols() if s["st_shndx"] != "SHN_UNDEF"}
+
+
+def cargo_test(crate_dir: Path, target_dir: Path) -> str:
+    cargo = shutil.which("cargo")
+    assert cargo is not None
+    done = subprocess.run(
+        [cargo, "test"],
+        cwd=crate_dir,
+        env=cargo_env(target_dir),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"cargo test failed in {crate_dir}:\n{done.stdout[-3000:]}"
+    return done.stdout
+
+
+def test_discovery_build_exports_the_contract_and_no_host_entry_points(
+    template_project: TemplateProject,
+) -> None:
+    symbols = exported(template_project.discovery_lib)
+    assert set(CONTRACT) <= symbols
+    assert not set(HOST_ENTRY_POINTS) & symbols
+
+
+def test_release_build_exports_vst3_and_clap(template_project: TemplateProject) -> None:
+    symbols = exported(template_project.release_lib)
+    assert set(HOST_ENTRY_POINTS) <= symbols
+    assert set(CONTRACT) <= symbols
+
+
+def test_extract_reads_the_parameters(template_project: TemplateProject) -> None:
+    result = extract_params(template_project.discovery_lib, timeout=30.0)
+    assert result.ids == EXPECTED_IDS
+    by_id = {p.id: p for p in result.parameters}
+    level = by_id["input_gain_level"]
+    assert (level.type, level.min, level.max, level.default, level.unit) == (
+        "float",
+        -24.0,
+        24.0,
+        0.0,
+        "dB",
+    )
+    assert by_id["filter_enabled"].type == "bool"
+    assert (by_id["filter_enabled"].min, by_id["filter_enabled"].max) == (0.0, 1.0)
+    assert by_id["filter_enabled"].default == 1.0
+    mode = by_id["filter_mode"]
+    assert mode.type == "enum"
+    assert mode.variants == ("Low-pass", "High-pass", "Band-pass")
+    assert (mode.min, mode.max, mode.default) == (0.0, 2.0, 0.0)
+    assert by_id["filter_cutoff"].unit == "Hz"
+    assert all(p.value == p.default for p in result.parameters)
+    assert [p.id for p in result.processors] == ["input_gain", "filter", "output_gain"]
+
+
+def test_dev_vtable_runs_the_dsp(template_project: TemplateProject) -> None:
+    with Processor.load(template_project.discovery_lib) as proc:
+        proc.set_params({"filter_enabled": False, "input_gain_level": 6.0})
+        out = proc.process(np.full((2, 512), 0.25, dtype=np.float32))
+        np.testing.assert_allclose(out[:, -1], 0.25 * 10 ** (6 / 20), rtol=1e-5)
+        proc.reset()
+        proc.set_params({"filter_enabled": True, "filter_mode": "High-pass"})
+        out = proc.process(np.full((2, 48_000), 0.5, dtype=np.float32))
+        assert np.max(np.abs(out[:, -4_800:])) < 1e-3  # DC removed
+
+
+def test_building_leaves_the_rendered_files_alone(template_project: TemplateProject) -> None:
+    """Right after `new`, both builds succeed without touching a file: in particular the
+    shipped Cargo.lock is complete and already in cargo's order, so it is not rewritten."""
+    project = template_project.project_dir
+    assert "engine/Cargo.lock" in template_project.rendered
+    for rel, data in template_project.rendered.items():
+        assert (project / rel).read_bytes() == data, f"{rel} changed during the build"
+
+
+def test_engine_dsp_tests_pass(template_project: TemplateProject, cargo_target_dir: Path) -> None:
+    out = cargo_test(template_project.engine_dir, cargo_target_dir)
+    assert "test cutoff_is_minus_3_db ... ok" in out
+
+
+def test_vendored_sdk_tests_pass(template_project: TemplateProject, cargo_target_dir: Path) -> None:
+    out = cargo_test(template_project.project_dir / "sdk" / "wavecraft-sdk", cargo_target_dir)
+    assert "test chain_of_four_with_repeats ... ok" in out
+    assert "no_leak: 10000 rounds" in out
