@@ -9,18 +9,17 @@ anything is rendered, so a project whose stubs exist pays nothing for them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.codegen import python, typescript, ui_stubs
+from wavecraft_build.codegen._text import check_ids, check_numbers
 from wavecraft_build.errors import CodegenError
-from wavecraft_build.metadata import ID_PATTERN, ExtractionResult
+from wavecraft_build.metadata import ExtractionResult
 
 __all__ = ["CodegenReport", "generate", "render_all"]
 
-_TOKEN = re.compile(r"[a-z][a-z0-9_]*")
 _MAX_LISTED = 6
 
 
@@ -62,17 +61,17 @@ def _names(paths: list[Path]) -> str:
 
 
 def _check(result: ExtractionResult) -> None:
-    # Metadata is validated upstream; this guards callers that build ParameterInfo by hand,
-    # because ids go into JSX attributes and Python identifiers unescaped.
-    seen: set[str] = set()
-    for p in result.parameters:
-        if not ID_PATTERN.match(p.id):
-            raise CodegenError(f"parameter id {p.id!r} must match {ID_PATTERN.pattern}")
-        if p.id in seen:
-            raise CodegenError(f"duplicate parameter id {p.id!r}")
+    # Metadata is validated upstream; this guards callers that build ParameterInfo by hand.
+    params = result.parameters
+    ids = [p.id for p in params]
+    check_ids(ids)
+    if len(set(ids)) != len(ids):
+        dupes = sorted({pid for pid in ids if ids.count(pid) > 1})
+        raise CodegenError(f"duplicate parameter id(s): {', '.join(dupes)}")
+    for p in params:
         if p.type not in ("float", "bool", "enum"):
             raise CodegenError(f"parameter {p.id!r} has unknown type {p.type!r}")
-        seen.add(p.id)
+    check_numbers([p.min for p in params] + [p.max for p in params] + [p.default for p in params])
 
 
 def render_all(
@@ -102,15 +101,21 @@ def _write(path: Path, text: str) -> bool:
 
 
 def _missing_controls(stub: ui_stubs.GroupStub, path: Path) -> list[str]:
-    """Ids of ``stub`` that its (user-owned) file never mentions: likely new parameters."""
+    """Ids of ``stub`` that its (user-owned) file never mentions: likely new parameters.
+
+    A plain substring test: an id that only appears inside a longer one counts as
+    mentioned, so this can miss a case but never nags about a control that is there.
+    """
     try:
-        tokens = set(_TOKEN.findall(path.read_text(encoding="utf-8", errors="replace")))
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [p.id for p in stub.parameters if p.id not in tokens]
+    return [p.id for p in stub.parameters if p.id not in text]
 
 
-def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport) -> None:
+def _stubs(
+    ui_dir: Path, result: ExtractionResult, report: CodegenReport, *, changed: bool
+) -> None:
     plan = ui_stubs.plan(result.parameters)
     index = ui_dir / ui_stubs.INDEX_TSX
     index_existed = index.exists()
@@ -119,7 +124,8 @@ def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport) -> Non
         path = ui_dir / stub.path
         if path.exists():
             report.stubs_kept.append(path)
-            missing = _missing_controls(stub, path)
+            # Only when the parameters changed: say it once, when it happens, not every run.
+            missing = _missing_controls(stub, path) if changed else []
             if missing:
                 report.notes.append(
                     f"{stub.path.name} (kept) has no control for {_listed(missing)}; "
@@ -170,5 +176,5 @@ def generate(
     for path, text in generated.items():
         (report.written if _write(path, text) else report.unchanged).append(path)
     if ui_dir is not None:
-        _stubs(ui_dir, result, report)
+        _stubs(ui_dir, result, report, changed=ui_dir / typescript.PARAMETERS_TS in report.written)
     return report

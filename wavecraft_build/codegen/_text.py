@@ -12,33 +12,38 @@ as two code points).
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 
 from wavecraft_build.errors import CodegenError
+from wavecraft_build.metadata import ID_PATTERN
 
-__all__ = ["py_num", "py_str", "ts_num", "ts_str"]
+__all__ = ["check_ids", "check_numbers", "ts_str"]
+
+# ID_PATTERN for a whole newline-joined list in one C call (ids never contain a newline).
+_IDS = re.compile(r"(?:[a-z][a-z0-9_]*\n)*")
+assert ID_PATTERN.pattern == r"^[a-z][a-z0-9_]*$", "keep _IDS in step with ID_PATTERN"
 
 #: ``"..."`` with every non-ASCII character as ``\\uXXXX``; C-accelerated.
 ts_str = encode_basestring_ascii
 
 
-def ts_num(value: float) -> str:
-    """A finite number as a TypeScript literal (``repr`` of int/float is valid ECMAScript)."""
-    if isinstance(value, int):
-        return str(value)
-    if not math.isfinite(value):
-        raise CodegenError(f"cannot generate a literal for non-finite number {value!r}")
-    return float.__repr__(value)
+def check_ids(ids: Sequence[str]) -> None:
+    """Raise ``CodegenError`` unless every id matches ``ID_PATTERN``.
+
+    Ids go into JSX attributes and Python identifiers unescaped, so this guards callers
+    that build ``ParameterInfo`` by hand (extracted metadata is validated upstream).
+    """
+    if _IDS.fullmatch("".join(f"{pid}\n" for pid in ids)):
+        return
+    bad = next(pid for pid in ids if not ID_PATTERN.match(pid) or "\n" in pid)
+    raise CodegenError(f"parameter id {bad!r} must match {ID_PATTERN.pattern}")
 
 
-def py_str(value: str) -> str:
-    """A Python string literal equal to ``value``, ASCII only."""
-    return ascii(value)
-
-
-def py_num(value: float) -> str:
-    """A finite number as a Python float literal."""
-    number = float(value)
-    if not math.isfinite(number):
-        raise CodegenError(f"cannot generate a literal for non-finite number {value!r}")
-    return repr(number)
+def check_numbers(numbers: Sequence[object]) -> None:
+    """Raise ``CodegenError`` unless all are finite ints/floats (their repr is a literal)."""
+    if set(map(type, numbers)) <= {int, float} and all(map(math.isfinite, numbers)):  # type: ignore[arg-type]
+        return
+    bad = next(v for v in numbers if type(v) not in (int, float) or not math.isfinite(v))  # type: ignore[arg-type]
+    raise CodegenError(f"cannot generate a literal for {bad!r}: numbers must be finite")

@@ -4,7 +4,8 @@ The module ships inside plugin wheels, so it imports only the standard library a
 ``wavecraft_build``. Ids are ``[a-z][a-z0-9_]*`` but may be Python keywords (``class``,
 ``import``) or names the class body needs (``float``): enum members are the upper-cased id
 (never a keyword), dataclass fields get a trailing ``_`` until they are safe and unique, and
-``FIELD_NAMES`` maps each id to its field. Strings are literals from ``ascii()``.
+``FIELD_NAMES`` maps each id to its field. Strings are literals from ``ascii()`` (see
+``_text.py``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 import keyword
 from collections.abc import Sequence
 
-from wavecraft_build.codegen._text import py_num, py_str
-from wavecraft_build.errors import CodegenError
-from wavecraft_build.metadata import ID_PATTERN, ParameterInfo
+from wavecraft_build.codegen._text import check_ids
+from wavecraft_build.metadata import ParameterInfo
 
 __all__ = ["field_names", "member_name", "render"]
 
@@ -95,44 +95,33 @@ def _field(p: ParameterInfo, name: str) -> str:
         return f"    {name}: bool = {p.default >= 0.5}\n"
     if p.type == "enum":
         return f"    {name}: int = {int(p.default)}\n"
-    return f"    {name}: float = {py_num(p.default)}\n"
+    return f"    {name}: float = {float(p.default)!r}\n"
 
 
-def _spec(p: ParameterInfo) -> str:
-    args = [
-        f"ParamId.{member_name(p.id)}",
-        py_str(p.name),
-        py_str(p.type),
-        py_num(p.min),
-        py_num(p.max),
-        py_num(p.default),
-    ]
+def _spec(p: ParameterInfo, member: str) -> str:
+    # Numbers are finite (checked by codegen.generate): repr(float) is a valid literal.
+    text = (
+        f"    ParamSpec(ParamId.{member}, {p.name!a}, {p.type!a}, "
+        f"{float(p.min)!r}, {float(p.max)!r}, {float(p.default)!r}"
+    )
     if p.unit is not None:
-        args.append(f"unit={py_str(p.unit)}")
+        text += f", unit={p.unit!a}"
     if p.group is not None:
-        args.append(f"group={py_str(p.group)}")
+        text += f", group={p.group!a}"
     if p.variants is not None:
-        items = [py_str(v) for v in p.variants]
-        args.append(f"variants=({', '.join(items)}{',' if len(items) == 1 else ''})")
-    return f"    ParamSpec({', '.join(args)}),\n"
+        items = [ascii(v) for v in p.variants]
+        text += f", variants=({', '.join(items)}{',' if len(items) == 1 else ''})"
+    return text + "),\n"
 
 
 def render(parameters: Sequence[ParameterInfo]) -> str:
     """The whole module as text."""
-    for p in parameters:
-        if not ID_PATTERN.match(p.id):
-            raise CodegenError(f"parameter id {p.id!r} must match {ID_PATTERN.pattern}")
-    fields = field_names([p.id for p in parameters])
-    if parameters:
-        members = "".join(f"    {member_name(p.id)} = {py_str(p.id)}\n" for p in parameters)
-        dc_fields = "".join(_field(p, f) for p, f in zip(parameters, fields, strict=True))
-    else:
-        members = "    pass\n"
-        dc_fields = ""
-    field_map = "".join(
-        f"    ParamId.{member_name(p.id)}: {py_str(f)},\n"
-        for p, f in zip(parameters, fields, strict=True)
-    )
+    ids = [p.id for p in parameters]
+    check_ids(ids)
+    members = [member_name(pid) for pid in ids]
+    fields = field_names(ids)
+    enum_body = "".join(f"    {m} = {pid!a}\n" for m, pid in zip(members, ids, strict=True))
+    dc_fields = "".join(map(_field, parameters, fields))
     return "".join(
         [
             HEADER,
@@ -140,21 +129,25 @@ def render(parameters: Sequence[ParameterInfo]) -> str:
             "class ParamId(str, Enum):\n",
             '    """Every parameter id the plugin declares; each value is the id itself."""\n',
             "\n",
-            members,
+            enum_body or "    pass\n",
             _SPEC_CLASS,
             "\n\n",
             "#: Every parameter, in the order the plugin declares them.\n",
             "SPECS: Final[tuple[ParamSpec, ...]] = (\n",
-            *map(_spec, parameters),
+            *map(_spec, parameters, members),
             ")\n\n",
             "#: The (min, max) range of each parameter, by id.\n",
             "RANGES: Final[Mapping[ParamId, tuple[float, float]]] = MappingProxyType(\n",
             "    {s.id: (s.min, s.max) for s in SPECS}\n",
             ")\n\n",
+            "# Fields whose name is not the id (keywords and names the class body uses).\n",
+            "_RENAMED: Final[Mapping[str, str]] = {\n",
+            *(f"    {pid!a}: {f!a},\n" for pid, f in zip(ids, fields, strict=True) if pid != f),
+            "}\n\n",
             "#: The ``Params`` field of each id (a keyword id like ``class`` gets ``class_``).\n",
-            "FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType({\n",
-            field_map,
-            "})\n",
+            "FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType(\n",
+            "    {pid: _RENAMED.get(pid.value, pid.value) for pid in ParamId}\n",
+            ")\n",
             "\n\n",
             "@dataclass\n",
             "class Params:\n",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from wavecraft_build.codegen._text import ts_num, ts_str
+from wavecraft_build.codegen._text import ts_str
 from wavecraft_build.metadata import ParameterInfo, ProcessorInfo
 
 __all__ = ["PARAMETERS_TS", "PROCESSORS_TS", "render", "render_parameters", "render_processors"]
@@ -41,6 +41,9 @@ export interface ParameterSpec {
 """
 
 _FOOTER = """\
+// Ids start with a letter, so key order is declaration order (no integer-like keys).
+export const PARAMETER_IDS: readonly ParameterId[] = Object.keys(PARAMETERS_BY_ID) as ParameterId[];
+
 export const PARAMETERS: readonly ParameterSpec[] = PARAMETER_IDS.map((id) => PARAMETERS_BY_ID[id]);
 
 /** Narrow a string (for example a message from the host) to a known parameter id. */
@@ -58,21 +61,18 @@ def _union(name: str, doc: str, literals: Sequence[str]) -> str:
 
 
 def _spec(p: ParameterInfo, id_lit: str) -> str:
-    parts = [
-        f"id: {id_lit}",
-        f"name: {ts_str(p.name)}",
-        f"type: {ts_str(p.type)}",
-        f"min: {ts_num(p.min)}",
-        f"max: {ts_num(p.max)}",
-        f"default: {ts_num(p.default)}",
-    ]
+    # Numbers are finite ints/floats (checked by codegen.generate): their repr is valid TS.
+    text = (
+        f"  {id_lit}: {{ id: {id_lit}, name: {ts_str(p.name)}, type: {ts_str(p.type)}, "
+        f"min: {p.min!r}, max: {p.max!r}, default: {p.default!r}"
+    )
     if p.unit is not None:
-        parts.append(f"unit: {ts_str(p.unit)}")
+        text += f", unit: {ts_str(p.unit)}"
     if p.group is not None:
-        parts.append(f"group: {ts_str(p.group)}")
+        text += f", group: {ts_str(p.group)}"
     if p.variants is not None:
-        parts.append(f"variants: [{', '.join(map(ts_str, p.variants))}]")
-    return f"  {id_lit}: {{ {', '.join(parts)} }},\n"
+        text += f", variants: [{', '.join(map(ts_str, p.variants))}]"
+    return text + " },\n"
 
 
 def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
@@ -95,9 +95,6 @@ def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
         "export const PARAMETERS_BY_ID: Readonly<Record<ParameterId, ParameterSpec>> = {\n",
         *(_spec(p, lit) for p, lit in zip(parameters, id_lits, strict=True)),
         "};\n\n",
-        "export const PARAMETER_IDS: readonly ParameterId[] = [\n",
-        *(f"  {lit},\n" for lit in id_lits),
-        "];\n\n",
         _FOOTER,
     ]
     return "".join(chunks)

@@ -48,9 +48,14 @@ RANGES: Final[Mapping[ParamId, tuple[float, float]]] = MappingProxyType(
     {s.id: (s.min, s.max) for s in SPECS}
 )
 
+# Fields whose name is not the id (keywords and names the class body uses).
+_RENAMED: Final[Mapping[str, str]] = {
+}
+
 #: The ``Params`` field of each id (a keyword id like ``class`` gets ``class_``).
-FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType({
-})
+FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType(
+    {pid: _RENAMED.get(pid.value, pid.value) for pid in ParamId}
+)
 
 
 @dataclass

@@ -97,34 +97,23 @@ RANGES: Final[Mapping[ParamId, tuple[float, float]]] = MappingProxyType(
     {s.id: (s.min, s.max) for s in SPECS}
 )
 
+# Fields whose name is not the id (keywords and names the class body uses).
+_RENAMED: Final[Mapping[str, str]] = {
+    'class': 'class__',
+    'import': 'import_',
+    'float': 'float_',
+    'bool': 'bool_',
+    'self': 'self_',
+    'in': 'in_',
+    'await': 'await_',
+    'yield': 'yield_',
+    'lambda': 'lambda_',
+}
+
 #: The ``Params`` field of each id (a keyword id like ``class`` gets ``class_``).
-FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType({
-    ParamId.DELETE: 'delete',
-    ParamId.CLASS: 'class__',
-    ParamId.IMPORT: 'import_',
-    ParamId.NONE: 'none',
-    ParamId.NULL: 'null',
-    ParamId.TRUE: 'true',
-    ParamId.FUNCTION: 'function',
-    ParamId.DEFAULT: 'default',
-    ParamId.CONSTRUCTOR: 'constructor',
-    ParamId.TOSTRING: 'tostring',
-    ParamId.FLOAT: 'float_',
-    ParamId.BOOL: 'bool_',
-    ParamId.SELF: 'self_',
-    ParamId.CLASS_: 'class_',
-    ParamId.IN: 'in_',
-    ParamId.TYPE: 'type',
-    ParamId.ENUM: 'enum',
-    ParamId.INTERFACE: 'interface',
-    ParamId.AWAIT: 'await_',
-    ParamId.YIELD: 'yield_',
-    ParamId.LET: 'let',
-    ParamId.NEW: 'new',
-    ParamId.THIS: 'this',
-    ParamId.LAMBDA: 'lambda_',
-    ParamId.TINY: 'tiny',
-})
+FIELD_NAMES: Final[Mapping[ParamId, str]] = MappingProxyType(
+    {pid: _RENAMED.get(pid.value, pid.value) for pid in ParamId}
+)
 
 
 @dataclass

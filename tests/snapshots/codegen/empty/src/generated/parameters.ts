@@ -28,8 +28,8 @@ export interface ParameterSpec {
 export const PARAMETERS_BY_ID: Readonly<Record<ParameterId, ParameterSpec>> = {
 };
 
-export const PARAMETER_IDS: readonly ParameterId[] = [
-];
+// Ids start with a letter, so key order is declaration order (no integer-like keys).
+export const PARAMETER_IDS: readonly ParameterId[] = Object.keys(PARAMETERS_BY_ID) as ParameterId[];
 
 export const PARAMETERS: readonly ParameterSpec[] = PARAMETER_IDS.map((id) => PARAMETERS_BY_ID[id]);
 

@@ -103,33 +103,8 @@ export const PARAMETERS_BY_ID: Readonly<Record<ParameterId, ParameterSpec>> = {
   "tiny": { id: "tiny", name: "Tiny", type: "float", min: -0.0, max: 1.5e-323, default: 5e-324 },
 };
 
-export const PARAMETER_IDS: readonly ParameterId[] = [
-  "delete",
-  "class",
-  "import",
-  "none",
-  "null",
-  "true",
-  "function",
-  "default",
-  "constructor",
-  "tostring",
-  "float",
-  "bool",
-  "self",
-  "class_",
-  "in",
-  "type",
-  "enum",
-  "interface",
-  "await",
-  "yield",
-  "let",
-  "new",
-  "this",
-  "lambda",
-  "tiny",
-];
+// Ids start with a letter, so key order is declaration order (no integer-like keys).
+export const PARAMETER_IDS: readonly ParameterId[] = Object.keys(PARAMETERS_BY_ID) as ParameterId[];
 
 export const PARAMETERS: readonly ParameterSpec[] = PARAMETER_IDS.map((id) => PARAMETERS_BY_ID[id]);
 
