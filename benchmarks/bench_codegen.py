@@ -46,8 +46,15 @@ def make_result(n: int = N_PARAMS, *, bump: float = 0.0) -> ExtractionResult:
             default = 0.5 + (bump if i == 0 else 0.0)
             params.append(
                 ParameterInfo(
-                    f"p{i}_level", f"Level {i}", "float", default, default, 0.0, 1.0,
-                    unit="dB", group=group,
+                    f"p{i}_level",
+                    f"Level {i}",
+                    "float",
+                    default,
+                    default,
+                    0.0,
+                    1.0,
+                    unit="dB",
+                    group=group,
                 )
             )
         elif kind == 1:
@@ -55,7 +62,14 @@ def make_result(n: int = N_PARAMS, *, bump: float = 0.0) -> ExtractionResult:
         else:
             params.append(
                 ParameterInfo(
-                    f"p{i}_mode", f"Mode {i}", "enum", 0, 0, 0, 2, group=group,
+                    f"p{i}_mode",
+                    f"Mode {i}",
+                    "enum",
+                    0,
+                    0,
+                    0,
+                    2,
+                    group=group,
                     variants=("Soft", "Hard", "Fold"),
                 )
             )

@@ -163,7 +163,10 @@ def test_changed_parameter_rewrites_bindings_but_never_a_stub(tmp_path: Path) ->
     assert "new component DriveControls created" in text and "index.tsx" in text
     # The kept Filter stub never mentions the new (and old) filter parameters: say so.
     missing = "FilterControls.tsx (kept) has no control for filter_cutoff, filter_shape, filter_q"
-    assert missing in text
+    assert missing in text and 'e.g. <FloatSlider id="filter_cutoff" />' in text
+    # Said once, when it happens: a run with nothing new stays quiet.
+    again = generate(validate([*FIXTURE_PARAMS, extra, new_group]), ui_dir=ui, python_module=module)
+    assert again.notes == [] and again.written == [] and again.stubs_created == []
 
 
 def test_outputs_can_be_skipped(tmp_path: Path) -> None:

@@ -140,9 +140,7 @@ def test_enum_by_name_and_sample_rate_and_reset(proc: Processor) -> None:
             proc.set_sample_rate(bad)
 
 
-def test_close_is_idempotent_and_final(
-    fixture_lib: Path, fixture_params: ExtractionResult
-) -> None:
+def test_close_is_idempotent_and_final(fixture_lib: Path, fixture_params: ExtractionResult) -> None:
     proc = Processor(fixture_lib, fixture_params.parameters)
     assert not proc.closed
     proc.close()

@@ -130,9 +130,7 @@ class Processor:
         sample_rate: float = 48_000.0,
     ) -> None:
         params = (
-            parameters.parameters
-            if isinstance(parameters, ExtractionResult)
-            else tuple(parameters)
+            parameters.parameters if isinstance(parameters, ExtractionResult) else tuple(parameters)
         )
         self.library = Path(library).resolve()
         self._specs: dict[str, ParameterInfo] = {p.id: p for p in params}

@@ -9,6 +9,7 @@ anything is rendered, so a project whose stubs exist pays nothing for them.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,7 @@ from wavecraft_build._fs import write_atomic
 from wavecraft_build.codegen import python, typescript, ui_stubs
 from wavecraft_build.codegen._text import check_ids, check_numbers
 from wavecraft_build.errors import CodegenError
-from wavecraft_build.metadata import ExtractionResult
+from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
 __all__ = ["CodegenReport", "generate", "render_all"]
 
@@ -66,7 +67,7 @@ def _check(result: ExtractionResult) -> None:
     ids = [p.id for p in params]
     check_ids(ids)
     if len(set(ids)) != len(ids):
-        dupes = sorted({pid for pid in ids if ids.count(pid) > 1})
+        dupes = sorted(pid for pid, n in Counter(ids).items() if n > 1)
         raise CodegenError(f"duplicate parameter id(s): {', '.join(dupes)}")
     for p in params:
         if p.type not in ("float", "bool", "enum"):
@@ -100,7 +101,7 @@ def _write(path: Path, text: str) -> bool:
         ) from exc
 
 
-def _missing_controls(stub: ui_stubs.GroupStub, path: Path) -> list[str]:
+def _missing_controls(stub: ui_stubs.GroupStub, path: Path) -> list[ParameterInfo]:
     """Ids of ``stub`` that its (user-owned) file never mentions: likely new parameters.
 
     A plain substring test: an id that only appears inside a longer one counts as
@@ -110,12 +111,10 @@ def _missing_controls(stub: ui_stubs.GroupStub, path: Path) -> list[str]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [p.id for p in stub.parameters if p.id not in text]
+    return [p for p in stub.parameters if p.id not in text]
 
 
-def _stubs(
-    ui_dir: Path, result: ExtractionResult, report: CodegenReport, *, changed: bool
-) -> None:
+def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport, *, changed: bool) -> None:
     plan = ui_stubs.plan(result.parameters)
     index = ui_dir / ui_stubs.INDEX_TSX
     index_existed = index.exists()
@@ -127,9 +126,11 @@ def _stubs(
             # Only when the parameters changed: say it once, when it happens, not every run.
             missing = _missing_controls(stub, path) if changed else []
             if missing:
+                first = missing[0]
+                example = f'<{ui_stubs.CONTROL_FOR[first.type]} id="{first.id}" />'
                 report.notes.append(
-                    f"{stub.path.name} (kept) has no control for {_listed(missing)}; "
-                    "add them by hand, e.g. <FloatSlider id=\"...\" />"
+                    f"{stub.path.name} (kept) has no control for "
+                    f"{_listed([p.id for p in missing])}; add them by hand, e.g. {example}"
                 )
             continue
         _write(path, ui_stubs.render_group(stub))

@@ -60,14 +60,14 @@ class ParamSpec:
     variants: tuple[str, ...] | None = None
 '''
 
-_POST_INIT = '''
+_POST_INIT = """
     def __post_init__(self) -> None:
         for pid, field_name in FIELD_NAMES.items():
             lo, hi = RANGES[pid]
             value = getattr(self, field_name)
             if not lo <= value <= hi:
                 raise ValueError(f"{pid.value}: {value!r} is outside [{lo!r}, {hi!r}]")
-'''
+"""
 
 
 def member_name(pid: str) -> str:

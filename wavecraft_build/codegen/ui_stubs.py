@@ -27,6 +27,7 @@ from wavecraft_build.metadata import ID_PATTERN, ParameterInfo
 __all__ = [
     "COMPONENTS_DIR",
     "CONTROLS_TSX",
+    "CONTROL_FOR",
     "DEFAULT_GROUP",
     "INDEX_TSX",
     "GroupStub",
@@ -46,7 +47,8 @@ INDEX_TSX = COMPONENTS_DIR / "index.tsx"
 
 _MAX_BASE = 48
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_CONTROL = {"float": "FloatSlider", "bool": "BoolToggle", "enum": "EnumSelect"}
+#: The control component (in ``controls.tsx``) each parameter type gets.
+CONTROL_FOR = {"float": "FloatSlider", "bool": "BoolToggle", "enum": "EnumSelect"}
 
 HEADER = (
     "// Created once by wavecraft-build as a starting point. This file is yours: edit it\n"
@@ -107,9 +109,9 @@ def _attr_id(p: ParameterInfo) -> str:
 
 def render_group(stub: GroupStub) -> str:
     """The component of one group: a labelled fieldset with one control per parameter."""
-    used = sorted({_CONTROL[p.type] for p in stub.parameters})
+    used = sorted({CONTROL_FOR[p.type] for p in stub.parameters})
     controls = "".join(
-        f"      <{_CONTROL[p.type]} id=\"{_attr_id(p)}\" />\n" for p in stub.parameters
+        f'      <{CONTROL_FOR[p.type]} id="{_attr_id(p)}" />\n' for p in stub.parameters
     )
     return (
         f"{HEADER}"
