@@ -137,6 +137,15 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dev(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.dev import DevOptions, run_dev
+
+    project = load_project(args.project, timeout=args.timeout)
+    options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose)
+    return run_dev(project, options)
+
+
 # -- parser ---------------------------------------------------------------------------
 
 
@@ -206,6 +215,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_project(p)
     p.set_defaults(func=_cmd_codegen)
+
+    p = sub.add_parser(
+        "dev",
+        help="watch the engine, rebuild, extract and regenerate on every change",
+        description="Hot-reload loop: watch engine/ (*.rs, Cargo.toml, Cargo.lock, build.rs), "
+        "run the discovery build on change (cancelling a build that is still running), "
+        "extract the parameters and regenerate the bindings. Failures keep the last good "
+        "state. Ctrl-C exits with 130.",
+    )
+    _add_project(p)
+    p.add_argument("--no-ui", action="store_true", help="do not start `npm run dev` in ui/")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
+    )
+    p.add_argument("--verbose", action="store_true", help="show cargo's full output")
+    _add_timeout(p)
+    p.set_defaults(func=_cmd_dev)
 
     return parser
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
+from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import WavecraftError
@@ -170,8 +171,14 @@ BUILD_STEPS: tuple[Step, ...] = (cargo_build, extract_cached, codegen, save_stat
 
 
 def run(ctx: Context, steps: Sequence[Step] = BUILD_STEPS) -> Context:
-    """Run ``steps`` in order, timing each. The first error stops the run unchanged."""
+    """Run ``steps`` in order, timing each. The first error stops the run unchanged.
+
+    A set ``ctx.cancel`` stops the run between steps too (``Cancelled``), so a superseded
+    build never extracts or writes bindings from stale sources.
+    """
     for step in steps:
+        if ctx.cancel is not None and ctx.cancel.is_set():
+            raise Cancelled(step.__name__)
         start = time.perf_counter()
         step(ctx)
         ctx.timings[step.__name__] = time.perf_counter() - start

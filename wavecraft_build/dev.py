@@ -1,0 +1,320 @@
+"""The hot-reload loop behind ``nox -s dev`` / ``wavecraft-build dev``.
+
+Watch the engine's sources (watchfiles), and for every batch of changes run the build
+pipeline: discovery build -> extraction (cached) -> codegen -> state. Builds run on one
+worker thread; a change that arrives while cargo is still compiling cancels that build
+(cargo's whole process group is killed) and the next build starts from the newest files.
+A failed build or extraction says why in a line or two, leaves the last good parameters
+and generated files in place, and the loop keeps watching. Ctrl-C stops everything
+(cargo, the extraction child, the UI dev server) and returns 130.
+
+Output is either human lines (the message strings are stable: scripts look for
+"Rebuilding...", "Loading parameters via subprocess" and "Hot-reload complete") or, with
+``--json`` / ``WAVECRAFT_DEV_JSON=1``, one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from wavecraft_build._proc import Cancelled, kill_group
+from wavecraft_build.cache import ParamCache, default_cache_dir
+from wavecraft_build.config import ProjectConfig
+from wavecraft_build.errors import Interrupted, WavecraftError
+from wavecraft_build.metadata import ExtractionResult
+from wavecraft_build.pipeline import BUILD_STEPS, Context, load_state, run
+
+__all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "run_dev", "source_filter"]
+
+WATCHED_NAMES = frozenset({"Cargo.toml", "Cargo.lock", "build.rs"})
+WATCHED_SUFFIXES = (".rs",)
+_SHUTDOWN_GRACE = 0.8
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    ui: bool = True
+    json: bool = False
+    verbose: bool = False
+    #: watchfiles groups changes until ``step_ms`` pass without one (at most ``debounce_ms``).
+    step_ms: int = 50
+    debounce_ms: int = 1600
+
+
+@dataclass(frozen=True)
+class ParamDiff:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def summary(self) -> str:
+        parts = [f"+{i}" for i in self.added] + [f"-{i}" for i in self.removed]
+        parts += [f"~{i}" for i in self.changed]
+        return ", ".join(parts) if parts else "no parameter changes"
+
+
+def diff_params(old: ExtractionResult | None, new: ExtractionResult) -> ParamDiff:
+    before = {p.id: p for p in old.parameters} if old else {}
+    after = {p.id: p for p in new.parameters}
+    return ParamDiff(
+        added=tuple(i for i in after if i not in before),
+        removed=tuple(i for i in before if i not in after),
+        changed=tuple(i for i in after if i in before and before[i] != after[i]),
+    )
+
+
+class Events:
+    """Writes dev-loop events as human lines or as JSON lines (``json_mode``)."""
+
+    def __init__(self, json_mode: bool, stream: IO[str] | None = None):
+        self.json_mode = json_mode
+        self.stream = stream or sys.stdout
+        self._lock = threading.Lock()
+
+    def emit(self, event: str, message: str, **fields: Any) -> None:
+        if self.json_mode:
+            line = json.dumps({"event": event, "time": round(time.time(), 3), **fields})
+        else:
+            line = message
+        with self._lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def source_filter(engine: Path) -> Callable[[object, str], bool]:
+    """Accept Rust sources and cargo manifests below ``engine``; never target/ or dotfiles
+    (editor swap and temp files such as ``.lib.rs.swp`` or ``.#lib.rs``)."""
+
+    def accept(_change: object, path: str) -> bool:
+        try:
+            rel = Path(path).relative_to(engine)
+        except ValueError:
+            return False
+        if rel.parts[:1] == ("target",) or any(part.startswith(".") for part in rel.parts):
+            return False
+        return rel.name in WATCHED_NAMES or rel.suffix in WATCHED_SUFFIXES
+
+    return accept
+
+
+class _Reporter:
+    def __init__(self, events: Events, verbose: bool):
+        self.events = events
+        self.verbose = verbose
+
+    def step(self, name: str) -> None:
+        if name == "Loading parameters via subprocess":
+            self.events.emit("extract_started", name)
+
+    def cargo_message(self, msg: dict[str, Any]) -> None:
+        pass
+
+    def cargo_stderr(self, data: bytes) -> None:
+        if self.verbose and data:
+            sys.stderr.write(data.decode("utf-8", "replace"))
+
+
+@dataclass
+class _Builder:
+    """One worker thread that always builds the newest requested generation."""
+
+    project: ProjectConfig
+    events: Events
+    verbose: bool
+    cache: ParamCache
+    on_first_result: Callable[[], None]
+    last: ExtractionResult | None = None
+    _gen: int = 0
+    _done: int = 0
+    _stopping: bool = False
+    _cancel: threading.Event | None = None
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _thread: threading.Thread | None = None
+    _first: bool = True
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="wavecraft-dev-build", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        with self._cond:
+            self._gen += 1
+            if self._cancel is not None:
+                self._cancel.set()  # kills cargo's process group within ~50 ms
+            self._cond.notify()
+
+    def shutdown(self) -> None:
+        with self._cond:
+            self._stopping = True
+            if self._cancel is not None:
+                self._cancel.set()
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(_SHUTDOWN_GRACE)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._gen == self._done and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                gen = self._gen
+                cancel = self._cancel = threading.Event()
+            self._build(cancel)
+            with self._cond:
+                self._done = max(self._done, gen)
+                self._cancel = None
+
+    def _build(self, cancel: threading.Event) -> None:
+        first, self._first = self._first, False
+        self.events.emit("build_started", "Building..." if first else "Rebuilding...")
+        start = time.perf_counter()
+        ctx = Context(
+            project=self.project,
+            cache=self.cache,
+            reporter=_Reporter(self.events, self.verbose),
+            cancel=cancel,
+        )
+        try:
+            run(ctx, BUILD_STEPS)
+        except Cancelled:
+            self.events.emit(
+                "build_cancelled", "Build cancelled: newer changes arrived", first=first
+            )
+            return
+        except WavecraftError as exc:
+            kept = f"; keeping the last good {len(self.last.parameters)} parameters" if (
+                self.last is not None
+            ) else ""
+            self.events.emit(
+                "build_failed",
+                f"{exc.render()}\nHot-reload failed{kept}. Watching for changes...",
+                kind=exc.kind,
+                error=exc.message,
+                path=str(exc.path) if exc.path else None,
+                hint=exc.hint,
+            )
+            self._after_first(first)
+            return
+        assert ctx.result is not None
+        change = diff_params(self.last, ctx.result)
+        self.last = ctx.result
+        elapsed = time.perf_counter() - start
+        timings = {k: round(v, 4) for k, v in ctx.timings.items()}
+        if change and not first:
+            self.events.emit(
+                "params_changed",
+                f"Parameters changed: {change.summary()}",
+                added=list(change.added),
+                removed=list(change.removed),
+                changed=list(change.changed),
+            )
+        n = len(ctx.result.parameters)
+        self.events.emit(
+            "reload_complete",
+            f"Hot-reload complete — {n} parameters ({change.summary()}) in {elapsed:.2f} s"
+            f" (cargo {timings.get('cargo_build', 0):.2f} s, extract "
+            f"{timings.get('extract_cached', 0):.3f} s{' cached' if ctx.cache_hit else ''})",
+            parameters=n,
+            ids=list(ctx.result.ids),
+            cache_hit=ctx.cache_hit,
+            seconds=round(elapsed, 4),
+            timings=timings,
+            first=first,
+        )
+        self._after_first(first)
+
+    def _after_first(self, first: bool) -> None:
+        if first:
+            self.on_first_result()
+
+
+def _start_ui(project: ProjectConfig, events: Events) -> subprocess.Popen[bytes] | None:
+    if project.ui is None or not (project.ui / "package.json").is_file():
+        return None
+    if not (project.ui / "node_modules").is_dir():
+        events.emit("ui_skipped", f"UI dev server not started: run `npm install` in {project.ui}")
+        return None
+    from shutil import which
+
+    npm = which("npm")
+    if npm is None:
+        events.emit("ui_skipped", "UI dev server not started: npm is not installed (Node.js 20+)")
+        return None
+    events.emit("ui_started", f"Starting UI dev server (npm run dev in {project.ui})")
+    # UI output goes to stderr so --json keeps stdout machine-readable.
+    return subprocess.Popen(
+        [npm, "run", "dev"],
+        cwd=project.ui,
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,
+        start_new_session=True,
+    )
+
+
+def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | None = None) -> int:
+    """Run the hot-reload loop until Ctrl-C (returns 130)."""
+    import watchfiles
+
+    events = events or Events(options.json or os.environ.get("WAVECRAFT_DEV_JSON") == "1")
+    ready = threading.Event()
+    builder = _Builder(
+        project=project,
+        events=events,
+        verbose=options.verbose,
+        cache=ParamCache(default_cache_dir()),
+        on_first_result=ready.set,
+        last=_last_good(project),
+    )
+    npm: subprocess.Popen[bytes] | None = None
+    stop = threading.Event()
+    try:
+        builder.start()
+        builder.request()
+        npm = _start_ui(project, events) if options.ui else None
+
+        def announce() -> None:
+            ready.wait()
+            if not stop.is_set():
+                events.emit("watching", f"Watching {project.engine} for changes (Ctrl-C to stop)")
+
+        threading.Thread(target=announce, daemon=True).start()
+        for _changes in watchfiles.watch(
+            project.engine,
+            watch_filter=source_filter(project.engine),
+            step=options.step_ms,
+            debounce=options.debounce_ms,
+            stop_event=stop,
+            raise_interrupt=True,
+        ):
+            builder.request()
+    except KeyboardInterrupt:
+        stop.set()
+        events.emit("stopped", "Stopped.", exit_code=Interrupted.exit_code)
+        return Interrupted.exit_code
+    finally:
+        stop.set()
+        builder.shutdown()
+        if npm is not None:
+            kill_group(npm)
+    return 0
+
+
+def _last_good(project: ProjectConfig) -> ExtractionResult | None:
+    try:
+        return load_state(project)
+    except WavecraftError:
+        return None
