@@ -94,8 +94,11 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in files}
 
 
-def live_processes(match: Callable[[list[bytes]], bool]) -> list[int]:
-    """PIDs of live (non-zombie) processes whose argv satisfies ``match``, read from /proc."""
+def live_processes(
+    match: Callable[[list[bytes]], bool], *, cwd_under: Path | None = None
+) -> list[int]:
+    """PIDs of live (non-zombie) processes whose argv satisfies ``match`` or whose working
+    folder is below ``cwd_under`` (cargo runs build scripts there), read from /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -105,9 +108,18 @@ def live_processes(match: Callable[[list[bytes]], bool]) -> list[int]:
             state = (entry / "stat").read_text().split(") ", 1)[1][0]
         except (OSError, IndexError):
             continue  # the process ended while we looked
-        if state != "Z" and match(argv):
+        if state == "Z":
+            continue
+        if match(argv) or (cwd_under is not None and _cwd_is_under(entry, cwd_under)):
             found.append(int(entry.name))
     return found
+
+
+def _cwd_is_under(proc: Path, root: Path) -> bool:
+    try:
+        return (proc / "cwd").readlink().is_relative_to(root)
+    except OSError:
+        return False
 
 
 def wait_for(predicate: Callable[[], object], timeout: float) -> bool:

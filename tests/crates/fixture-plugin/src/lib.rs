@@ -2,7 +2,7 @@
 //
 // Behaviour is picked at run time from `WAVECRAFT_FIXTURE_MODE` so one build serves every
 // error-path test; the chain of processors comes from `WAVECRAFT_FIXTURE_CHAIN`
-// (comma-separated processor types, default `gain,filter`).
+// (comma-separated processor types, default `DEFAULT_CHAIN`).
 
 use std::ffi::{c_char, c_void, CString};
 use std::io::Write;
@@ -52,8 +52,11 @@ fn specs_for(kind: &str) -> &'static [Spec] {
     }
 }
 
+/// The chain when WAVECRAFT_FIXTURE_CHAIN is unset; the dev-loop tests edit this line.
+const DEFAULT_CHAIN: &str = "gain,filter";
+
 fn chain() -> Vec<String> {
-    let raw = std::env::var("WAVECRAFT_FIXTURE_CHAIN").unwrap_or_else(|_| "gain,filter".into());
+    let raw = std::env::var("WAVECRAFT_FIXTURE_CHAIN").unwrap_or_else(|_| DEFAULT_CHAIN.into());
     raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
