@@ -33,6 +33,7 @@ import wavecraft_build
 from wavecraft_build.errors import ScaffoldError
 
 __all__ = [
+    "DEFAULT_VENDOR",
     "MAX_NAME_LENGTH",
     "ProjectNames",
     "ScaffoldOptions",
