@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from wavecraft_build._proc import guard, kill_group, signal_name
+from wavecraft_build._proc import guard, kill_group, signal_name, wait_exact
 from wavecraft_build.errors import (
     ExtractionCrashed,
     ExtractionExited,
@@ -162,11 +162,9 @@ def run_child(lib: Path, *, timeout: float = DEFAULT_TIMEOUT) -> RawExtraction:
             start_new_session=True,
         )
         with guard(proc):
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
+            code = wait_exact(proc, timeout)
+            if code is None:
                 kill_group(proc)
-                code = None
         out.seek(0)
         frames = _frames(out.read())
         stage = next((p.decode() for t, p in reversed(frames) if t == b"S"), "start-up")
