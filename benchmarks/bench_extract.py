@@ -28,7 +28,8 @@ FIXTURE = REPO / "tests" / "crates" / "fixture-plugin" / "Cargo.toml"
 
 def _fixture_lib() -> Path:
     target = Path(os.environ.get("WAVECRAFT_TEST_TARGET_DIR", REPO / ".test-target"))
-    return cargo.build(cargo.BuildRequest(manifest=FIXTURE, target_dir=target / "fixtures")).artifact
+    req = cargo.BuildRequest(manifest=FIXTURE, target_dir=target / "fixtures")
+    return cargo.build(req).artifact
 
 
 def run() -> list[Result]:

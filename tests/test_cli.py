@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CRATES
 
 from wavecraft_build import errors
 from wavecraft_build.cli import main
-
-from conftest import CRATES
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

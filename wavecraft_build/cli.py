@@ -133,7 +133,7 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
         )
     ctx = Context(project=project, result=result)
     codegen(ctx)
-    print(ctx.codegen_report)
+    print("\n".join(ctx.codegen_report.lines()))
     return 0
 
 
