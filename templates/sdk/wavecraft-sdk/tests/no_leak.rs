@@ -95,6 +95,10 @@ fn main() {
         "live heap bytes changed by {} over {CALLS} rounds: something leaks",
         after - before
     );
+    // The counter does see a leak (so "equal" above means something).
+    let probe = LIVE_BYTES.load(Ordering::SeqCst);
+    std::mem::forget(vec![0_u8; 100]);
+    assert_eq!(LIVE_BYTES.load(Ordering::SeqCst) - probe, 100);
     // Null is a no-op.
     unsafe { wavecraft_free_string(std::ptr::null_mut()) };
     println!("no_leak: {CALLS} rounds, {allocations} allocations, live bytes {before} -> {after}");
