@@ -13,11 +13,10 @@ import pytest
 from conftest import live_processes, wait_for
 
 
-def _children_loading(lib: Path) -> list[int]:
-    """PIDs of live extraction children for ``lib``."""
-    return live_processes(
-        lambda argv: any(b"_child.py" in a for a in argv) and str(lib).encode() in argv
-    )
+def _children_of(parent: subprocess.Popen[bytes]) -> list[int]:
+    """PIDs of live extraction children started by ``parent`` (its pid is in their argv)."""
+    pid = str(parent.pid).encode()
+    return live_processes(lambda argv: any(b"_child.py" in a for a in argv) and pid in argv)
 
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
@@ -35,14 +34,14 @@ def _start_cli(lib: Path, env_mode: str, *extra: str) -> subprocess.Popen[bytes]
 
 def test_ctrl_c_kills_the_child_and_exits_130(fixture_lib: Path) -> None:
     proc = _start_cli(fixture_lib, "loop", "--timeout", "60")
-    assert wait_for(lambda: _children_loading(fixture_lib), 10), "child never started"
+    assert wait_for(lambda: _children_of(proc), 10), "child never started"
     start = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=5)
     assert time.monotonic() - start < 1.0
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"interrupted" in err
-    assert wait_for(lambda: not _children_loading(fixture_lib), 2)
+    assert wait_for(lambda: not _children_of(proc), 2)
 
 
 def test_timeout_leaves_no_process(fixture_lib: Path) -> None:
@@ -50,12 +49,12 @@ def test_timeout_leaves_no_process(fixture_lib: Path) -> None:
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 14, err
     assert b"`dlopen` did not return within 1 s" in err
-    assert not _children_loading(fixture_lib)
+    assert not _children_of(proc)
 
 
 def test_killed_parent_takes_the_child_with_it(fixture_lib: Path) -> None:
     proc = _start_cli(fixture_lib, "loop", "--timeout", "60")
-    assert wait_for(lambda: _children_loading(fixture_lib), 10)
+    assert wait_for(lambda: _children_of(proc), 10)
     proc.kill()  # SIGKILL: the parent gets no chance to clean up; PDEATHSIG must do it.
     proc.communicate()
-    assert wait_for(lambda: not _children_loading(fixture_lib), 2)
+    assert wait_for(lambda: not _children_of(proc), 2)

@@ -30,6 +30,7 @@ from wavecraft_build._proc import Cancelled, kill_group
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import Interrupted, WavecraftError
+from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUILD_STEPS, Context, load_state, run
 
@@ -46,7 +47,7 @@ class DevOptions:
     json: bool = False
     verbose: bool = False
     #: watchfiles groups changes until ``step_ms`` pass without one (at most ``debounce_ms``).
-    step_ms: int = 50
+    step_ms: int = 30
     debounce_ms: int = 1600
 
 
@@ -143,6 +144,8 @@ class _Builder:
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _thread: threading.Thread | None = None
     _first: bool = True
+    #: An extraction child started while cargo compiles (see ``extract.Child``).
+    _spare: Child | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="wavecraft-dev-build", daemon=True)
@@ -170,6 +173,8 @@ class _Builder:
                 while self._gen == self._done and not self._stopping:
                     self._cond.wait()
                 if self._stopping:
+                    if self._spare is not None:
+                        self._spare.discard()
                     return
                 gen = self._gen
                 cancel = self._cancel = threading.Event()
@@ -182,11 +187,15 @@ class _Builder:
         first, self._first = self._first, False
         self.events.emit("build_started", "Building..." if first else "Rebuilding...")
         start = time.perf_counter()
+        if self._spare is None or self._spare.spent:
+            # Started from this thread on purpose: PR_SET_PDEATHSIG follows the thread.
+            self._spare = Child()
         ctx = Context(
             project=self.project,
             cache=self.cache,
             reporter=_Reporter(self.events, self.verbose),
             cancel=cancel,
+            child=self._spare,
         )
         try:
             run(ctx, BUILD_STEPS)

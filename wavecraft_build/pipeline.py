@@ -22,7 +22,7 @@ from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import WavecraftError
-from wavecraft_build.extract import extract_params, require_library
+from wavecraft_build.extract import Child, extract_params, require_library
 from wavecraft_build.metadata import ExtractionResult
 
 __all__ = [
@@ -64,6 +64,7 @@ class Context:
     cache: ParamCache | None = None
     reporter: Reporter = field(default_factory=_Silent)
     cancel: threading.Event | None = None
+    child: Child | None = None
     # Filled in by the steps:
     build: cargo.BuildResult | None = None
     result: ExtractionResult | None = None
@@ -86,19 +87,21 @@ def discover(
     target: str,
     timeout: float,
     cache: ParamCache | None,
+    child: Child | None = None,
 ) -> tuple[ExtractionResult, bool]:
     """Parameters of ``lib``: from the cache when its content key is known, else extracted.
 
-    Returns (result, cache_hit). A failed extraction stores nothing.
+    Returns (result, cache_hit). A failed extraction stores nothing. ``child`` is a
+    pre-started extraction child; a cache hit leaves it unused for next time.
     """
     require_library(lib)
     if cache is None:
-        return extract_params(lib, timeout=timeout), False
+        return extract_params(lib, timeout=timeout, child=child), False
     key = cache.key(lib, features=features, target=target)
     hit = cache.get(key)
     if hit is not None:
         return hit, True
-    result = extract_params(lib, timeout=timeout)
+    result = extract_params(lib, timeout=timeout, child=child)
     cache.put(key, result)
     return result, False
 
@@ -131,6 +134,7 @@ def extract_cached(ctx: Context) -> None:
         target=ctx.build.target,
         timeout=ctx.project.timeout,
         cache=cache,
+        child=ctx.child,
     )
 
 

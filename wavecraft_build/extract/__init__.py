@@ -11,6 +11,7 @@ failing call and the library.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -37,6 +38,7 @@ from wavecraft_build.metadata import ExtractionResult, validate
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "Child",
     "RawExtraction",
     "decode",
     "extract_params",
@@ -134,49 +136,104 @@ def _tail(log: IO[bytes]) -> str:
     return log.read().decode("utf-8", "replace")
 
 
-def run_child(lib: Path, *, timeout: float = DEFAULT_TIMEOUT) -> RawExtraction:
-    """Spawn the child for ``lib`` and return the raw getter output, or raise a classified error.
+class Child:
+    """One extraction child process, started before it knows which library to load.
 
-    Only error classes that need the process (load, symbol, timeout, crash, exit) are raised
-    here; decoding and validation happen in ``decode``.
+    The interpreter starts and imports cffi first, then blocks reading the library path
+    from its stdin: no plugin code runs until ``run``. The dev loop starts one while cargo
+    compiles so interpreter start-up is off the critical path; a fresh process still loads
+    every library. ``discard`` kills an unused child; ``run`` consumes it.
     """
-    lib = lib.resolve()
-    _check_symbols(lib)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as log:
+
+    def __init__(self) -> None:
+        self._out = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()
         argv = [
             sys.executable,
             "-I",
             "-S",
             str(_CHILD),
-            str(lib),
-            str(out.fileno()),
+            str(self._out.fileno()),
             str(os.getpid()),
             *_child_sys_path(),
         ]
-        proc = subprocess.Popen(
+        self.proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            pass_fds=(out.fileno(),),
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=self._log,
+            pass_fds=(self._out.fileno(),),
             start_new_session=True,
         )
-        with guard(proc):
-            code = wait_exact(proc, timeout)
-            if code is None:
-                kill_group(proc)
-        out.seek(0)
-        frames = _frames(out.read())
-        stage = next((p.decode() for t, p in reversed(frames) if t == b"S"), "start-up")
-        if code is None:
-            raise ExtractionTimeout(
-                f"`{stage}` did not return within {timeout:g} s; the child was killed",
-                path=lib,
-                hint="look for a deadlock or endless loop in static initialisers or parameter "
-                "code (e.g. a OnceLock initialised during dlopen); raise --timeout if it is "
-                "only slow",
-            )
-        log_tail = _tail(log)
+
+    @property
+    def spent(self) -> bool:
+        """True once ``run`` or ``discard`` used this child up."""
+        return self._out.closed
+
+    def discard(self) -> None:
+        if not self.spent:
+            kill_group(self.proc)
+            self._close()
+
+    def _close(self) -> None:
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        self._out.close()
+        self._log.close()
+
+    def run(self, lib: Path, timeout: float) -> RawExtraction:
+        """Load ``lib`` in this child; the wall-clock ``timeout`` starts now."""
+        try:
+            with guard(self.proc):
+                assert self.proc.stdin is not None
+                try:
+                    self.proc.stdin.write(os.fsencode(lib))
+                    self.proc.stdin.close()
+                except BrokenPipeError:
+                    pass  # the child died early; its exit status tells why
+                code = wait_exact(self.proc, timeout)
+                if code is None:
+                    kill_group(self.proc)
+            return _outcome(lib, code, self._out, self._log, timeout)
+        finally:
+            self._close()
+
+
+def run_child(
+    lib: Path, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
+) -> RawExtraction:
+    """Run the child for ``lib`` and return the raw getter output, or raise a classified error.
+
+    Only error classes that need the process (load, symbol, timeout, crash, exit) are raised
+    here; decoding and validation happen in ``decode``. ``child`` is a pre-started ``Child``.
+    """
+    lib = lib.resolve()
+    try:
+        _check_symbols(lib)
+    except BaseException:
+        if child is not None:
+            child.discard()
+        raise
+    return (child or Child()).run(lib, timeout)
+
+
+def _outcome(
+    lib: Path, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
+) -> RawExtraction:
+    out.seek(0)
+    frames = _frames(out.read())
+    stage = next((p.decode() for t, p in reversed(frames) if t == b"S"), "start-up")
+    if code is None:
+        raise ExtractionTimeout(
+            f"`{stage}` did not return within {timeout:g} s; the child was killed",
+            path=lib,
+            hint="look for a deadlock or endless loop in static initialisers or parameter "
+            "code (e.g. a OnceLock initialised during dlopen); raise --timeout if it is "
+            "only slow",
+        )
+    log_tail = _tail(log)
     found = dict(frames)
     if b"E" in found:
         kind, _, detail = found[b"E"].partition(b"\0")
@@ -264,6 +321,8 @@ def decode(raw: RawExtraction, lib: Path) -> ExtractionResult:
     return validate(params, processors, source=lib)
 
 
-def extract_params(lib: Path, *, timeout: float = DEFAULT_TIMEOUT) -> ExtractionResult:
+def extract_params(
+    lib: Path, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
+) -> ExtractionResult:
     """Extract and validate the parameters of the built library ``lib`` (no cache)."""
-    return decode(run_child(lib, timeout=timeout), lib)
+    return decode(run_child(lib, timeout=timeout, child=child), lib)

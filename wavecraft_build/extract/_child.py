@@ -1,6 +1,8 @@
 """The extraction child: load one plugin library, call its getters, report over a side fd.
 
-Runs as ``python -I -S _child.py LIB FD PARENT_PID SYS_PATH...`` in its own process group.
+Runs as ``python -I -S _child.py FD PARENT_PID SYS_PATH...`` in its own process group and
+reads the library path from stdin, so it can be started (and cffi imported) before the
+library exists; nothing of the plugin is touched before the path arrives.
 It must stay tiny and import almost nothing: its start-up time is most of a cold
 extraction. Plugin code may print anything on stdout/stderr (the parent points both at a
 log file); results travel only as frames on FD: one tag byte, a 4-byte big-endian length,
@@ -18,7 +20,7 @@ RTLD_NOW = 2
 
 
 def main() -> None:
-    lib_path, fd_text, parent_text, *paths = sys.argv[1:]
+    fd_text, parent_text, *paths = sys.argv[1:]
     sys.path[:0] = paths
     out = int(fd_text)
 
@@ -34,6 +36,13 @@ def main() -> None:
         ffi.dlopen(None).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
         if os.getppid() != int(parent_text):
             os._exit(1)
+
+    chunks = []
+    while chunk := os.read(0, 65536):
+        chunks.append(chunk)
+    if not chunks:
+        os._exit(0)  # discarded before use
+    lib_path = os.fsdecode(b"".join(chunks))
 
     frame(b"S", b"dlopen")
     try:
