@@ -137,6 +137,25 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+    result = scaffold(
+        ScaffoldOptions(
+            args.name, args.directory, args.vendor, args.email, args.url, args.git, args.force
+        )
+    )
+    print(f"Created {result.project_dir} ({len(result.written)} files)")
+    for path in result.left_alone:
+        print(f"  left alone (already there): {path}")
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print("Next:")
+    for command in result.next_commands:
+        print(f"  {command}")
+    return 0
+
+
 def _cmd_dev(args: argparse.Namespace) -> int:
     from wavecraft_build.config import load_project
     from wavecraft_build.dev import DevOptions, run_dev
@@ -181,6 +200,46 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
+    from wavecraft_build.scaffold import DEFAULT_VENDOR
+
+    p = sub.add_parser(
+        "new",
+        help="create a plugin project from the template",
+        description="Create a plugin project: Rust engine (VST3 + CLAP via nice-plug), "
+        "Vite + React UI, noxfile. Nothing is written if NAME or an option is invalid.",
+    )
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        help="plugin name: letters, digits, '-' and '_', starting with a letter, at most 64 "
+        "characters, not a Rust keyword (e.g. my-synth)",
+    )
+    p.add_argument(
+        "--dir",
+        dest="directory",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="project folder to create (default: ./NAME); must be empty unless --force",
+    )
+    p.add_argument(
+        "--vendor",
+        default=DEFAULT_VENDOR,
+        metavar="V",
+        help="vendor shown by hosts, also used in the CLAP id (default: %(default)s)",
+    )
+    p.add_argument("--email", default="", metavar="E", help="support e-mail shown by hosts")
+    p.add_argument("--url", default="", metavar="U", help="plugin website, http(s)://...")
+    p.add_argument(
+        "--no-git", dest="git", action="store_false", help="skip git init and the first commit"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="fill a non-empty folder: add missing files, never overwrite existing ones",
+    )
+    p.set_defaults(func=_cmd_new)
+
     p = sub.add_parser(
         "extract",
         help="print the parameters of a built plugin library (or of a crate, built first)",
@@ -188,7 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
         "PATH is a built cdylib (.so/.dylib/.dll) or a crate/project folder, which is "
         "built with --features _param-discovery first.",
     )
-    p.add_argument("path", type=Path, metavar="PATH", help="a built library or a crate folder")
+    p.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        metavar="PATH",
+        help="a built library, or a crate/project folder (default: the current folder)",
+    )
     p.add_argument("--json", action="store_true", help="print the validated JSON array")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     _add_timeout(p)

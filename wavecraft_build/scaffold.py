@@ -589,8 +589,8 @@ def _next_commands(project_dir: Path) -> tuple[str, ...]:
         shown = str(project_dir)
     return (
         f"cd {shlex.quote(shown)}",
-        "cargo build --manifest-path engine/Cargo.toml --lib --features _param-discovery",
-        "wavecraft-build extract",
+        "wavecraft-build build      # discovery build, parameters, bindings",
         "npm --prefix ui install",
-        "nox -s dev",
+        "nox -s dev                 # hot-reload while you edit engine/src",
+        "nox -s release             # VST3 + CLAP bundles in target/bundled/",
     )
