@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         "path",
         type=Path,
         nargs="?",
-        default=Path("."),
+        default=Path(),
         metavar="PATH",
         help="a built library, or a crate/project folder (default: the current folder)",
     )

@@ -146,8 +146,8 @@ class Child:
     """
 
     def __init__(self) -> None:
-        self._out = tempfile.TemporaryFile()
-        self._log = tempfile.TemporaryFile()
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by run()/discard()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by run()/discard()
         argv = [
             sys.executable,
             "-I",
