@@ -9,14 +9,19 @@ exits 130 after the child processes are gone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wavecraft_build import __version__
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
 from wavecraft_build.metadata import ExtractionResult
+
+if TYPE_CHECKING:
+    from wavecraft_build.progress import QuietReporter
 
 __all__ = ["main"]
 
@@ -70,6 +75,19 @@ def _print_result(result: ExtractionResult, as_json: bool) -> None:
         print(format_table(result))
 
 
+@contextlib.contextmanager
+def _reporting(args: argparse.Namespace) -> Iterator[QuietReporter]:
+    """Progress for one command: timings on success, a clean terminal on any exit."""
+    from wavecraft_build.progress import make_reporter
+
+    reporter = make_reporter(quiet=args.quiet, verbose=args.verbose)
+    try:
+        yield reporter
+        reporter.finish()
+    finally:
+        reporter.close()
+
+
 # -- commands -------------------------------------------------------------------------
 
 
@@ -87,11 +105,15 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     if path.is_dir():
         project = load_project(path, timeout=timeout)
         features = tuple(sorted({cargo.DISCOVERY_FEATURE, *project.features}))
-        built = cargo.build(
-            cargo.BuildRequest(
-                manifest=project.manifest, features=features, package=project.package
+        with _reporting(args) as reporter:
+            reporter.step("cargo build")
+            built = cargo.build(
+                cargo.BuildRequest(
+                    manifest=project.manifest, features=features, package=project.package
+                ),
+                on_line=reporter.cargo_message,
+                stderr_sink=reporter.cargo_stderr,
             )
-        )
         lib, target, timeout = built.artifact, built.target, project.timeout
     else:
         lib = path
@@ -108,14 +130,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from wavecraft_build.pipeline import Context, run
 
     project = load_project(args.project, timeout=args.timeout)
-    ctx = run(Context(project=project, release=args.release, use_cache=not args.no_cache))
+    with _reporting(args) as reporter:
+        ctx = run(
+            Context(
+                project=project,
+                release=args.release,
+                use_cache=not args.no_cache,
+                reporter=reporter,
+            )
+        )
     assert ctx.build is not None and ctx.result is not None
     if args.json:
         _print_result(ctx.result, True)
         return 0
     print(format_table(ctx.result))
-    source = "cache" if ctx.cache_hit else "extracted"
-    print(f"library: {ctx.build.artifact} ({source})", file=sys.stderr)
+    if not args.quiet:
+        source = "from cache" if ctx.cache_hit else "extracted"
+        print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
     return 0
 
 
@@ -156,6 +187,15 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from wavecraft_build.doctor import format_report, run_checks
+    from wavecraft_build.errors import ToolMissing
+
+    results = run_checks()
+    print(format_report(results))
+    return ToolMissing.exit_code if any(r.required and not r.ok for r in results) else 0
+
+
 def _cmd_dev(args: argparse.Namespace) -> int:
     from wavecraft_build.config import load_project
     from wavecraft_build.dev import DevOptions, run_dev
@@ -176,6 +216,12 @@ def _add_project(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="plugin project folder (default: the current folder)",
     )
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    group.add_argument("--verbose", "-v", action="store_true", help="show cargo's full output")
 
 
 def _add_timeout(p: argparse.ArgumentParser) -> None:
@@ -258,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the validated JSON array")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     _add_timeout(p)
+    _add_output(p)
     p.set_defaults(func=_cmd_extract)
 
     p = sub.add_parser(
@@ -271,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     p.add_argument("--json", action="store_true", help="print the parameters as JSON")
     _add_timeout(p)
+    _add_output(p)
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -281,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_project(p)
     p.set_defaults(func=_cmd_codegen)
+
+    p = sub.add_parser(
+        "doctor",
+        help="check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
+        description="Check everything the workflow needs and print the fix for each gap.",
+    )
+    p.set_defaults(func=_cmd_doctor)
 
     p = sub.add_parser(
         "dev",

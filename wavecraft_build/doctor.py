@@ -1,0 +1,170 @@
+"""``wavecraft-build doctor``: check the machine for everything the workflow needs.
+
+Each check runs the real tool (``cargo --version``, ``cargo info``, ``node --version``...)
+and, when something is missing or too old, says exactly what to install. Checks are
+plain functions returning a ``Check``; ``run_checks`` runs them all, even after a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wavecraft_build.cache import default_cache_dir
+
+__all__ = ["CHECKS", "Check", "format_report", "run_checks"]
+
+NICE_PLUG = "nice-plug@0.4.2"
+MIN_RUST = (1, 88)  # nice-plug 0.4.2's rust-version
+MIN_NODE = (20, 0)
+_RUST_FIX = "install Rust with rustup (https://rustup.rs), then `rustup update`"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+def _version(text: str) -> tuple[int, ...]:
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(g) for g in match.groups() if g is not None) if match else ()
+
+
+def _run(argv: list[str], timeout: float = 60, cwd: str | None = None) -> tuple[int, str]:
+    try:
+        out = subprocess.run(
+            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return 1, str(exc)
+    return out.returncode, (out.stdout + out.stderr).strip()
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = sys.version_info >= (3, 11)
+    return Check("python", ok, f"{sys.executable} {version}", "install Python 3.11 or newer")
+
+
+def _tool(name: str, minimum: tuple[int, int], fix: str, required: bool = True) -> Check:
+    exe = shutil.which(name)
+    if exe is None:
+        return Check(name, False, "not found on PATH", fix, required)
+    code, out = _run([exe, "--version"])
+    found = _version(out)
+    ok = code == 0 and found >= minimum
+    detail = out.splitlines()[0] if out else "no version output"
+    need = f" (need >= {'.'.join(map(str, minimum))})" if not ok else ""
+    return Check(name, ok, detail + need, fix, required)
+
+
+def check_cargo() -> Check:
+    return _tool("cargo", MIN_RUST, _RUST_FIX)
+
+
+def check_rustc() -> Check:
+    return _tool("rustc", MIN_RUST, _RUST_FIX)
+
+
+def check_nice_plug() -> Check:
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        return Check("nice-plug", False, "needs cargo", "install Rust first")
+    with tempfile.TemporaryDirectory() as tmp:  # outside any cargo workspace
+        code, out = _run([cargo, "info", NICE_PLUG], timeout=120, cwd=tmp)
+    ok = code == 0 and "nice-plug" in out
+    detail = f"{NICE_PLUG} resolvable on crates.io" if ok else (out.splitlines() or ["?"])[-1]
+    return Check("nice-plug", ok, detail, "check network access to crates.io (or a cargo mirror)")
+
+
+def check_node() -> Check:
+    return _tool("node", MIN_NODE, "install Node.js 20 LTS or newer (https://nodejs.org)")
+
+
+def check_npm() -> Check:
+    return _tool("npm", (9, 0), "npm comes with Node.js: install Node.js 20 or newer")
+
+
+def _module(name: str, pip: str, required: bool = True) -> Check:
+    ok = importlib.util.find_spec(name) is not None
+    return Check(name, ok, "importable" if ok else "not installed", f"pip install {pip}", required)
+
+
+def check_cffi() -> Check:
+    return _module("cffi", "cffi")
+
+
+def check_numpy() -> Check:
+    return _module("numpy", "numpy")
+
+
+def check_maturin() -> Check:
+    found = shutil.which("maturin") or importlib.util.find_spec("maturin")
+    return Check(
+        "maturin",
+        bool(found),
+        "available" if found else "not installed",
+        "pip install maturin  (only for the Python wheel of `release`)",
+        required=False,
+    )
+
+
+def check_cache() -> Check:
+    root = default_cache_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        return Check(
+            "cache",
+            False,
+            f"{root}: {exc.strerror}",
+            "set WAVECRAFT_CACHE_DIR to a writable folder",
+        )
+    return Check("cache", True, f"{root} is writable")
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (
+    check_python,
+    check_cargo,
+    check_rustc,
+    check_nice_plug,
+    check_node,
+    check_npm,
+    check_cffi,
+    check_numpy,
+    check_maturin,
+    check_cache,
+)
+
+
+def run_checks(checks: tuple[Callable[[], Check], ...] = CHECKS) -> list[Check]:
+    return [check() for check in checks]
+
+
+def format_report(results: list[Check]) -> str:
+    width = max(len(r.name) for r in results)
+    lines = []
+    for r in results:
+        mark = "ok  " if r.ok else ("FAIL" if r.required else "warn")
+        lines.append(f"{mark}  {r.name.ljust(width)}  {r.detail}")
+        if not r.ok:
+            lines.append(f"      {' ' * width}  -> {r.fix}")
+    failed = [r for r in results if r.required and not r.ok]
+    lines.append(
+        "everything needed is installed"
+        if not failed
+        else f"{len(failed)} required check(s) failed: {', '.join(r.name for r in failed)}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""Progress output for long work: what the pipeline's ``Reporter`` turns into on screen.
+
+Three kinds, chosen by ``make_reporter``:
+- ``RichReporter`` (a TTY): a live status line with a spinner, cargo's progress summarised
+  as crates compiled so far and the current crate, then each step's time at the end.
+- ``PlainReporter`` (not a TTY, e.g. CI logs): one line per step, no terminal codes.
+- ``QuietReporter`` (``--quiet``): nothing but errors.
+``--verbose`` adds cargo's own output (stderr) after the build, in every mode.
+All of it goes to stderr, so stdout stays the command's result (tables, JSON).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO, Any
+
+from rich.console import Console
+from rich.status import Status
+
+__all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter"]
+
+
+class QuietReporter:
+    def __init__(self, verbose: bool = False, stream: IO[str] | None = None):
+        self.verbose = verbose
+        self.stream = stream or sys.stderr
+        self.crates = 0
+        self.started = time.perf_counter()
+        self.steps: list[tuple[str, float]] = []
+
+    def step(self, name: str) -> None:
+        self.steps.append((name, time.perf_counter()))
+
+    def cargo_message(self, msg: dict[str, Any]) -> None:
+        if msg.get("reason") == "compiler-artifact":
+            self.crates += 1
+
+    def cargo_stderr(self, data: bytes) -> None:
+        if self.verbose and data:
+            self.stream.write(data.decode("utf-8", "replace"))
+
+    def finish(self) -> None:
+        """The work succeeded: show the timings."""
+
+    def close(self) -> None:
+        """The work ended (either way): leave the terminal clean."""
+
+    def timings(self) -> str:
+        now = time.perf_counter()
+        ends = [t for _, t in self.steps[1:]] + [now]
+        spans = zip(self.steps, ends, strict=True)
+        parts = [f"{name} {end - start:.2f}s" for (name, start), end in spans]
+        return f"done in {now - self.started:.2f}s ({', '.join(parts)})"
+
+
+class PlainReporter(QuietReporter):
+    def step(self, name: str) -> None:
+        super().step(name)
+        print(f"wavecraft-build: {name}", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        print(f"wavecraft-build: {self.timings()}", file=self.stream, flush=True)
+
+
+class RichReporter(QuietReporter):
+    def __init__(self, verbose: bool = False, stream: IO[str] | None = None):
+        super().__init__(verbose, stream)
+        self.console = Console(file=self.stream, stderr=stream is None)
+        self.status: Status | None = None
+        self.current = ""
+
+    def _show(self, text: str) -> None:
+        if self.status is None:
+            self.status = self.console.status(text, spinner="dots")
+            self.status.start()
+        else:
+            self.status.update(text)
+
+    def step(self, name: str) -> None:
+        super().step(name)
+        self.current = name
+        self._show(name)
+
+    def cargo_message(self, msg: dict[str, Any]) -> None:
+        super().cargo_message(msg)
+        if msg.get("reason") == "compiler-artifact":
+            crate = str(msg.get("target", {}).get("name", ""))
+            self._show(f"{self.current}: {self.crates} crates compiled, now {crate}")
+
+    def cargo_stderr(self, data: bytes) -> None:
+        self._stop()
+        super().cargo_stderr(data)
+
+    def _stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+    def close(self) -> None:
+        self._stop()
+
+    def finish(self) -> None:
+        self._stop()
+        self.console.print(f"[green]✓[/green] {self.timings()}", highlight=False)
+
+
+def make_reporter(*, quiet: bool = False, verbose: bool = False) -> QuietReporter:
+    if quiet:
+        return QuietReporter(verbose)
+    if sys.stderr.isatty():
+        return RichReporter(verbose)
+    return PlainReporter(verbose)
