@@ -46,7 +46,7 @@ def workflow_commands() -> list[str]:
 def test_exactly_two_setup_commands_and_ci_runs_both() -> None:
     commands = setup_commands()
     assert len(commands) == 2, commands
-    assert "nox -s demo" in commands[0] and "nox -s tests" in commands[1]
+    assert "nox -s demo" in commands[0] and commands[1].endswith("tests")
     ci = (REPO / ".ci" / "run").read_text()
     for command in commands:
         assert command in ci.splitlines(), f"{command!r} is not a line of .ci/run"
