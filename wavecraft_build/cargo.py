@@ -13,11 +13,10 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,10 +216,3 @@ def _library_file(art: dict[str, Any], req: BuildRequest) -> Path:
             hint="run `cargo clean` for this crate and build again",
         )
     return files[0]
-
-
-def run_cargo_quiet(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Small helper for one-shot cargo queries (e.g. ``cargo metadata``)."""
-    return subprocess.run(
-        [cargo_executable(), *argv], cwd=cwd, capture_output=True, text=True, check=False
-    )

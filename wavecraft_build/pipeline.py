@@ -21,7 +21,7 @@ from wavecraft_build._fs import write_atomic
 from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
-from wavecraft_build.errors import WavecraftError
+from wavecraft_build.errors import CacheError
 from wavecraft_build.extract import Child, extract_params, require_library
 from wavecraft_build.metadata import ExtractionResult
 
@@ -155,8 +155,11 @@ def load_state(project: ProjectConfig) -> ExtractionResult | None:
     except FileNotFoundError:
         return None
     except ValueError as exc:
-        raise WavecraftError(f"corrupt state file: {exc}", path=path,
-                             hint="run `wavecraft-build build` to recreate it") from None
+        raise CacheError(
+            f"corrupt state file: {exc}",
+            path=path,
+            hint="run `wavecraft-build build` to recreate it",
+        ) from None
     return ExtractionResult.from_json(data, source=path)
 
 
