@@ -1,0 +1,102 @@
+"""Session fixtures for releases: the std-only fixture crate (fast) and a fresh scaffold (slow).
+
+``fixture_release_project`` copies tests/crates/fixture-plugin into a tmp folder (a release
+writes .wavecraft/ state and Python bindings into the project, never into the repo) and
+returns a factory of fresh copies. ``released_template`` scaffolds a new plugin with
+``wavecraft-build new``'s code and releases it once for the whole session (bundles, wheel,
+install into a tmp HOME), in the shared cargo target dir so nice-plug compiles once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wavecraft_build.config import ProjectConfig, load_project
+from wavecraft_build.release import ReleaseOptions, ReleaseReport, release
+from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+__all__ = [
+    "RELEASE_TEMPLATE_NAME",
+    "ReleasedTemplate",
+    "fixture_release_project",
+    "release_target_env",
+    "released_template",
+]
+
+RELEASE_TEMPLATE_NAME = "Rel-Synth"
+_FIXTURE_CRATE = Path(__file__).resolve().parent / "crates" / "fixture-plugin"
+
+
+@dataclass(frozen=True)
+class ReleasedTemplate:
+    project: ProjectConfig
+    report: ReleaseReport
+    home: Path
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def release_target_env(cargo_target_dir: Path) -> Iterator[Path]:
+    """CARGO_TARGET_DIR for the session: the pipeline's discovery build reads it from env."""
+    old = os.environ.get("CARGO_TARGET_DIR")
+    os.environ["CARGO_TARGET_DIR"] = str(cargo_target_dir)
+    yield cargo_target_dir
+    if old is None:
+        os.environ.pop("CARGO_TARGET_DIR", None)
+    else:
+        os.environ["CARGO_TARGET_DIR"] = old
+
+
+@pytest.fixture
+def fixture_release_project(
+    tmp_path: Path, cargo_target_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], ProjectConfig]:
+    """A factory of fresh copies of the fixture crate, built into one shared target dir."""
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(cargo_target_dir / "fixtures-release"))
+    monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
+    monkeypatch.delenv("WAVECRAFT_FIXTURE_CHAIN", raising=False)
+    count = 0
+
+    def make() -> ProjectConfig:
+        nonlocal count
+        count += 1
+        dest = tmp_path / f"fixture-{count}"
+        # copyfile, not copy2: fresh mtimes. Every copy is its own workspace root, so cargo
+        # gives all of them the same fingerprint in the shared target dir and decides
+        # freshness by mtime; the repo's old mtimes would make it reuse another copy's build.
+        shutil.copytree(_FIXTURE_CRATE, dest, ignore=shutil.ignore_patterns("target"),
+                        copy_function=shutil.copyfile)
+        return load_project(dest)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def released_template(
+    tmp_path_factory: pytest.TempPathFactory, release_target_env: Path
+) -> ReleasedTemplate:
+    root = tmp_path_factory.mktemp("released")
+    result = scaffold(
+        ScaffoldOptions(name=RELEASE_TEMPLATE_NAME, directory=root / "rel-synth", git=False)
+    )
+    home = root / "home"
+    (home / ".vst3" / "Other.vst3").mkdir(parents=True)
+    (home / ".vst3" / "Other.vst3" / "keep.txt").write_text("not ours\n")
+    (home / ".clap").mkdir()
+    (home / ".clap" / "other.clap").write_bytes(b"not ours")
+    project = load_project(result.project_dir)
+    start = time.monotonic()
+    report = release(
+        project,
+        ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled"),
+    )
+    return ReleasedTemplate(
+        project=project, report=report, home=home, seconds=time.monotonic() - start
+    )
