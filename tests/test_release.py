@@ -547,8 +547,8 @@ def test_wheel_installs_into_a_fresh_venv_and_processes(
     assert data["ids"] == list(released_template.report.parameters)
     assert data["bad"] == "refused" and data["wavecraft_build"] is False
     # The wheel does not need wavecraft-build: it is not installed in that venv.
-    check = subprocess.run([str(python), "-c", "import wavecraft_build"],
-                           capture_output=True, check=False)
+    check = subprocess.run([str(python), "-I", "-c", "import wavecraft_build"],
+                           capture_output=True, check=False, cwd=tmp_path)
     assert check.returncode != 0
 
 

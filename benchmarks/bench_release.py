@@ -1,0 +1,101 @@
+"""Benchmark of ``release`` against a bare ``cargo build --release`` of the same crate.
+
+A fresh scaffold is built once (warm), then, in the same warm state:
+
+- no change: ``release()`` (no UI, no wheel) vs ``cargo build --release`` (both no-op cargo
+  runs; the release adds the parameter check, staging, hashing and the swap);
+- touched source: ``touch src/lib.rs`` before each run, so both recompile the plugin crate
+  (the case where the release's own overhead matters least).
+
+Target: <= 1.03x (the UI build comes on top and is not measured here). The wheel (maturin,
+no-op) is timed once and reported as extra information. Repeats are small: these are slow.
+Run with ``nox -s bench -- bench_release`` or ``python -m benchmarks.bench_release``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks._harness import Result, compare, measure
+from wavecraft_build import cargo
+from wavecraft_build.config import load_project
+from wavecraft_build.release import ReleaseOptions, release
+from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+REPO = Path(__file__).resolve().parent.parent
+TARGET = 1.03
+
+
+def _bare(manifest: Path) -> None:
+    subprocess.run(
+        [cargo.cargo_executable(), "build", "--release", "--manifest-path", str(manifest)],
+        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+    )
+
+
+def run() -> list[Result]:
+    target = Path(os.environ.get("WAVECRAFT_TEST_TARGET_DIR", REPO / ".test-target"))
+    old_target = os.environ.get("CARGO_TARGET_DIR")
+    os.environ["CARGO_TARGET_DIR"] = str(target)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-release-"))
+    try:
+        made = scaffold(ScaffoldOptions(name="bench-release", directory=tmp / "p", git=False))
+        project = load_project(made.project_dir)
+        out = tmp / "bundled"
+        options = ReleaseOptions(ui=False, wheel=False, out_dir=out)
+        source = project.engine / "src" / "lib.rs"
+        release(project, options)  # warm: discovery state, cache, release build
+        _bare(project.manifest)
+
+        results = []
+        bare = measure(lambda: _bare(project.manifest), repeat=7, warmup=1)
+        rel = measure(lambda: release(project, options), repeat=7, warmup=1)
+        results.append(compare(
+            "release, warm, no change", rel, "cargo build --release (no-op)", bare,
+            target=f"<= {TARGET}x", met=lambda _m, r: r <= TARGET,
+        ))
+
+        def touched(fn: Callable[[], object]) -> list[float]:
+            samples = []
+            for _ in range(3):
+                time.sleep(1.0)  # let the edit's mtime pass the last build's
+                source.touch()
+                start = time.perf_counter()
+                fn()
+                samples.append(time.perf_counter() - start)
+            return samples
+
+        bare_t = touched(lambda: _bare(project.manifest))
+        rel_t = touched(lambda: release(project, options))
+        wheel_opts = ReleaseOptions(ui=False, wheel=True, out_dir=out)
+        start = time.perf_counter()
+        report = release(project, wheel_opts)  # first wheel of this crate: compiles it
+        first_wheel = time.perf_counter() - start
+        start = time.perf_counter()
+        report = release(project, wheel_opts)
+        warm_wheel = time.perf_counter() - start
+        size = report.wheel.stat().st_size if report.wheel else 0
+        results.append(compare(
+            "release, touched source", rel_t, "cargo build --release (touched)", bare_t,
+            target=f"<= {TARGET}x", met=lambda _m, r: r <= TARGET,
+            extra={"release_with_wheel_first_s": round(first_wheel, 2),
+                   "release_with_wheel_warm_s": round(warm_wheel, 2),
+                   "wheel_bytes": size},
+        ))
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old_target is None:
+            os.environ.pop("CARGO_TARGET_DIR", None)
+        else:
+            os.environ["CARGO_TARGET_DIR"] = old_target
+
+
+if __name__ == "__main__":
+    run()
