@@ -251,10 +251,18 @@ def test_fixture_release_bundles_manifest_and_default_out_dir(
     assert report.discovery_rebuilt  # no recorded state yet
     state = load_state(project)
     assert state is not None and state.ids == report.parameters
-    # A second release reuses the recorded discovery state and gives the same bytes.
+    # A second release reuses the recorded discovery state and gives the same bytes,
+    # without touching the published files (same inodes: nothing was re-copied).
+    inodes = {p: p.stat().st_ino for p in out.rglob("*")}
     again = release(project, FAST)
     assert not again.discovery_rebuilt
     assert again.files == report.files
+    assert {p: p.stat().st_ino for p in out.rglob("*")} == inodes
+    # A damaged output is re-staged in full.
+    (out / f"{name}.clap").write_bytes(b"truncated")
+    third = release(project, FAST)
+    assert third.files == report.files
+    _check_manifest(out)
     assert [p for p in out.parent.iterdir() if p.name.startswith(".bundled.")] == []
 
 
@@ -576,3 +584,25 @@ def test_template_release_with_ui(
     report = release(project, ReleaseOptions(wheel=False, out_dir=tmp_path / "o"))
     assert project.ui is not None and (project.ui / "dist" / "index.html").is_file()
     assert report.timings["ui_build"] > 0
+
+
+def test_output_path_that_is_a_file_is_refused(
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
+) -> None:
+    out = tmp_path / "bundled"
+    out.write_text("a file")
+    with pytest.raises(ReleaseError, match="not a folder"):
+        release(fixture_release_project(), ReleaseOptions(ui=False, wheel=False, out_dir=out))
+    assert out.read_text() == "a file"
+
+
+def test_corrupt_state_is_rebuilt(
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
+) -> None:
+    project = fixture_release_project()
+    project.state_dir.mkdir()
+    (project.state_dir / "params.json").write_text("{not json")
+    report = release(project, ReleaseOptions(ui=False, wheel=False, out_dir=tmp_path / "o"))
+    assert report.discovery_rebuilt
+    state = load_state(project)
+    assert state is not None and state.ids == report.parameters

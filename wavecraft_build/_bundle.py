@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
+import functools
 import hashlib
 import os
 import platform
@@ -24,11 +24,13 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 __all__ = [
     "DEFAULT_EPOCH",
     "Bundle",
     "bundle_arch",
+    "hash_file",
     "hash_tree",
     "install_dirs",
     "install_entry",
@@ -158,33 +160,42 @@ def _fix_times(path: Path, epoch: int) -> None:
     os.utime(path, (epoch, epoch), follow_symlinks=False)
 
 
-def stage(bundles: tuple[Bundle, ...], dest: Path, *, epoch: int = DEFAULT_EPOCH) -> list[Path]:
-    """Write ``bundles`` below ``dest`` with fixed modes and mtimes; return the top entries.
+def stage(
+    bundles: tuple[Bundle, ...], dest: Path, *, epoch: int = DEFAULT_EPOCH
+) -> dict[str, str]:
+    """Write ``bundles`` below ``dest`` with fixed modes and mtimes; return their sha256s.
 
     Modes are fixed (0755 binaries and folders, 0644 data) rather than copied, and every
     file and folder gets mtime ``epoch``, so the tree does not depend on umask or build time.
+    Each source is read once and hashed as it is read (the library goes into both bundles);
+    the result maps each written file's posix path below ``dest`` to the sha256 of its bytes.
     """
-    entries = []
+    sources: dict[Path, bytes] = {}
+    digests: dict[str, str] = {}
     for bundle in bundles:
         for rel, source in sorted(bundle.files.items()):
             target = dest.joinpath(*PurePosixPath(rel).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(source, bytes):
-                target.write_bytes(source)
-                target.chmod(_FILE_MODE)
+                data, mode = source, _FILE_MODE
             else:
-                shutil.copyfile(source, target)
-                target.chmod(_BINARY_MODE)
+                if source not in sources:
+                    sources[source] = source.read_bytes()
+                data, mode = sources[source], _BINARY_MODE
+            with target.open("wb") as fh:
+                fh.write(data)
+            target.chmod(mode)
             _fix_times(target, epoch)
-        entries.append(dest / bundle.entry)
+            digests[rel] = hashlib.sha256(data).hexdigest()
     # Folders last, deepest first: writing a file would bump its folder's mtime again.
     for folder in sorted((p for p in dest.rglob("*") if p.is_dir()), reverse=True):
         folder.chmod(_DIR_MODE)
         _fix_times(folder, epoch)
-    return entries
+    return dict(sorted(digests.items()))
 
 
-def _sha256(path: Path) -> str:
+def hash_file(path: Path) -> str:
+    """sha256 of one file's bytes, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
@@ -198,7 +209,7 @@ def hash_tree(root: Path, *, exclude: tuple[str, ...] = ()) -> dict[str, str]:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(root).as_posix()
         if rel not in exclude:
-            out[rel] = _sha256(path)
+            out[rel] = hash_file(path)
     return out
 
 
@@ -218,18 +229,26 @@ def _remove(path: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two existing paths in one step (Linux renameat2); False when not available."""
-    if not sys.platform.startswith("linux"):
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
     rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(rc == 0)
+
+
+@functools.cache
+def _renameat2() -> Any:
+    """glibc's renameat2 (2.28+), from the symbols already in this process; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        # CDLL(None) is dlopen(NULL): no library search (find_library would spawn ldconfig).
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
 
 
 def _aside_name(dest: Path, tag: str) -> Path:

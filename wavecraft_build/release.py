@@ -28,6 +28,8 @@ Nothing here prints; progress goes to the ``Reporter`` passed in (``pipeline.Rep
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import importlib.util
 import json
 import os
@@ -39,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -48,7 +51,13 @@ from wavecraft_build._fs import write_atomic
 from wavecraft_build._proc import run_lines
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig, load_project, read_toml
-from wavecraft_build.errors import BuildFailed, ConfigError, ReleaseError, ToolMissing
+from wavecraft_build.errors import (
+    BuildFailed,
+    ConfigError,
+    ReleaseError,
+    ToolMissing,
+    WavecraftError,
+)
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import (
     Context,
@@ -191,6 +200,8 @@ class ReleaseContext:
     files: dict[str, str] = field(default_factory=dict)
     installed: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: git_info, started in the background while cargo runs (it spawns git twice).
+    git: Future[dict[str, Any] | None] | None = None
 
     @property
     def target_dir(self) -> Path:
@@ -319,7 +330,10 @@ def _discovery(ctx: ReleaseContext) -> None:
 
 def reference_params(ctx: ReleaseContext) -> None:
     """The discovery parameters the UI knows: recorded by the last build, or built now."""
-    ctx.reference = None if ctx.options.fresh_discovery else load_state(ctx.project)
+    ctx.reference = None
+    if not ctx.options.fresh_discovery:
+        with contextlib.suppress(WavecraftError):  # a corrupt state file is rebuilt
+            ctx.reference = load_state(ctx.project)
     if ctx.reference is None:
         _discovery(ctx)
 
@@ -458,14 +472,64 @@ def stage_bundles(ctx: ReleaseContext) -> None:
     ctx.reporter.step("bundle")
     assert ctx.build is not None
     out = ctx.out_dir
+    if out.exists() and not out.is_dir():
+        raise ReleaseError("the output path is a file, not a folder", path=out,
+                           hint="remove it or pass another --out")
     _bundle.remove_leftovers(out)
-    ctx.staging = _bundle.staging_dir(out)
     vst3, clap = _bundle.layout(
         ctx.identity.name, ctx.build.artifact, platform_name=ctx.options.platform_name,
         identifier=ctx.identity.identifier, version=ctx.identity.version,
     )
-    entries = _bundle.stage((vst3, clap), ctx.staging, epoch=source_date_epoch())
-    ctx.entries = {"vst3": out / entries[0].name, "clap": out / entries[1].name}
+    ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
+    if not ctx.options.wheel:
+        planned = _planned_files(ctx, (vst3, clap))
+        if _already_published(out, planned):
+            # Same bytes already in place: touch nothing (hosts and watchers see no change).
+            ctx.files = {rel: sha for rel, (sha, _size) in planned.items()}
+            return
+    ctx.staging = _bundle.staging_dir(out)
+    ctx.files = _bundle.stage((vst3, clap), ctx.staging, epoch=source_date_epoch())
+
+
+def _planned_files(
+    ctx: ReleaseContext, bundles: tuple[_bundle.Bundle, ...]
+) -> dict[str, tuple[str, int]]:
+    """sha256 and size of every bundle file, without copying (the library's hash comes from
+    the cache's stat fast path, already computed by the parameter check)."""
+    cache = ParamCache(default_cache_dir()) if ctx.options.use_cache else None
+    out: dict[str, tuple[str, int]] = {}
+    for bundle in bundles:
+        for rel, source in bundle.files.items():
+            if isinstance(source, bytes):
+                out[rel] = (hashlib.sha256(source).hexdigest(), len(source))
+            else:
+                sha = cache.library_hash(source) if cache else _bundle.hash_file(source)
+                out[rel] = (sha, source.stat().st_size)
+    return dict(sorted(out.items()))
+
+
+def _already_published(out: Path, planned: dict[str, tuple[str, int]]) -> bool:
+    """True when ``out`` holds exactly these bundle files, as a previous release wrote them.
+
+    Trusts the previous manifest plus each file's size and fixed mtime (a release sets it
+    to SOURCE_DATE_EPOCH); any doubt means a full re-stage.
+    """
+    try:
+        old = json.loads((out / MANIFEST_NAME).read_bytes())
+    except (OSError, ValueError):
+        return False
+    wanted = {rel: sha for rel, (sha, _size) in planned.items()}
+    if not isinstance(old, dict) or old.get("wheel") is not None or old.get("files") != wanted:
+        return False
+    epoch = source_date_epoch()
+    for rel, (_sha, size) in planned.items():
+        try:
+            st = (out / rel).stat()
+        except OSError:
+            return False
+        if st.st_size != size or int(st.st_mtime) != epoch:
+            return False
+    return True
 
 
 _HEADER = f"""{_HEADER_MARK}
@@ -784,8 +848,10 @@ def git_info(root: Path) -> dict[str, Any] | None:
 
 def write_manifest(ctx: ReleaseContext) -> None:
     ctx.reporter.step("manifest")
-    assert ctx.staging is not None and ctx.build is not None and ctx.released is not None
-    ctx.files = _bundle.hash_tree(ctx.staging, exclude=(MANIFEST_NAME,))
+    assert ctx.build is not None and ctx.released is not None
+    if ctx.wheel is not None and ctx.staging is not None:
+        ctx.files[ctx.wheel.name] = _bundle.hash_file(ctx.staging / ctx.wheel.name)
+    ctx.files = dict(sorted(ctx.files.items()))
     ident = ctx.identity
     manifest = {
         "schema": MANIFEST_SCHEMA,
@@ -795,7 +861,7 @@ def write_manifest(ctx: ReleaseContext) -> None:
         "lib_name": ident.lib_name,
         "bundle_id": ident.identifier,
         "tool": {"name": "wavecraft-build", "version": __version__},
-        "git": git_info(ctx.project.root),
+        "git": ctx.git.result() if ctx.git is not None else git_info(ctx.project.root),
         "target": ctx.build.target,
         "profile": "release",
         "features": list(ctx.release_features),
@@ -806,22 +872,20 @@ def write_manifest(ctx: ReleaseContext) -> None:
         "source_date_epoch": source_date_epoch(),
         "reproducibility": REPRODUCIBILITY_NOTE,
     }
-    path = ctx.staging / MANIFEST_NAME
-    write_atomic(path, json.dumps(manifest, indent=2) + "\n")
-    epoch = source_date_epoch()
-    os.utime(path, (epoch, epoch))
-    os.utime(ctx.staging, (epoch, epoch))
+    folder = ctx.staging or ctx.out_dir  # no staging: the bundles were already in place
+    path = folder / MANIFEST_NAME
+    if write_atomic(path, json.dumps(manifest, indent=2) + "\n"):
+        epoch = source_date_epoch()
+        os.utime(path, (epoch, epoch))
+        os.utime(folder, (epoch, epoch))
 
 
 def publish(ctx: ReleaseContext) -> None:
     """Swap the staged folder in as the output folder: all or nothing."""
     ctx.reporter.step("publish")
-    assert ctx.staging is not None
-    out = ctx.out_dir
-    if out.exists() and not out.is_dir():
-        raise ReleaseError("the output path is a file, not a folder", path=out,
-                           hint="remove it or pass another --out")
-    _bundle.swap_into(ctx.staging, out)
+    if ctx.staging is None:
+        return  # unchanged bundles were left in place
+    _bundle.swap_into(ctx.staging, ctx.out_dir)
     ctx.staging = None
 
 
@@ -873,6 +937,8 @@ def release(
         project=project, options=options or ReleaseOptions(),
         identity=plugin_identity(project), reporter=reporter or _Quiet(), cancel=cancel,
     )
+    pool = ThreadPoolExecutor(max_workers=1)
+    ctx.git = pool.submit(git_info, project.root)
     try:
         for step in steps:
             if cancel is not None and cancel.is_set():
@@ -883,6 +949,7 @@ def release(
             step(ctx)
             ctx.timings[step.__name__] = time.perf_counter() - start
     finally:
+        pool.shutdown(wait=True)
         if ctx.staging is not None:
             shutil.rmtree(ctx.staging, ignore_errors=True)
     assert ctx.released is not None
