@@ -475,7 +475,6 @@ def stage_bundles(ctx: ReleaseContext) -> None:
     if out.exists() and not out.is_dir():
         raise ReleaseError("the output path is a file, not a folder", path=out,
                            hint="remove it or pass another --out")
-    _bundle.remove_leftovers(out)
     vst3, clap = _bundle.layout(
         ctx.identity.name, ctx.build.artifact, platform_name=ctx.options.platform_name,
         identifier=ctx.identity.identifier, version=ctx.identity.version,
@@ -487,6 +486,7 @@ def stage_bundles(ctx: ReleaseContext) -> None:
             # Same bytes already in place: touch nothing (hosts and watchers see no change).
             ctx.files = {rel: sha for rel, (sha, _size) in planned.items()}
             return
+    _bundle.remove_leftovers(out)
     ctx.staging = _bundle.staging_dir(out)
     ctx.files = _bundle.stage((vst3, clap), ctx.staging, epoch=source_date_epoch())
 
