@@ -93,13 +93,12 @@ _TAIL_LINES = 12
 REPRODUCIBILITY_NOTE = (
     "Bundle files are staged with fixed modes and mtimes (SOURCE_DATE_EPOCH, else "
     "1980-01-01), so their hashes are the library's hash. Rebuilding the same source with "
-    "the same toolchain, features, path and target dir gives a byte-identical library "
-    "(measured: touching a source and rebuilding reproduces the .so hash). A different "
-    "project path or toolchain changes it: rustc embeds absolute paths in panic messages "
-    "unless RUSTFLAGS has --remap-path-prefix (a user choice). The wheel zip has fixed "
-    "timestamps, but maturin builds its own copy of the library (cargo rustc, different "
-    "crate-type flags), so the wheel's hash differs from the bundles' and is only stable "
-    "between wheel builds."
+    "the same toolchain, features, project path and target dir gives byte-identical "
+    "bundles and wheel (measured: touching a source and rebuilding reproduces every hash). "
+    "A different project path or toolchain changes the library: cargo and rustc hash the "
+    "package's path and embed source paths (RUSTFLAGS=--remap-path-prefix is a user "
+    "choice). The wheel's library is maturin's own build of the crate (cargo rustc "
+    "--crate-type cdylib), so its hash differs from the bundles' by design."
 )
 
 
