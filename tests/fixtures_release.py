@@ -9,6 +9,7 @@ install into a tmp HOME), in the shared cargo target dir so nice-plug compiles o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -42,16 +43,24 @@ class ReleasedTemplate:
     seconds: float
 
 
-@pytest.fixture(scope="session")
+@contextlib.contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+@pytest.fixture
 def release_target_env(cargo_target_dir: Path) -> Iterator[Path]:
-    """CARGO_TARGET_DIR for the session: the pipeline's discovery build reads it from env."""
-    old = os.environ.get("CARGO_TARGET_DIR")
-    os.environ["CARGO_TARGET_DIR"] = str(cargo_target_dir)
-    yield cargo_target_dir
-    if old is None:
-        os.environ.pop("CARGO_TARGET_DIR", None)
-    else:
-        os.environ["CARGO_TARGET_DIR"] = old
+    """CARGO_TARGET_DIR for one test: the pipeline's discovery build reads it from env."""
+    with _env("CARGO_TARGET_DIR", str(cargo_target_dir)):
+        yield cargo_target_dir
 
 
 @pytest.fixture
@@ -80,7 +89,7 @@ def fixture_release_project(
 
 @pytest.fixture(scope="session")
 def released_template(
-    tmp_path_factory: pytest.TempPathFactory, release_target_env: Path
+    tmp_path_factory: pytest.TempPathFactory, cargo_target_dir: Path
 ) -> ReleasedTemplate:
     root = tmp_path_factory.mktemp("released")
     result = scaffold(
@@ -93,10 +102,11 @@ def released_template(
     (home / ".clap" / "other.clap").write_bytes(b"not ours")
     project = load_project(result.project_dir)
     start = time.monotonic()
-    report = release(
-        project,
-        ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled"),
-    )
+    with _env("CARGO_TARGET_DIR", str(cargo_target_dir)):
+        report = release(
+            project,
+            ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled"),
+        )
     return ReleasedTemplate(
         project=project, report=report, home=home, seconds=time.monotonic() - start
     )

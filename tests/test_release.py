@@ -562,7 +562,7 @@ def test_wheel_installs_into_a_fresh_venv_and_processes(
 
 @pytest.mark.slow
 def test_template_rerelease_is_reproducible(
-    released_template: ReleasedTemplate, tmp_path: Path
+    released_template: ReleasedTemplate, tmp_path: Path, release_target_env: Path
 ) -> None:
     """Same source -> same bundle hashes, also after touching a source file (a real rebuild)."""
     project = released_template.project
@@ -576,7 +576,7 @@ def test_template_rerelease_is_reproducible(
 
 @pytest.mark.slow
 def test_template_release_with_ui(
-    released_template: ReleasedTemplate, tmp_path: Path
+    released_template: ReleasedTemplate, tmp_path: Path, release_target_env: Path
 ) -> None:
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed")
