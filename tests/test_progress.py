@@ -11,7 +11,7 @@ def _drive(reporter: QuietReporter) -> None:
     reporter.step("cargo build")
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "nice_plug"}})
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "my_synth"}})
-    reporter.cargo_stderr(b"   Compiling my_synth v0.1.0\n")
+    reporter.tool_output(b"   Compiling my_synth v0.1.0\n")
     reporter.step("codegen")
     reporter.finish()
     reporter.close()

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import fixtures_release
 import numpy as np
 import pytest
 from conftest import snapshot_tree
@@ -40,11 +39,6 @@ from wavecraft_build.release import (
     plugin_identity,
     release,
 )
-
-# Until conftest lists "fixtures_release" in pytest_plugins: make its fixtures visible here.
-fixture_release_project = fixtures_release.fixture_release_project
-release_target_env = fixtures_release.release_target_env
-released_template = fixtures_release.released_template
 
 FAST = ReleaseOptions(ui=False, wheel=False)
 

@@ -9,19 +9,15 @@ exits 130 after the child processes are gone.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from wavecraft_build import __version__
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
 from wavecraft_build.metadata import ExtractionResult
-
-if TYPE_CHECKING:
-    from wavecraft_build.progress import QuietReporter
+from wavecraft_build.progress import reporting
 
 __all__ = ["main"]
 
@@ -75,19 +71,6 @@ def _print_result(result: ExtractionResult, as_json: bool) -> None:
         print(format_table(result))
 
 
-@contextlib.contextmanager
-def _reporting(args: argparse.Namespace) -> Iterator[QuietReporter]:
-    """Progress for one command: timings on success, a clean terminal on any exit."""
-    from wavecraft_build.progress import make_reporter
-
-    reporter = make_reporter(quiet=args.quiet, verbose=args.verbose)
-    try:
-        yield reporter
-        reporter.finish()
-    finally:
-        reporter.close()
-
-
 # -- commands -------------------------------------------------------------------------
 
 
@@ -105,14 +88,14 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     if path.is_dir():
         project = load_project(path, timeout=timeout)
         features = tuple(sorted({cargo.DISCOVERY_FEATURE, *project.features}))
-        with _reporting(args) as reporter:
+        with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
             reporter.step("cargo build")
             built = cargo.build(
                 cargo.BuildRequest(
                     manifest=project.manifest, features=features, package=project.package
                 ),
                 on_line=reporter.cargo_message,
-                stderr_sink=reporter.cargo_stderr,
+                stderr_sink=reporter.tool_output,
             )
         lib, target, timeout = built.artifact, built.target, project.timeout
     else:
@@ -130,7 +113,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from wavecraft_build.pipeline import Context, run
 
     project = load_project(args.project, timeout=args.timeout)
-    with _reporting(args) as reporter:
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         ctx = run(
             Context(
                 project=project,
@@ -329,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_project(p)
     p.set_defaults(func=_cmd_codegen)
+
+    from wavecraft_build.release import add_release_parser
+
+    add_release_parser(sub)
 
     p = sub.add_parser(
         "doctor",

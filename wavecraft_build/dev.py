@@ -122,7 +122,7 @@ class _Reporter:
     def cargo_message(self, msg: dict[str, Any]) -> None:
         pass
 
-    def cargo_stderr(self, data: bytes) -> None:
+    def tool_output(self, data: bytes) -> None:
         if self.verbose and data:
             sys.stderr.write(data.decode("utf-8", "replace"))
 

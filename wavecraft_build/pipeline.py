@@ -29,6 +29,7 @@ __all__ = [
     "BUILD_STEPS",
     "Context",
     "Reporter",
+    "SilentReporter",
     "cargo_build",
     "codegen",
     "discover",
@@ -42,17 +43,20 @@ __all__ = [
 class Reporter(Protocol):
     def step(self, name: str) -> None: ...
     def cargo_message(self, msg: dict[str, Any]) -> None: ...
-    def cargo_stderr(self, data: bytes) -> None: ...
+    def tool_output(self, data: bytes) -> None:
+        """A finished tool's own output (cargo, npm, maturin): shown with --verbose."""
 
 
-class _Silent:
+class SilentReporter:
+    """Reports nothing (library use, tests)."""
+
     def step(self, name: str) -> None:
         pass
 
     def cargo_message(self, msg: dict[str, Any]) -> None:
         pass
 
-    def cargo_stderr(self, data: bytes) -> None:
+    def tool_output(self, data: bytes) -> None:
         pass
 
 
@@ -62,7 +66,7 @@ class Context:
     release: bool = False
     use_cache: bool = True
     cache: ParamCache | None = None
-    reporter: Reporter = field(default_factory=_Silent)
+    reporter: Reporter = field(default_factory=SilentReporter)
     cancel: threading.Event | None = None
     child: Child | None = None
     # Filled in by the steps:
@@ -118,7 +122,7 @@ def cargo_build(ctx: Context) -> None:
         req,
         on_line=ctx.reporter.cargo_message,
         cancel=ctx.cancel,
-        stderr_sink=ctx.reporter.cargo_stderr,
+        stderr_sink=ctx.reporter.tool_output,
     )
 
 

@@ -11,14 +11,16 @@ All of it goes to stderr, so stdout stays the command's result (tables, JSON).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 from rich.console import Console
 from rich.status import Status
 
-__all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter"]
+__all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter", "reporting"]
 
 
 class QuietReporter:
@@ -36,7 +38,7 @@ class QuietReporter:
         if msg.get("reason") == "compiler-artifact":
             self.crates += 1
 
-    def cargo_stderr(self, data: bytes) -> None:
+    def tool_output(self, data: bytes) -> None:
         if self.verbose and data:
             self.stream.write(data.decode("utf-8", "replace"))
 
@@ -88,9 +90,9 @@ class RichReporter(QuietReporter):
             crate = str(msg.get("target", {}).get("name", ""))
             self._show(f"{self.current}: {self.crates} crates compiled, now {crate}")
 
-    def cargo_stderr(self, data: bytes) -> None:
+    def tool_output(self, data: bytes) -> None:
         self._stop()
-        super().cargo_stderr(data)
+        super().tool_output(data)
 
     def _stop(self) -> None:
         if self.status is not None:
@@ -103,6 +105,17 @@ class RichReporter(QuietReporter):
     def finish(self) -> None:
         self._stop()
         self.console.print(f"[green]✓[/green] {self.timings()}", highlight=False)
+
+
+@contextlib.contextmanager
+def reporting(*, quiet: bool = False, verbose: bool = False) -> Iterator[QuietReporter]:
+    """Progress for one command: timings on success, a clean terminal on any exit."""
+    reporter = make_reporter(quiet=quiet, verbose=verbose)
+    try:
+        yield reporter
+        reporter.finish()
+    finally:
+        reporter.close()
 
 
 def make_reporter(*, quiet: bool = False, verbose: bool = False) -> QuietReporter:

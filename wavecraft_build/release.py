@@ -44,7 +44,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from wavecraft_build import __version__, _bundle, cargo
 from wavecraft_build._fs import write_atomic
@@ -62,6 +62,7 @@ from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import (
     Context,
     Reporter,
+    SilentReporter,
     cargo_build,
     codegen,
     discover,
@@ -70,6 +71,7 @@ from wavecraft_build.pipeline import (
     run,
     save_state,
 )
+from wavecraft_build.progress import reporting
 
 __all__ = [
     "MANIFEST_NAME",
@@ -167,18 +169,14 @@ class ReleaseReport:
         out.append(f"{'manifest':<8} {self.manifest}")
         out += [f"{'install':<8} {path}" for path in self.installed]
         out.append(f"{len(self.parameters)} parameters, checked against discovery")
+        vst3 = self.bundles.get("vst3")
+        if vst3 is not None and not self.installed:
+            out.append(
+                "load it: copy the bundles to ~/.vst3 and ~/.clap (or run `wavecraft-build "
+                "release --install`) and rescan in your host, or from Python: "
+                f"pedalboard.load_plugin({str(vst3)!r})"
+            )
         return out
-
-
-class _Quiet:
-    def step(self, name: str) -> None:
-        pass
-
-    def cargo_message(self, msg: dict[str, Any]) -> None:
-        pass
-
-    def cargo_stderr(self, data: bytes) -> None:
-        pass
 
 
 @dataclass
@@ -186,7 +184,7 @@ class ReleaseContext:
     project: ProjectConfig
     options: ReleaseOptions
     identity: PluginIdentity
-    reporter: Reporter = field(default_factory=_Quiet)
+    reporter: Reporter = field(default_factory=SilentReporter)
     cancel: threading.Event | None = None
     # Filled in by the steps:
     reference: ExtractionResult | None = None
@@ -347,7 +345,7 @@ def release_build(ctx: ReleaseContext) -> None:
     )
     ctx.build = cargo.build(
         req, on_line=ctx.reporter.cargo_message, cancel=ctx.cancel,
-        stderr_sink=ctx.reporter.cargo_stderr,
+        stderr_sink=ctx.reporter.tool_output,
     )
 
 
@@ -413,7 +411,7 @@ def _run_logged(argv: Sequence[str], cwd: Path, ctx: ReleaseContext,
                          cancel=ctx.cancel)
         err.seek(0)
         stderr_bytes = err.read()
-    ctx.reporter.cargo_stderr("".join(lines).encode() + stderr_bytes)
+    ctx.reporter.tool_output("".join(lines).encode() + stderr_bytes)
     return code, "".join(lines) + stderr_bytes.decode("utf-8", "replace")
 
 
@@ -934,7 +932,7 @@ def release(
     """
     ctx = ReleaseContext(
         project=project, options=options or ReleaseOptions(),
-        identity=plugin_identity(project), reporter=reporter or _Quiet(), cancel=cancel,
+        identity=plugin_identity(project), reporter=reporter or SilentReporter(), cancel=cancel,
     )
     pool = ThreadPoolExecutor(max_workers=1)
     ctx.git = pool.submit(git_info, project.root)
@@ -970,22 +968,6 @@ def release(
 # -- CLI -------------------------------------------------------------------------------
 
 
-class _PrintReporter:
-    def __init__(self, stream: IO[str], verbose: bool) -> None:
-        self.stream, self.verbose = stream, verbose
-
-    def step(self, name: str) -> None:
-        print(f"==> {name}", file=self.stream, flush=True)
-
-    def cargo_message(self, msg: dict[str, Any]) -> None:
-        pass
-
-    def cargo_stderr(self, data: bytes) -> None:
-        if self.verbose and data:
-            self.stream.write(data.decode("utf-8", "replace"))
-            self.stream.flush()
-
-
 def add_release_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``release`` to ``sub`` (the ``add_subparsers()`` result of the CLI)."""
     p: argparse.ArgumentParser = sub.add_parser(
@@ -1010,7 +992,11 @@ def add_release_parser(sub: Any) -> argparse.ArgumentParser:
                    help="output folder (default: <cargo target dir>/bundled)")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     p.add_argument("--json", action="store_true", help="print the release report as JSON")
-    p.add_argument("--verbose", action="store_true", help="show cargo/npm/maturin output")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    output.add_argument(
+        "--verbose", "-v", action="store_true", help="show cargo/npm/maturin output"
+    )
     p.set_defaults(func=cmd_release)
     return p
 
@@ -1022,7 +1008,8 @@ def cmd_release(args: argparse.Namespace) -> int:
         fresh_discovery=args.fresh_discovery, use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
     )
-    report = release(project, options, _PrintReporter(sys.stderr, args.verbose))
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        report = release(project, options, reporter)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
