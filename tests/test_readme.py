@@ -81,10 +81,9 @@ def test_every_workflow_command_is_handled() -> None:
 
 @pytest.mark.slow
 def test_workflow_commands_run_in_order(tmp_path: Path, cargo_target_dir: Path) -> None:
-    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir),
-           "HOME": str(tmp_path / "home")}
+    # HOME stays: rustup finds its toolchains through it. No command here installs anything.
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir)}
     env.pop("WAVECRAFT_FIXTURE_MODE", None)
-    (tmp_path / "home").mkdir()
     cwd = tmp_path
     bindir = Path(sys.executable).parent
     for command in workflow_commands():

@@ -436,7 +436,8 @@ def test_template_release_layout_and_manifest(released_template: ReleasedTemplat
     report = released_template.report
     out = report.out_dir
     name = report.identity.name
-    assert name == "rel-synth"
+    # [package.metadata.wavecraft] name: the name as the author typed it, as hosts show it.
+    assert name == RELEASE_TEMPLATE_NAME
     so = out / f"{name}.vst3" / "Contents" / _bundle.bundle_arch("linux") / f"{name}.so"
     assert so.is_file() and (out / f"{name}.clap").is_file()
     manifest = _check_manifest(out)
@@ -454,9 +455,10 @@ def test_template_release_installs_next_to_other_plugins(
     assert (home / ".vst3" / "Other.vst3" / "keep.txt").read_text() == "not ours\n"
     assert (home / ".clap" / "other.clap").read_bytes() == b"not ours"
     report = released_template.report
-    assert snapshot_tree(home / ".vst3" / "rel-synth.vst3") == snapshot_tree(
+    name = report.identity.name
+    assert snapshot_tree(home / ".vst3" / f"{name}.vst3") == snapshot_tree(
         report.bundles["vst3"])
-    assert _sha(home / ".clap" / "rel-synth.clap") == _sha(report.bundles["clap"])
+    assert _sha(home / ".clap" / f"{name}.clap") == _sha(report.bundles["clap"])
 
 
 @pytest.mark.slow

@@ -17,7 +17,8 @@ from wavecraft_build.errors import ConfigError
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python < 3.11 reads TOML with tomli
-    import tomli as tomllib  # type: ignore[no-redef]
+    # Only on Python < 3.11, where tomli is a declared dependency (not installed otherwise).
+    import tomli as tomllib  # type: ignore[no-redef, import-not-found, unused-ignore]
 
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
 
