@@ -57,4 +57,8 @@ def demo(session: nox.Session) -> None:
     env = {"CARGO_TARGET_DIR": TARGET}
     if not (demo_dir / "pyproject.toml").is_file():
         session.run("wavecraft-build", "new", "demo-synth", "--dir", str(demo_dir), "--no-git")
-    session.run("wavecraft-build", "release", "--project", str(demo_dir), env=env)
+    # Bundles next to the demo project (the shared target dir only holds cargo's work).
+    out = demo_dir / "bundled"
+    session.run(
+        "wavecraft-build", "release", "--project", str(demo_dir), "--out", str(out), env=env
+    )
