@@ -53,14 +53,14 @@ def set_chain(project: Path, chain: str) -> None:
 
 
 class DevProcess:
-    def __init__(self, project: Path, target_dir: Path, *extra: str):
+    def __init__(self, project: Path, target_dir: Path, *extra: str, with_ui: bool = False):
         env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir)}
         env.pop("WAVECRAFT_FIXTURE_MODE", None)
         env.pop("WAVECRAFT_FIXTURE_CHAIN", None)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wavecraft_build.cli", "dev", "--project", str(project),
-             "--no-ui", "--json", *extra],
+             *([] if with_ui else ["--no-ui"]), "--json", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         self.events: list[Event] = []

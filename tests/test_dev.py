@@ -170,3 +170,30 @@ def test_diff_params() -> None:
     assert (d.added, d.removed, d.changed) == (("c",), ("b",), ("a",))
     assert d.summary() == "+c, -b, ~a"
     assert not diff_params(new, new)
+
+
+def test_ui_dev_server_starts_and_dies_with_ctrl_c(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    """`npm run dev` runs beside the loop and leaves no process behind on Ctrl-C."""
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    ui = dev_project / "ui"
+    (ui / "node_modules").mkdir(parents=True)
+    # A dev server stand-in: npm runs node, node runs forever (as Vite does).
+    (ui / "package.json").write_text(json.dumps(
+        {"name": "ui", "private": True, "scripts": {"dev": "node -e \"setInterval(()=>{},1000)\""}}
+    ))
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
+    try:
+        dev.wait_event("ui_started")
+        dev.wait_event("watching")
+        assert wait_for(lambda: any(b"setInterval" in _argv(pid) for pid in _ours(dev_project)),
+                        10)
+        code, took = dev.interrupt()
+        assert code == 130 and took < 1.0
+        assert wait_for(lambda: not _ours(dev_project), 1.0), _ours(dev_project)
+    finally:
+        dev.close()
