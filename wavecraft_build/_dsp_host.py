@@ -1,0 +1,314 @@
+"""Drive a wavecraft plugin's DSP through its DevProcessorVTable: numpy blocks in and out.
+
+The one copy of the host logic behind both ``wavecraft_build.runtime`` (the plugin
+author's in-process test runtime) and the Python wheel that ``release`` builds. It is
+copied verbatim into every plugin wheel as ``<package>/_dsp_host.py``, so it imports only
+the standard library, numpy and cffi (never ``wavecraft_build``) and runs on the wheel's
+oldest Python, 3.10. What differs between the two hosts is passed in: the cffi ``ffi``
+and loaded ``lib``, the parameter list (anything with the ``ParamLike`` attributes, or
+``ParamSpec.from_json`` of the plugin's params JSON) and ``fail``, which turns a load
+problem (message, hint) into the exception that host raises.
+
+``process`` takes a C-contiguous float32 array shaped (channels, samples) and returns a
+new array; anything else is rejected with a clear error rather than converted or
+reinterpreted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Final, Generic, Protocol, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "SYMBOL",
+    "VTABLE_CDEF",
+    "VTABLE_VERSION",
+    "DspProcessor",
+    "LoadFailure",
+    "ParamLike",
+    "ParamSpec",
+    "open_vtable",
+    "read_params_json",
+]
+
+#: The DevProcessorVTable layout this module speaks.
+VTABLE_VERSION: Final = 2
+SYMBOL: Final = "wavecraft_dev_create_processor"
+#: The C declarations of the contract, for ``FFI.cdef`` and the wheel's C header.
+VTABLE_CDEF: Final = """\
+typedef struct {
+    uint32_t version;
+    void *(*create)(void);
+    void (*process)(void *, float **, uint32_t, uint32_t);
+    void (*apply_plain_values)(void *, const float *, size_t);
+    void (*set_sample_rate)(void *, float);
+    void (*reset)(void *);
+    void (*drop)(void *);
+} DevProcessorVTable;
+DevProcessorVTable wavecraft_dev_create_processor(void);
+"""
+_FUNCTIONS: Final = ("create", "process", "apply_plain_values", "set_sample_rate", "reset",
+                     "drop")
+_U32_MAX: Final = 2**32 - 1
+
+#: Builds the exception a host raises for a load problem, from a message and a hint.
+LoadFailure = Callable[[str, str | None], Exception]
+
+
+class ParamLike(Protocol):
+    """What the host reads of a parameter (``wavecraft_build.metadata.ParameterInfo`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def min(self) -> float: ...
+    @property
+    def max(self) -> float: ...
+    @property
+    def default(self) -> float: ...
+    @property
+    def variants(self) -> tuple[str, ...] | None: ...
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A parameter as the host needs it, from one entry of the plugin's params JSON."""
+
+    id: str
+    type: str
+    min: float
+    max: float
+    default: float
+    variants: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> ParamSpec:
+        variants = entry.get("variants")
+        return cls(
+            id=str(entry["id"]), type=str(entry["type"]), min=float(entry["min"]),
+            max=float(entry["max"]), default=float(entry["default"]),
+            variants=tuple(str(v) for v in variants) if variants is not None else None,
+        )
+
+
+def read_params_json(ffi: Any, lib: Any) -> tuple[dict[str, Any], ...]:
+    """The plugin's parameter list, from its ``wavecraft_get_params_json`` export."""
+    ptr = lib.wavecraft_get_params_json()
+    if ptr == ffi.NULL:
+        raise ImportError("the plugin library returned no parameter list")
+    try:
+        text = ffi.string(ptr).decode("utf-8")
+    finally:
+        lib.wavecraft_free_string(ptr)
+    return tuple(json.loads(text))
+
+
+def open_vtable(ffi: Any, lib: Any, fail: LoadFailure) -> Any:
+    """The plugin's DevProcessorVTable, checked: right version, no null function."""
+    try:
+        getter = getattr(lib, SYMBOL)
+    except AttributeError as exc:
+        raise fail(
+            f"symbol {SYMBOL} missing",
+            "build with the _param-discovery feature, and export the dev processor "
+            "(wavecraft's plugin macro does this)",
+        ) from exc
+    vt = getter()
+    if vt.version != VTABLE_VERSION:
+        raise fail(
+            f"DevProcessorVTable version mismatch: expected {VTABLE_VERSION}, got {vt.version}",
+            "rebuild the plugin against a wavecraft SDK that matches this wavecraft-build",
+        )
+    for name in _FUNCTIONS:
+        if getattr(vt, name) == ffi.NULL:
+            raise fail(f"DevProcessorVTable.{name} is null", None)
+    return vt
+
+
+def _drop(vt: Any, inst: Any) -> None:
+    vt.drop(inst)
+
+
+P = TypeVar("P", bound=ParamLike)
+_Self = TypeVar("_Self", bound="DspProcessor[Any]")
+
+
+class DspProcessor(Generic[P]):
+    """One processor instance behind ``vtable``; a context manager that drops it on exit.
+
+    ``parameters`` are the plugin's parameters in declaration order (the order
+    ``apply_plain_values`` expects). Every parameter starts at its default; the sample
+    rate, then the defaults, are applied on construction (the SDK's documented order).
+    """
+
+    def __init__(
+        self,
+        ffi: Any,
+        vtable: Any,
+        parameters: Sequence[P],
+        *,
+        sample_rate: float,
+        fail: LoadFailure,
+    ) -> None:
+        params = tuple(parameters)
+        self._ffi = ffi
+        self._vt = vtable
+        self._specs: dict[str, P] = {p.id: p for p in params}
+        self._index = {p.id: i for i, p in enumerate(params)}
+        self._values = ffi.new("float[]", max(len(params), 1))
+        for i, p in enumerate(params):
+            self._values[i] = p.default
+        self._n_values = len(params)
+        rate = _checked_rate(sample_rate)
+        inst = vtable.create()
+        if inst == ffi.NULL:
+            raise fail("DevProcessorVTable.create returned null", None)
+        self._inst = inst
+        # Exactly one drop: on close(), or when the object is collected, or at exit.
+        self._finalizer = weakref.finalize(self, _drop, vtable, inst)
+        vtable.set_sample_rate(inst, rate)
+        self._apply()
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def close(self) -> None:
+        """Drop the plugin's instance (once; later calls do nothing)."""
+        self._finalizer()
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _live(self) -> Any:
+        if not self._finalizer.alive:
+            raise RuntimeError("this Processor is closed")
+        return self._inst
+
+    # -- parameters --------------------------------------------------------------------
+
+    @property
+    def parameters(self) -> tuple[P, ...]:
+        return tuple(self._specs.values())
+
+    @property
+    def values(self) -> dict[str, float]:
+        """The plain value of each parameter, as last applied."""
+        return {pid: float(self._values[i]) for pid, i in self._index.items()}
+
+    def _spec(self, pid: str) -> P:
+        try:
+            # A generated ParamId member is a str whose value is the id.
+            return self._specs[pid.value if isinstance(pid, Enum) else pid]
+        except KeyError:
+            close = difflib.get_close_matches(str(pid), list(self._specs), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"unknown parameter id {pid!r}{hint}") from None
+
+    def _checked(self, p: P, value: float | bool | str) -> float:
+        if p.type == "enum" and isinstance(value, str):
+            variants = p.variants or ()
+            if value not in variants:
+                raise ValueError(f"{p.id}: {value!r} is not one of {list(variants)}")
+            return float(variants.index(value))
+        if isinstance(value, str) or not isinstance(value, int | float | np.number):
+            raise TypeError(f"{p.id}: expected a number, got {type(value).__name__}")
+        number = float(value)
+        if not math.isfinite(number) or not p.min <= number <= p.max:
+            raise ValueError(f"{p.id}: {value!r} is outside [{p.min:g}, {p.max:g}]")
+        if p.type == "bool" and number not in (0.0, 1.0):
+            raise ValueError(f"{p.id}: a bool parameter takes 0 or 1 (or False/True)")
+        if p.type == "enum" and not number.is_integer():
+            raise ValueError(f"{p.id}: an enum parameter takes a variant index or name")
+        return number
+
+    def set_param(self, pid: str, value: float | bool | str) -> None:
+        """Set one parameter's plain value (range-checked) and apply it to the processor.
+
+        Bool parameters take False/True or 0/1, enum parameters a variant index or name.
+        """
+        self.set_params({pid: value})
+
+    def set_params(self, values: Mapping[str, float | bool | str]) -> None:
+        """Set several parameters at once; nothing is applied if any value is invalid."""
+        checked = [(self._spec(pid), v) for pid, v in values.items()]
+        numbers = [(self._index[p.id], self._checked(p, v)) for p, v in checked]
+        self._live()
+        for i, number in numbers:
+            self._values[i] = number
+        self._apply()
+
+    def _apply(self) -> None:
+        self._vt.apply_plain_values(self._live(), self._values, self._n_values)
+
+    # -- processing --------------------------------------------------------------------
+
+    def set_sample_rate(self, sample_rate: float) -> None:
+        """Tell the processor the sample rate (positive and finite, in Hz)."""
+        self._vt.set_sample_rate(self._live(), _checked_rate(sample_rate))
+
+    def reset(self) -> None:
+        """Clear the processor's internal state (delay lines, envelopes...)."""
+        self._vt.reset(self._live())
+
+    def process(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Process one block shaped (channels, samples); return a new array, input untouched.
+
+        The block must be a C-contiguous ``float32`` ndarray with at least one channel.
+        Nothing is converted implicitly: use ``np.ascontiguousarray(x, dtype=np.float32)``.
+        """
+        if not isinstance(block, np.ndarray):
+            raise TypeError(f"process() takes a numpy array, got {type(block).__name__}")
+        if block.dtype != np.dtype(np.float32):
+            raise TypeError(
+                f"process() takes float32 samples, got {block.dtype}; convert explicitly "
+                "with block.astype(np.float32)"
+            )
+        if block.ndim != 2:
+            raise ValueError(
+                f"process() takes a 2-D block shaped (channels, samples), got shape "
+                f"{block.shape}; for mono use block.reshape(1, -1)"
+            )
+        channels, samples = block.shape
+        if channels < 1:
+            raise ValueError("process() needs at least one channel, got shape (0, n)")
+        if channels > _U32_MAX or samples > _U32_MAX:
+            raise ValueError(f"block shape {block.shape} is too large")
+        if not block.flags.c_contiguous:
+            raise ValueError(
+                "process() takes a C-contiguous block (a transposed or sliced view is not); "
+                "use np.ascontiguousarray(block)"
+            )
+        inst = self._live()
+        out = block.copy(order="C")
+        if samples == 0:
+            return out
+        base = self._ffi.from_buffer("float[]", out, require_writable=True)
+        rows = self._ffi.new("float *[]", channels)
+        for c in range(channels):
+            rows[c] = base + c * samples
+        self._vt.process(inst, rows, channels, samples)
+        return out
+
+
+def _checked_rate(sample_rate: float) -> float:
+    number = float(sample_rate)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"sample rate must be positive and finite, got {sample_rate!r}")
+    return number
