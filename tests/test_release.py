@@ -7,7 +7,6 @@ VST3 host), the CLAP entry symbol, the wheel in a fresh venv and the manifest's 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import importlib.util
 import json
@@ -35,7 +34,6 @@ from wavecraft_build.pipeline import load_state
 from wavecraft_build.release import (
     MANIFEST_NAME,
     ReleaseOptions,
-    add_release_parser,
     plugin_identity,
     release,
 )
@@ -417,12 +415,11 @@ def test_cli_release_json(
     fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    from wavecraft_build.cli import main
+
     project = fixture_release_project()
-    parser = argparse.ArgumentParser()
-    add_release_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["release", "--project", str(project.root), "--no-ui",
-                              "--no-wheel", "--json", "--out", str(tmp_path / "o")])
-    assert args.func(args) == 0
+    assert main(["release", "--project", str(project.root), "--no-ui", "--no-wheel", "--json",
+                 "--out", str(tmp_path / "o")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["bundles"]["clap"] == str(tmp_path / "o" / "fixture-plugin.clap")
     assert data["wheel"] is None and data["installed"] == []

@@ -170,6 +170,28 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.release import ReleaseOptions, release
+
+    project = load_project(args.project)
+    options = ReleaseOptions(
+        install=args.install,
+        ui=not args.no_ui,
+        wheel=not args.no_wheel,
+        fresh_discovery=args.fresh_discovery,
+        use_cache=not args.no_cache,
+        out_dir=args.out.resolve() if args.out else None,
+    )
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        report = release(project, options, reporter)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from wavecraft_build.doctor import format_report, run_checks
     from wavecraft_build.errors import ToolMissing
@@ -313,9 +335,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_project(p)
     p.set_defaults(func=_cmd_codegen)
 
-    from wavecraft_build.release import add_release_parser
-
-    add_release_parser(sub)
+    p = sub.add_parser(
+        "release",
+        help="release VST3 + CLAP bundles, manifest and Python wheel into target/bundled/",
+        description="Build the UI (npm ci + npm run build), `cargo build --release`, check "
+        "its parameters against the discovery extraction, and publish NAME.vst3, NAME.clap, "
+        "the Python wheel and manifest.json to <target>/bundled/ in one atomic swap (a "
+        "failure keeps the previous bundles).",
+    )
+    _add_project(p)
+    p.add_argument(
+        "--install",
+        action="store_true",
+        help="also copy the bundles to the user's VST3/CLAP folders (~/.vst3, ~/.clap on "
+        "Linux), replacing only same-named bundles",
+    )
+    p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
+    p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
+    p.add_argument(
+        "--fresh-discovery",
+        action="store_true",
+        help="always rebuild and extract the discovery library (default: reuse the "
+        "parameters the last build recorded, rebuilt if they disagree)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: <cargo target dir>/bundled)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
+    p.add_argument("--json", action="store_true", help="print the release report as JSON")
+    _add_output(p)
+    p.set_defaults(func=_cmd_release)
 
     p = sub.add_parser(
         "doctor",

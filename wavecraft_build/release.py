@@ -26,7 +26,6 @@ Nothing here prints; progress goes to the ``Reporter`` passed in (``pipeline.Rep
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import importlib.util
@@ -53,7 +52,7 @@ from wavecraft_build._tools import (
     run_logged,
 )
 from wavecraft_build.cache import ParamCache, default_cache_dir
-from wavecraft_build.config import ProjectConfig, load_project, read_toml
+from wavecraft_build.config import ProjectConfig, read_toml
 from wavecraft_build.errors import (
     ConfigError,
     ReleaseError,
@@ -73,15 +72,12 @@ from wavecraft_build.pipeline import (
     run,
     save_state,
 )
-from wavecraft_build.progress import reporting
 
 __all__ = [
     "MANIFEST_NAME",
     "PluginIdentity",
     "ReleaseOptions",
     "ReleaseReport",
-    "add_release_parser",
-    "cmd_release",
     "plugin_identity",
     "release",
 ]
@@ -89,7 +85,6 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$")
-_TAIL_LINES = 12
 
 REPRODUCIBILITY_NOTE = (
     "Bundle files are staged with fixed modes and mtimes (SOURCE_DATE_EPOCH, else "
@@ -605,53 +600,3 @@ def release(
 
 
 # -- CLI -------------------------------------------------------------------------------
-
-
-def add_release_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``release`` to ``sub`` (the ``add_subparsers()`` result of the CLI)."""
-    p: argparse.ArgumentParser = sub.add_parser(
-        "release",
-        help="release VST3 + CLAP bundles, manifest and Python wheel into target/bundled/",
-        description="Build the UI (npm ci + npm run build), `cargo build --release`, check "
-        "its parameters against the discovery extraction, and publish NAME.vst3, NAME.clap, "
-        "the Python wheel and manifest.json to <target>/bundled/ in one atomic swap (a "
-        "failure keeps the previous bundles).",
-    )
-    p.add_argument("--project", type=Path, default=Path.cwd(), metavar="DIR",
-                   help="plugin project folder (default: the current folder)")
-    p.add_argument("--install", action="store_true",
-                   help="also copy the bundles to the user's VST3/CLAP folders (~/.vst3, "
-                   "~/.clap on Linux), replacing only same-named bundles")
-    p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
-    p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
-    p.add_argument("--fresh-discovery", action="store_true",
-                   help="always rebuild and extract the discovery library (default: reuse "
-                   "the parameters the last build recorded, rebuilt if they disagree)")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="output folder (default: <cargo target dir>/bundled)")
-    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
-    p.add_argument("--json", action="store_true", help="print the release report as JSON")
-    output = p.add_mutually_exclusive_group()
-    output.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    output.add_argument(
-        "--verbose", "-v", action="store_true", help="show cargo/npm/maturin output"
-    )
-    p.set_defaults(func=cmd_release)
-    return p
-
-
-def cmd_release(args: argparse.Namespace) -> int:
-    project = load_project(args.project)
-    options = ReleaseOptions(
-        install=args.install, ui=not args.no_ui, wheel=not args.no_wheel,
-        fresh_discovery=args.fresh_discovery, use_cache=not args.no_cache,
-        out_dir=args.out.resolve() if args.out else None,
-    )
-    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-        report = release(project, options, reporter)
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print("\n".join(report.lines()))
-    return 0
-
