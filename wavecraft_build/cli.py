@@ -79,31 +79,25 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     from wavecraft_build.cache import ParamCache, default_cache_dir
     from wavecraft_build.config import load_project
     from wavecraft_build.extract import DEFAULT_TIMEOUT
-    from wavecraft_build.pipeline import discover
+    from wavecraft_build.pipeline import Context, cargo_build, discover, extract_cached, run
 
     path: Path = args.path
-    timeout = args.timeout
-    features: tuple[str, ...] = ()
-    target = cargo.host_triple()
     if path.is_dir():
-        project = load_project(path, timeout=timeout)
-        features = tuple(sorted({cargo.DISCOVERY_FEATURE, *project.features}))
+        # A crate or project: the build pipeline's first two steps, no codegen or state.
+        project = load_project(path, timeout=args.timeout)
         with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-            reporter.step("cargo build")
-            built = cargo.build(
-                cargo.BuildRequest(
-                    manifest=project.manifest, features=features, package=project.package
-                ),
-                on_line=reporter.cargo_message,
-                stderr_sink=reporter.tool_output,
-            )
-        lib, target, timeout = built.artifact, built.target, project.timeout
+            ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
+            result = run(ctx, (cargo_build, extract_cached)).result
+        assert result is not None
     else:
-        lib = path
-    cache = None if args.no_cache else ParamCache(default_cache_dir())
-    result, _hit = discover(
-        lib, features=features, target=target, timeout=timeout or DEFAULT_TIMEOUT, cache=cache
-    )
+        # A library built elsewhere: its features are unknown, so they are not in the key.
+        result, _hit = discover(
+            path,
+            features=(),
+            target=cargo.host_triple(),
+            timeout=args.timeout or DEFAULT_TIMEOUT,
+            cache=None if args.no_cache else ParamCache(default_cache_dir()),
+        )
     _print_result(result, args.json)
     return 0
 
