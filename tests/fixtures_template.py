@@ -21,7 +21,7 @@ import pytest
 
 from wavecraft_build.scaffold import ScaffoldOptions, ScaffoldResult, scaffold
 
-__all__ = ["TemplateProject", "cargo_cdylib", "cargo_env", "template_project"]
+__all__ = ["TemplateProject", "cargo_cdylib", "cargo_env", "run_cargo", "template_project"]
 
 TEMPLATE_NAME = "wc-template-test"
 BUILD_TIMEOUT = 1800.0
@@ -48,19 +48,28 @@ def cargo_env(target_dir: Path) -> dict[str, str]:
     return env
 
 
-def cargo_cdylib(manifest_dir: Path, args: list[str], target_dir: Path) -> Path:
-    """Run ``cargo build <args>`` and return the cdylib cargo reports."""
+def run_cargo(
+    crate_dir: Path, args: list[str], target_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    """Plain ``cargo <args>`` in ``crate_dir``, as the plugin author would type it."""
     cargo = shutil.which("cargo")
     assert cargo is not None, "cargo is not on PATH"
-    done = subprocess.run(
-        [cargo, "build", *args, "--message-format=json-render-diagnostics"],
-        cwd=manifest_dir,
+    return subprocess.run(
+        [cargo, *args],
+        cwd=crate_dir,
         env=cargo_env(target_dir),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
         check=False,
+    )
+
+
+def cargo_cdylib(manifest_dir: Path, args: list[str], target_dir: Path) -> Path:
+    """Run ``cargo build <args>`` and return the cdylib cargo reports."""
+    done = run_cargo(
+        manifest_dir, ["build", *args, "--message-format=json-render-diagnostics"], target_dir
     )
     assert done.returncode == 0, f"cargo build {' '.join(args)} failed:\n{done.stderr[-4000:]}"
     libraries = []

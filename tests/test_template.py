@@ -6,15 +6,13 @@ two cores); seconds once ``cargo_target_dir`` is warm.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
-from fixtures_template import BUILD_TIMEOUT, TemplateProject, cargo_env
+from fixtures_template import TemplateProject, run_cargo
 
 from wavecraft_build.extract import extract_params
 from wavecraft_build.runtime import Processor
@@ -47,18 +45,7 @@ def exported(lib: Path) -> set[str]:
 
 
 def cargo_test(crate_dir: Path, target_dir: Path) -> str:
-    cargo = shutil.which("cargo")
-    assert cargo is not None
-    done = subprocess.run(
-        [cargo, "test"],
-        cwd=crate_dir,
-        env=cargo_env(target_dir),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-    )
+    done = run_cargo(crate_dir, ["test"], target_dir)
     assert done.returncode == 0, f"cargo test failed in {crate_dir}:\n{done.stdout[-3000:]}"
     return done.stdout
 
