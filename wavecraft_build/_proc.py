@@ -1,9 +1,14 @@
-"""Child processes that can always be stopped: own process group, whole-group kill.
+"""The one way this tool starts a child process: own process group, whole-group kill.
 
-Every subprocess this tool starts (cargo, the extraction child, npm) runs in a new session
-so that it and everything it spawns form one process group. ``kill_group`` ends that group
-with SIGKILL; ``Child`` guarantees it on every exit path (timeout, cancel, Ctrl-C, error),
-which is what makes "no orphan survives" true without relying on the child's cooperation.
+Every subprocess (cargo, git, npm, maturin, the extraction child, the dev engine, the
+validators) is started here, in a new session, so that it and everything it spawns form
+one process group. ``kill_group`` ends that group with SIGKILL; ``guard`` does it on every
+exit path (timeout, cancel, Ctrl-C, error), which is what makes "no orphan survives" true
+without relying on the child's cooperation.
+
+- ``spawn``: start a long-lived child (the UI dev server, the engine, the extraction child).
+- ``run``: run, capture, time out, kill the group; for short tools (git, ``cargo info``).
+- ``run_lines``: stream a tool's stdout line by line (cargo's JSON), cancellable.
 """
 
 from __future__ import annotations
@@ -15,10 +20,21 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-__all__ = ["Cancelled", "guard", "kill_group", "run_lines", "signal_name", "wait_exact"]
+__all__ = [
+    "Cancelled",
+    "Completed",
+    "guard",
+    "kill_group",
+    "run",
+    "run_lines",
+    "signal_name",
+    "spawn",
+    "wait_exact",
+]
 
 
 class Cancelled(Exception):
@@ -53,6 +69,74 @@ def guard(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
         raise
 
 
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: IO[bytes] | int | None = subprocess.DEVNULL,
+    stdout: IO[Any] | int | None = None,
+    stderr: IO[Any] | int | None = None,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a new session (its own process group); the caller owns the kill."""
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        pass_fds=tuple(pass_fds),
+        start_new_session=True,
+    )
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished ``run``: exit status (None: killed at the timeout) and captured text."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> Completed:
+    """Run ``argv`` to completion in its own process group and capture its output as text.
+
+    At ``timeout`` seconds the whole group is killed and ``returncode`` is None. A program
+    that cannot be started (not found, not executable) is reported the same way a failed
+    run is: ``returncode`` 127 and the OS error as stderr, so callers handle one shape.
+    """
+    try:
+        proc = spawn(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        return Completed(127, "", str(exc))
+    with guard(proc):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            code: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            out, err = proc.communicate()
+            code = None
+    return Completed(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
 def run_lines(
     argv: Sequence[str],
     *,
@@ -67,15 +151,7 @@ def run_lines(
     Returns the exit status. Raises ``Cancelled`` when ``cancel`` gets set (checked while
     the child runs); the group is killed on that path, on KeyboardInterrupt and on errors.
     """
-    proc = subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        start_new_session=True,
-    )
+    proc = spawn(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr)
     with guard(proc):
         assert proc.stdout is not None
         watcher: threading.Thread | None = None

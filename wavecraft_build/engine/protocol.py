@@ -1,0 +1,213 @@
+"""The dev engine's JSON-RPC 2.0 protocol, written down once.
+
+The server (``wavecraft_build.engine``) answers these methods and sends these notifications;
+the TypeScript client in ``ui/src/generated/`` is generated from the same definitions
+(``wavecraft_build.codegen``), and the README's protocol section describes them. Method and
+notification names and shapes are Wavecraft's (its ``wavecraft-protocol`` crate), so a UI
+written for Wavecraft's dev server talks to this one unchanged.
+
+Types are written as TypeScript type expressions: the client is generated from them
+verbatim and the server's tests read them back. Values are plain values (in the declared
+range: dB, Hz, 0/1 for bools, variant index for enums), never normalised ones.
+
+Audio preview is this protocol's one addition: right after a client connects, the server
+sends one ``audioFormat`` notification; from then on every binary WebSocket frame is one
+block of PCM in that format (interleaved little-endian float32).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+__all__ = [
+    "AUDIO_PHASES",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "ERRORS",
+    "JSONRPC",
+    "METHODS",
+    "NOTIFICATIONS",
+    "PCM_ENCODING",
+    "TYPES",
+    "ErrorCode",
+    "Field",
+    "Method",
+    "Notification",
+    "definitions",
+]
+
+JSONRPC: Final = "2.0"
+DEFAULT_HOST: Final = "127.0.0.1"
+DEFAULT_PORT: Final = 9000
+#: Binary frames: interleaved little-endian float32, channel after channel per frame.
+PCM_ENCODING: Final = "f32le-interleaved"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One member of a params or result object."""
+
+    name: str
+    ts: str
+    doc: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Method:
+    """A request the client sends; the server answers with ``result`` or an error."""
+
+    name: str
+    doc: str
+    params: tuple[Field, ...] = ()
+    result: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message without an id, from the server to every connected client."""
+
+    name: str
+    doc: str
+    params: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: int
+    name: str
+    doc: str
+
+
+#: Wavecraft's audio runtime phases (``AudioRuntimePhase``, camelCase on the wire).
+AUDIO_PHASES: Final = (
+    "disabled",
+    "initializing",
+    "runningFullDuplex",
+    "runningInputOnly",
+    "degraded",
+    "failed",
+)
+
+#: Named types the methods refer to, as TypeScript declarations (emitted in this order).
+TYPES: Final[dict[str, str]] = {
+    "ParameterType": "'float' | 'bool' | 'enum'",
+    "ParameterInfo": (
+        "{ id: string; name: string; type: ParameterType; value: number; default: number; "
+        "min: number; max: number; unit?: string; group?: string; variants?: string[] }"
+    ),
+    "MeterFrame": (
+        "{ peak_l: number; peak_r: number; rms_l: number; rms_r: number; timestamp: number }"
+    ),
+    "AudioPhase": " | ".join(f"'{p}'" for p in AUDIO_PHASES),
+    "AudioDiagnostic": "{ code: string; message: string; hint?: string }",
+    "AudioStatus": (
+        "{ phase: AudioPhase; sample_rate?: number; buffer_size?: number; "
+        "diagnostic?: AudioDiagnostic; updated_at_ms: number }"
+    ),
+}
+
+METHODS: Final[tuple[Method, ...]] = (
+    Method(
+        "getParameter",
+        "The current plain value of one parameter.",
+        params=(Field("id", "string"),),
+        result=(Field("id", "string"), Field("value", "number")),
+    ),
+    Method(
+        "setParameter",
+        "Set one parameter's plain value; every client then gets parameterChanged.",
+        params=(Field("id", "string"), Field("value", "number", "plain value, in [min, max]")),
+        result=(),
+    ),
+    Method(
+        "getAllParameters",
+        "Every parameter, in declaration order, with its current value.",
+        result=(Field("parameters", "ParameterInfo[]"),),
+    ),
+    Method(
+        "getMeterFrame",
+        "The latest meter frame (linear peak and RMS per channel), null before the first block.",
+        result=(Field("frame", "MeterFrame | null"),),
+    ),
+    Method(
+        "getAudioStatus",
+        "The audio runtime's phase, sample rate, block size and, when failed, why.",
+        result=(Field("status", "AudioStatus"),),
+    ),
+    Method("ping", "Liveness check; answers {}.", result=()),
+)
+
+NOTIFICATIONS: Final[tuple[Notification, ...]] = (
+    Notification(
+        "parameterChanged",
+        "A parameter was set (by any client): sent to every client so all views agree.",
+        params=(Field("id", "string"), Field("value", "number")),
+    ),
+    Notification(
+        "parametersChanged",
+        "A reload changed the parameter list: call getAllParameters again.",
+    ),
+    Notification(
+        "meterUpdate",
+        "Pushed 30-60 times a second: peak and RMS per channel in dBFS of the DSP output.",
+        params=(
+            Field("timestamp_us", "number"),
+            Field("left_peak", "number"),
+            Field("left_rms", "number"),
+            Field("right_peak", "number"),
+            Field("right_rms", "number"),
+        ),
+    ),
+    Notification(
+        "audioStatusChanged",
+        "The audio runtime changed phase (started, failed, recovered after a reload).",
+        params=(Field("status", "AudioStatus"),),
+    ),
+    Notification(
+        "audioFormat",
+        "Sent once on connect: the format of the binary PCM frames that follow.",
+        params=(
+            Field("sample_rate", "number"),
+            Field("channels", "number"),
+            Field("block_size", "number"),
+            Field("encoding", f"'{PCM_ENCODING}'"),
+        ),
+    ),
+)
+
+ERRORS: Final[tuple[ErrorCode, ...]] = (
+    ErrorCode(-32700, "PARSE_ERROR", "the message is not valid JSON"),
+    ErrorCode(-32600, "INVALID_REQUEST", "not a JSON-RPC 2.0 request object"),
+    ErrorCode(-32601, "METHOD_NOT_FOUND", "unknown method"),
+    ErrorCode(-32602, "INVALID_PARAMS", "missing or mistyped params (NaN, inf, strings...)"),
+    ErrorCode(-32603, "INTERNAL_ERROR", "the server failed to answer (a bug: report it)"),
+    ErrorCode(-32000, "PARAM_NOT_FOUND", "no parameter has this id"),
+    ErrorCode(-32001, "PARAM_OUT_OF_RANGE", "the value is outside the parameter's [min, max]"),
+)
+
+
+def definitions() -> dict[str, Any]:
+    """The whole protocol as plain JSON data (for docs, tests and other generators)."""
+
+    def fields(items: tuple[Field, ...]) -> list[dict[str, Any]]:
+        return [
+            {"name": f.name, "type": f.ts, "optional": f.optional, "doc": f.doc} for f in items
+        ]
+
+    return {
+        "jsonrpc": JSONRPC,
+        "default_host": DEFAULT_HOST,
+        "default_port": DEFAULT_PORT,
+        "pcm_encoding": PCM_ENCODING,
+        "types": dict(TYPES),
+        "methods": [
+            {"name": m.name, "doc": m.doc, "params": fields(m.params), "result": fields(m.result)}
+            for m in METHODS
+        ],
+        "notifications": [
+            {"name": n.name, "doc": n.doc, "params": fields(n.params)} for n in NOTIFICATIONS
+        ],
+        "errors": [{"code": e.code, "name": e.name, "doc": e.doc} for e in ERRORS],
+    }
