@@ -104,7 +104,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from wavecraft_build.config import load_project
-    from wavecraft_build.pipeline import Context, run
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
 
     project = load_project(args.project, timeout=args.timeout)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
@@ -114,7 +114,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 release=args.release,
                 use_cache=not args.no_cache,
                 reporter=reporter,
-            )
+            ),
+            BUILD_STEPS,
         )
     assert ctx.build is not None and ctx.result is not None
     if args.json:
@@ -141,6 +142,7 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
         )
     ctx = Context(project=project, result=result)
     codegen(ctx)
+    assert ctx.codegen_report is not None
     print("\n".join(ctx.codegen_report.lines()))
     return 0
 
