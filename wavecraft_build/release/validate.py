@@ -188,20 +188,22 @@ def _errors(text: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if re.search(r"\berror\b", ln, re.I)]
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _tail(done: _proc.Completed) -> str:
-    lines = [ln.strip() for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
+    text = _ANSI.sub("", done.stderr + done.stdout)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return (lines[-1] if lines else "no output")[:_OUTPUT_TAIL]
 
-
-_FROM_SOURCE = "build it from source (as this repo's tests do from ../shared/vendor)"
 
 CLAP = Validator(
     format="clap",
     name="clap-validator",
     env="CLAP_VALIDATOR",
     commands=("clap-validator",),
-    how_to_get="https://github.com/free-audio/clap-validator (releases, or `cargo install "
-    f"--git` it; {_FROM_SOURCE}); or point CLAP_VALIDATOR at it",
+    how_to_get="get it from https://github.com/free-audio/clap-validator (release binaries, "
+    "or build it with cargo), then put it on PATH or set CLAP_VALIDATOR",
     argv=lambda program, bundle: [program, "validate", "--json", "--hide-output", str(bundle)],
     parse=_parse_clap,
 )
@@ -210,9 +212,9 @@ VST3 = Validator(
     name="vst3 validator",
     env="VST3_VALIDATOR",
     commands=("validator",),
-    how_to_get="the `validator` target of Steinberg's VST 3 SDK "
-    f"(https://github.com/steinbergmedia/vst3sdk; {_FROM_SOURCE}); or point VST3_VALIDATOR "
-    "at it",
+    how_to_get="build the `validator` target of Steinberg's VST 3 SDK "
+    "(https://github.com/steinbergmedia/vst3sdk, with cmake), then put it on PATH or set "
+    "VST3_VALIDATOR",
     argv=lambda program, bundle: [program, "-e", str(bundle)],
     parse=_parse_vst3,
 )
@@ -253,7 +255,7 @@ def _run_one(validator: Validator, bundle: Path, timeout: float) -> ValidationRu
     else:
         validator.parse(run, done)
     if run.error is not None and run.installed:
-        run.failures.append(Failure("(validator)", run.error))
+        run.failures.append(Failure("(validator run)", run.error))
     return run
 
 
