@@ -23,7 +23,7 @@ from wavecraft_build.errors import ReleaseError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
 __all__ = ["ACCEPT_FLAG", "LOCK_NAME", "check", "lock_path", "read", "require_compatible",
-           "write"]
+           "warning", "write"]
 
 LOCK_NAME = "wavecraft.lock.json"
 ACCEPT_FLAG = "--accept-param-changes"
@@ -93,6 +93,16 @@ def check(project: ProjectConfig, result: ExtractionResult) -> list[str]:
     except ReleaseError as exc:
         return [exc.message]
     return [] if locked is None else _compare(locked, result)
+
+
+def warning(project: ProjectConfig, result: ExtractionResult) -> str | None:
+    """One line for the dev loop when ``result`` breaks the lock, else None."""
+    changes = check(project, result)
+    if not changes:
+        return None
+    shown = "; ".join(changes[:_MAX_LISTED])
+    return (f"warning: released parameter ids would break ({shown}); `release` stops unless "
+            f"they are restored or accepted with {ACCEPT_FLAG} ({LOCK_NAME})")
 
 
 def require_compatible(project: ProjectConfig, result: ExtractionResult) -> None:
