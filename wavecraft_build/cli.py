@@ -261,6 +261,10 @@ def _add_timeout(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_out(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help=help_text)
+
+
 def _add_validator_timeout(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--validator-timeout",
@@ -295,13 +299,7 @@ def _add_validate_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
         "one table. Exit code 24 (release) when a test fails or a validator hangs.",
     )
     _add_project(p)
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the release's output folder (default: <cargo target dir>/bundled)",
-    )
+    _add_out(p, "the release's output folder (default: <cargo target dir>/bundled)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     _add_validator_timeout(p)
     p.set_defaults(func=_cmd_validate)
@@ -425,13 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="always rebuild and extract the discovery library (default: reuse the "
         "parameters the last build recorded, rebuilt if they disagree)",
     )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output folder (default: <cargo target dir>/bundled)",
-    )
+    _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     p.add_argument("--json", action="store_true", help="print the release report as JSON")
     _add_output(p)
