@@ -420,8 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fresh-discovery",
         action="store_true",
-        help="always rebuild and extract the discovery library (default: reuse the "
-        "parameters the last build recorded, rebuilt if they disagree)",
+        help="no effect, kept for scripts: every release builds and reads the parameters "
+        "of its source first",
     )
     _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
