@@ -27,23 +27,6 @@ FAST = ReleaseOptions(ui=False, wheel=False)
 IDS = ["gain_level", "gain_mute", "filter_cutoff", "filter_shape"]
 
 
-@pytest.fixture(scope="module")
-def _private_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("target")
-
-
-@pytest.fixture
-def fixture_project(
-    fixture_release_project: Callable[[], ProjectConfig], _private_target: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[], ProjectConfig]:
-    """Fresh fixture copies built in this module's own target dir: these tests edit and
-    rebuild, and cargo decides freshness by mtime, so a concurrent test session building
-    another copy into the shared dir must not be able to stand in for this one's build."""
-    monkeypatch.setenv("CARGO_TARGET_DIR", str(_private_target))
-    return fixture_release_project
-
-
 def _edit(path: Path, old: str, new: str) -> None:
     time.sleep(1.0)  # cargo compares mtimes; a same-tick edit would look fresh
     text = path.read_text()
@@ -62,9 +45,9 @@ def _rename_gain(project: ProjectConfig, old: str = "gain", new: str = "amp") ->
 
 
 def test_lock_records_ids_stops_on_rename_and_accepts_on_purpose(
-    fixture_project: Callable[[], ProjectConfig], tmp_path: Path
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    project = fixture_project()
+    project = fixture_release_project()
     options = dataclasses.replace(FAST, out_dir=tmp_path / "out")
     release(project, options)
     locked = json.loads(lock.lock_path(project).read_text())["parameters"]
@@ -99,9 +82,9 @@ def test_lock_records_ids_stops_on_rename_and_accepts_on_purpose(
 
 
 def test_added_ids_are_recorded_not_refused(
-    fixture_project: Callable[[], ProjectConfig], tmp_path: Path
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    project = fixture_project()
+    project = fixture_release_project()
     options = dataclasses.replace(FAST, out_dir=tmp_path / "out")
     release(project, options)
     _edit(project.engine / "src" / "lib.rs", '"gain,filter";', '"gain,filter,gain";')
@@ -111,9 +94,9 @@ def test_added_ids_are_recorded_not_refused(
 
 
 def test_dev_check_names_what_the_working_tree_breaks(
-    fixture_project: Callable[[], ProjectConfig], tmp_path: Path
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    project = fixture_project()
+    project = fixture_release_project()
     first = run(Context(project=project), BUILD_STEPS).result
     assert first is not None and lock.check(project, first) == []  # nothing released yet
     release(project, dataclasses.replace(FAST, out_dir=tmp_path / "out"))
@@ -166,9 +149,9 @@ def _ui_builds(project: ProjectConfig) -> list[list[str]]:
 
 @pytest.mark.usefixtures("npm_available")
 def test_a_renamed_id_fails_at_the_ui_and_undoing_it_releases(
-    fixture_project: Callable[[], ProjectConfig], tmp_path: Path
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    project = _with_ui(fixture_project(), uses=["gain_level"])
+    project = _with_ui(fixture_release_project(), uses=["gain_level"])
     run(Context(project=project), BUILD_STEPS)  # bindings and state of the original ids
     options = ReleaseOptions(wheel=False, out_dir=tmp_path / "out")
     _rename_gain(project)  # no build in between
@@ -187,9 +170,9 @@ def test_a_renamed_id_fails_at_the_ui_and_undoing_it_releases(
 
 @pytest.mark.usefixtures("npm_available")
 def test_an_added_parameter_builds_the_ui_once_with_it(
-    fixture_project: Callable[[], ProjectConfig], tmp_path: Path
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    project = _with_ui(fixture_project(), uses=["gain_level"])
+    project = _with_ui(fixture_release_project(), uses=["gain_level"])
     options = ReleaseOptions(wheel=False, out_dir=tmp_path / "out")
     release(project, options)
     builds = len(_ui_builds(project))
