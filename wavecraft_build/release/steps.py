@@ -24,7 +24,7 @@ from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
 from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
-from wavecraft_build.release import bundle, lock, manifest, wheel
+from wavecraft_build.release import bundle, lock, manifest
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -156,6 +156,10 @@ def stage_bundles(ctx: ReleaseContext) -> None:
 
 @step("maturin build (Python wheel)")
 def build_wheel(ctx: ReleaseContext) -> None:
+    # Imported here: the wheel module pulls in numpy (its DSP host), which `build`, `dev`
+    # and a release without a wheel never need.
+    from wavecraft_build.release import wheel
+
     assert ctx.staging is not None and ctx.result is not None
     ident = ctx.identity
     project = wheel.WheelProject(
