@@ -34,6 +34,7 @@ _NOTE = (
     f"stops; `wavecraft-build release {ACCEPT_FLAG}` accepts such a change on purpose."
 )
 _MAX_LISTED = 8
+_RESTORE = f"restore it from version control, or rewrite it with `release {ACCEPT_FLAG}`"
 
 
 def lock_path(project: ProjectConfig) -> Path:
@@ -53,11 +54,11 @@ def read(project: ProjectConfig) -> dict[str, dict[str, Any]] | None:
         return None
     except ValueError as exc:
         raise ReleaseError(f"the parameter lock is not valid JSON: {exc}", path=path,
-                           hint="restore it from version control") from None
+                           hint=_RESTORE) from None
     params = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ReleaseError("the parameter lock has no `parameters` table", path=path,
-                           hint="restore it from version control")
+                           hint=_RESTORE)
     return params
 
 
