@@ -22,7 +22,7 @@ CRATES = Path(__file__).resolve().parent / "crates"
 
 pytest_plugins = [
     name
-    for name in ("fixtures_template", "fixtures_ts", "fixtures_release")
+    for name in ("fixtures_template", "fixtures_ts", "fixtures_release", "fixtures_validators")
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]
 

@@ -63,12 +63,20 @@ def release_target_env(cargo_target_dir: Path) -> Iterator[Path]:
         yield cargo_target_dir
 
 
+@pytest.fixture(scope="session")
+def _fixture_release_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This session's own target dir for fixture releases (the std-only crate builds in a
+    second or two). Not the shared one: the tests edit and rebuild, cargo decides freshness
+    by mtime, and another test session building a copy there could stand in for ours."""
+    return tmp_path_factory.mktemp("fixtures-release-target")
+
+
 @pytest.fixture
 def fixture_release_project(
-    tmp_path: Path, cargo_target_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, _fixture_release_target: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[], ProjectConfig]:
-    """A factory of fresh copies of the fixture crate, built into one shared target dir."""
-    monkeypatch.setenv("CARGO_TARGET_DIR", str(cargo_target_dir / "fixtures-release"))
+    """A factory of fresh copies of the fixture crate, built into one target dir per session."""
+    monkeypatch.setenv("CARGO_TARGET_DIR", str(_fixture_release_target))
     monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
     monkeypatch.delenv("WAVECRAFT_FIXTURE_CHAIN", raising=False)
     count = 0

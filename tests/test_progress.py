@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 
+from wavecraft_build.pipeline import cargo_build, codegen
 from wavecraft_build.progress import PlainReporter, QuietReporter, RichReporter
 
 
 def _drive(reporter: QuietReporter) -> None:
-    reporter.step("cargo build")
+    reporter.step(cargo_build)
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "nice_plug"}})
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "my_synth"}})
     reporter.tool_output(b"   Compiling my_synth v0.1.0\n")
-    reporter.step("codegen")
+    reporter.step(codegen)
     reporter.finish()
     reporter.close()
 

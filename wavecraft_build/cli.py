@@ -104,7 +104,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from wavecraft_build.config import load_project
-    from wavecraft_build.pipeline import Context, run
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
 
     project = load_project(args.project, timeout=args.timeout)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
@@ -114,7 +114,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
                 release=args.release,
                 use_cache=not args.no_cache,
                 reporter=reporter,
-            )
+            ),
+            BUILD_STEPS,
         )
     assert ctx.build is not None and ctx.result is not None
     if args.json:
@@ -141,6 +142,7 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
         )
     ctx = Context(project=project, result=result)
     codegen(ctx)
+    assert ctx.codegen_report is not None
     print("\n".join(ctx.codegen_report.lines()))
     return 0
 
@@ -176,14 +178,39 @@ def _cmd_release(args: argparse.Namespace) -> int:
         fresh_discovery=args.fresh_discovery,
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
+        accept_param_changes=args.accept_param_changes,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)
-    if args.json:
+    if args.json and not args.validate:
         print(json.dumps(report.to_json(), indent=2))
-    else:
+    elif not args.json:
         print("\n".join(report.lines()))
+    if args.validate:
+        return _validate(report.out_dir, args, report.to_json() if args.json else None)
     return 0
+
+
+def _validate(out_dir: Path, args: argparse.Namespace, release: dict[str, object] | None) -> int:
+    """Run the validators on the bundles in ``out_dir``, print the table (or JSON)."""
+    from wavecraft_build.release import validate
+
+    runs = validate.run_validators(validate.bundles_of(out_dir), timeout=args.validator_timeout)
+    if args.json:
+        data = {"out_dir": str(out_dir), "validators": [r.to_json() for r in runs]}
+        print(json.dumps({"release": release, **data} if release else data, indent=2))
+    else:
+        print(validate.format_table(runs))
+    validate.require_passed(runs, out_dir)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.release.validate import default_out_dir
+
+    out = args.out.resolve() if args.out else default_out_dir(load_project(args.project))
+    return _validate(out, args, None)
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -232,6 +259,50 @@ def _add_timeout(p: argparse.ArgumentParser) -> None:
         help="kill a parameter extraction after this long (default: [tool.wavecraft] "
         "extract-timeout, else 30)",
     )
+
+
+def _add_out(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help=help_text)
+
+
+def _add_validator_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--validator-timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="kill a validator (and its process group) after this long (default: 600)",
+    )
+
+
+def _add_release_checks(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="run clap-validator and the VST3 validator on the bundles (see `validate`)",
+    )
+    p.add_argument(
+        "--accept-param-changes",
+        action="store_true",
+        help="release even though parameter ids in wavecraft.lock.json were removed or "
+        "changed type or range, and rewrite the lock (hosts lose that automation)",
+    )
+    _add_validator_timeout(p)
+
+
+def _add_validate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="run clap-validator and the VST3 validator on the released bundles",
+        description="Run every plugin validator found (CLAP_VALIDATOR / VST3_VALIDATOR, or "
+        "clap-validator / validator on PATH) on the bundles of the last release and print "
+        "one table. Exit code 24 (release) when a test fails or a validator hangs.",
+    )
+    _add_project(p)
+    _add_out(p, "the release's output folder (default: <cargo target dir>/bundled)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    _add_validator_timeout(p)
+    p.set_defaults(func=_cmd_validate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -349,20 +420,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fresh-discovery",
         action="store_true",
-        help="always rebuild and extract the discovery library (default: reuse the "
-        "parameters the last build recorded, rebuilt if they disagree)",
+        help="no effect, kept for scripts: every release builds and reads the parameters "
+        "of its source first",
     )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output folder (default: <cargo target dir>/bundled)",
-    )
+    _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     p.add_argument("--json", action="store_true", help="print the release report as JSON")
     _add_output(p)
+    _add_release_checks(p)
     p.set_defaults(func=_cmd_release)
+    _add_validate_command(sub)
 
     p = sub.add_parser(
         "doctor",

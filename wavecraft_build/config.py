@@ -8,7 +8,8 @@ key and the file, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,11 @@ class ProjectConfig:
     features: tuple[str, ...]
     python_bindings: Path
     lib_name: str
+    #: From the engine's Cargo.toml ``[package]``: name ("" when it has none), version
+    #: (cargo's "0.0.0" when not a literal) and ``[package.metadata.wavecraft]``.
+    crate: str = ""
+    version: str = "0.0.0"
+    plugin_metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def manifest(self) -> Path:
@@ -93,15 +99,31 @@ def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], src: Pa
     return value
 
 
-def _lib_name(manifest: Path) -> str:
+@dataclass(frozen=True)
+class _Package:
+    crate: str
+    version: str
+    lib_name: str
+    metadata: Mapping[str, Any]
+
+
+def _package(manifest: Path) -> _Package:
+    """What the tool needs from the engine's Cargo.toml, read once."""
     data = read_toml(manifest)
+    package = data.get("package", {})
+    package = package if isinstance(package, dict) else {}
+    crate = package.get("name") if isinstance(package.get("name"), str) else ""
+    version = package.get("version")
+    if not isinstance(version, str):
+        version = "0.0.0"  # `version.workspace = true` or none: cargo's default
+    meta = package.get("metadata", {})
+    meta = meta.get("wavecraft", {}) if isinstance(meta, dict) else {}
     lib = data.get("lib", {})
     if isinstance(lib, dict) and isinstance(lib.get("name"), str):
-        return str(lib["name"])
-    package = data.get("package", {})
-    if isinstance(package, dict) and isinstance(package.get("name"), str):
-        return str(package["name"]).replace("-", "_")
-    return "plugin"
+        lib_name = str(lib["name"])
+    else:
+        lib_name = str(crate).replace("-", "_") or "plugin"
+    return _Package(str(crate), version, lib_name, meta if isinstance(meta, dict) else {})
 
 
 def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
@@ -134,7 +156,8 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     features = _get(table, "features", list, src) or []
     if not all(isinstance(f, str) and f for f in features):
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
-    lib_name = _lib_name(engine / "Cargo.toml")
+    package = _package(engine / "Cargo.toml")
+    lib_name = package.lib_name
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
     return ProjectConfig(
         root=root,
@@ -145,4 +168,7 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         features=tuple(features),
         python_bindings=(root / bindings_rel).resolve(),
         lib_name=lib_name,
+        crate=package.crate,
+        version=package.version,
+        plugin_metadata=package.metadata,
     )

@@ -32,7 +32,8 @@ from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import Interrupted, WavecraftError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
-from wavecraft_build.pipeline import BUILD_STEPS, Context, load_state, run
+from wavecraft_build.pipeline import BUILD_STEPS, Context, extract_cached, load_state, run
+from wavecraft_build.steps import Step
 
 __all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "run_dev", "source_filter"]
 
@@ -115,9 +116,9 @@ class _Reporter:
         self.events = events
         self.verbose = verbose
 
-    def step(self, name: str) -> None:
-        if name == "Loading parameters via subprocess":
-            self.events.emit("extract_started", name)
+    def step(self, step: Step[Any]) -> None:
+        if step is extract_cached:
+            self.events.emit("extract_started", step.label)
 
     def cargo_message(self, msg: dict[str, Any]) -> None:
         pass

@@ -135,6 +135,28 @@ def check_cache() -> Check:
     return Check("cache", True, f"{root} is writable")
 
 
+def _validator(which: str) -> Check:
+    from wavecraft_build.release import validate
+
+    found = {v.format: v for v in validate.VALIDATORS}[which]
+    program = validate.find(found)
+    return Check(
+        found.name,
+        program is not None,
+        program or f"not found (${found.env} or {'/'.join(found.commands)} on PATH)",
+        f"{found.how_to_get}  (only for `validate` / `release --validate`)",
+        required=False,
+    )
+
+
+def check_clap_validator() -> Check:
+    return _validator("clap")
+
+
+def check_vst3_validator() -> Check:
+    return _validator("vst3")
+
+
 CHECKS: tuple[Callable[[], Check], ...] = (
     check_python,
     check_cargo,
@@ -146,6 +168,8 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_numpy,
     check_maturin,
     check_cache,
+    check_clap_validator,
+    check_vst3_validator,
 )
 
 

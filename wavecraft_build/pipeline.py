@@ -1,36 +1,45 @@
-"""The build pipeline as a list of small steps: cargo build -> extract (cached) -> save -> codegen.
+"""The build pipeline's steps: cargo build -> extract (cached) -> codegen -> save state.
 
-Each step takes the run's ``Context`` and fills in its part; ``run`` executes a list of
-them in order and records each one's time. ``build``, ``dev`` and ``release`` pick the
-steps they need, so the flow of data stays one-way and readable in one place. Nothing
-here prints: progress goes through the ``Reporter`` the caller passes in.
+Each step fills in its part of the run's ``Context``; ``steps.run`` executes them.
+``build`` and ``dev`` run ``BUILD_STEPS``; ``release`` runs the same steps first (the
+parameters of the source being released, and bindings made from them) and then its own.
+There is one cargo step, made per kind of build by ``cargo_step``: ``DISCOVERY`` (the
+`_param-discovery` library parameters are read from) and ``BUNDLE`` (the library that
+ships: no discovery feature, ``--release``); every cargo build of the tool goes through
+it and ``cargo.build``. Nothing here prints: progress goes through the context's reporter.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
-from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import CacheError
 from wavecraft_build.extract import Child, extract_params, require_library
 from wavecraft_build.metadata import ExtractionResult
+from wavecraft_build.steps import Reporter, SilentReporter, Step, run, step
+
+if TYPE_CHECKING:
+    from wavecraft_build.codegen import CodegenReport
 
 __all__ = [
     "BUILD_STEPS",
+    "BUNDLE",
+    "DISCOVERY",
+    "BuildKind",
     "Context",
     "Reporter",
     "SilentReporter",
     "cargo_build",
+    "cargo_step",
     "codegen",
     "discover",
     "extract_cached",
@@ -40,29 +49,26 @@ __all__ = [
 ]
 
 
-class Reporter(Protocol):
-    def step(self, name: str) -> None: ...
-    def cargo_message(self, msg: dict[str, Any]) -> None: ...
-    def tool_output(self, data: bytes) -> None:
-        """A finished tool's own output (cargo, npm, maturin): shown with --verbose."""
+@dataclass(frozen=True)
+class BuildKind:
+    """Which library a cargo build makes; ``name`` is also the step's timing key."""
+
+    name: str
+    label: str
+    #: With ``_param-discovery``: parameters readable, no host entry points registered.
+    discovery: bool
 
 
-class SilentReporter:
-    """Reports nothing (library use, tests)."""
-
-    def step(self, name: str) -> None:
-        pass
-
-    def cargo_message(self, msg: dict[str, Any]) -> None:
-        pass
-
-    def tool_output(self, data: bytes) -> None:
-        pass
+#: The library parameters are read from (profile: ``Context.release``, debug by default).
+DISCOVERY = BuildKind("cargo_build", "cargo build", discovery=True)
+#: The library that ships in the bundles: no discovery feature, always ``--release``.
+BUNDLE = BuildKind("release_build", "cargo build --release", discovery=False)
 
 
 @dataclass
 class Context:
     project: ProjectConfig
+    #: Build the discovery library with ``--release`` (``wavecraft-build build --release``).
     release: bool = False
     use_cache: bool = True
     cache: ParamCache | None = None
@@ -70,18 +76,32 @@ class Context:
     cancel: threading.Event | None = None
     child: Child | None = None
     # Filled in by the steps:
-    build: cargo.BuildResult | None = None
+    builds: dict[BuildKind, cargo.BuildResult] = field(default_factory=dict)
     result: ExtractionResult | None = None
     cache_hit: bool = False
-    codegen_report: Any = None
+    codegen_report: CodegenReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def build(self) -> cargo.BuildResult | None:
+        """The discovery build (the one parameters come from)."""
+        return self.builds.get(DISCOVERY)
 
     @property
     def features(self) -> tuple[str, ...]:
         return tuple(sorted({cargo.DISCOVERY_FEATURE, *self.project.features}))
 
+    @property
+    def release_features(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.project.features) - {cargo.DISCOVERY_FEATURE}))
 
-Step = Callable[[Context], None]
+    def param_cache(self) -> ParamCache | None:
+        """The parameter cache of this run (None with ``use_cache=False``)."""
+        if not self.use_cache:
+            return None
+        if self.cache is None:
+            self.cache = ParamCache(default_cache_dir())
+        return self.cache
 
 
 def discover(
@@ -110,34 +130,38 @@ def discover(
     return result, False
 
 
-def cargo_build(ctx: Context) -> None:
-    ctx.reporter.step("cargo build")
-    req = cargo.BuildRequest(
-        manifest=ctx.project.manifest,
-        features=ctx.features,
-        release=ctx.release,
-        package=ctx.project.package,
-    )
-    ctx.build = cargo.build(
-        req,
-        on_line=ctx.reporter.cargo_message,
-        cancel=ctx.cancel,
-        stderr_sink=ctx.reporter.tool_output,
-    )
+def cargo_step(kind: BuildKind) -> Step[Context]:
+    """The cargo build step for ``kind``; its result lands in ``ctx.builds[kind]``."""
+
+    def build(ctx: Context) -> None:
+        req = cargo.BuildRequest(
+            manifest=ctx.project.manifest,
+            features=ctx.features if kind.discovery else ctx.release_features,
+            release=ctx.release if kind.discovery else True,
+            package=ctx.project.package,
+        )
+        ctx.builds[kind] = cargo.build(
+            req,
+            on_line=ctx.reporter.cargo_message,
+            cancel=ctx.cancel,
+            stderr_sink=ctx.reporter.tool_output,
+        )
+
+    return Step(kind.label, build, name=kind.name)
 
 
+cargo_build = cargo_step(DISCOVERY)
+
+
+@step("Loading parameters via subprocess")
 def extract_cached(ctx: Context) -> None:
     assert ctx.build is not None, "cargo_build runs before extract_cached"
-    ctx.reporter.step("Loading parameters via subprocess")
-    cache = ctx.cache if ctx.use_cache else None
-    if cache is None and ctx.use_cache:
-        cache = ParamCache(default_cache_dir())
     ctx.result, ctx.cache_hit = discover(
         ctx.build.artifact,
         features=ctx.build.features,
         target=ctx.build.target,
         timeout=ctx.project.timeout,
-        cache=cache,
+        cache=ctx.param_cache(),
         child=ctx.child,
     )
 
@@ -146,6 +170,7 @@ def _state_file(project: ProjectConfig) -> Path:
     return project.state_dir / "params.json"
 
 
+@step("")
 def save_state(ctx: Context) -> None:
     """Record the last good parameters for ``codegen`` and the dev loop's diffs."""
     assert ctx.result is not None
@@ -167,9 +192,9 @@ def load_state(project: ProjectConfig) -> ExtractionResult | None:
     return ExtractionResult.from_json(data, source=path)
 
 
+@step("codegen")
 def codegen(ctx: Context) -> None:
     assert ctx.result is not None
-    ctx.reporter.step("codegen")
     from wavecraft_build.codegen import generate
 
     ctx.codegen_report = generate(
@@ -178,19 +203,4 @@ def codegen(ctx: Context) -> None:
 
 
 # codegen before save_state: the recorded state only moves once the files match it.
-BUILD_STEPS: tuple[Step, ...] = (cargo_build, extract_cached, codegen, save_state)
-
-
-def run(ctx: Context, steps: Sequence[Step] = BUILD_STEPS) -> Context:
-    """Run ``steps`` in order, timing each. The first error stops the run unchanged.
-
-    A set ``ctx.cancel`` stops the run between steps too (``Cancelled``), so a superseded
-    build never extracts or writes bindings from stale sources.
-    """
-    for step in steps:
-        if ctx.cancel is not None and ctx.cancel.is_set():
-            raise Cancelled(step.__name__)
-        start = time.perf_counter()
-        step(ctx)
-        ctx.timings[step.__name__] = time.perf_counter() - start
-    return ctx
+BUILD_STEPS: tuple[Step[Context], ...] = (cargo_build, extract_cached, codegen, save_state)

@@ -20,6 +20,8 @@ from typing import IO, Any
 from rich.console import Console
 from rich.status import Status
 
+from wavecraft_build.steps import Step
+
 __all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter", "reporting"]
 
 
@@ -31,8 +33,8 @@ class QuietReporter:
         self.started = time.perf_counter()
         self.steps: list[tuple[str, float]] = []
 
-    def step(self, name: str) -> None:
-        self.steps.append((name, time.perf_counter()))
+    def step(self, step: Step[Any]) -> None:
+        self.steps.append((step.label, time.perf_counter()))
 
     def cargo_message(self, msg: dict[str, Any]) -> None:
         if msg.get("reason") == "compiler-artifact":
@@ -57,9 +59,9 @@ class QuietReporter:
 
 
 class PlainReporter(QuietReporter):
-    def step(self, name: str) -> None:
-        super().step(name)
-        print(f"wavecraft-build: {name}", file=self.stream, flush=True)
+    def step(self, step: Step[Any]) -> None:
+        super().step(step)
+        print(f"wavecraft-build: {step.label}", file=self.stream, flush=True)
 
     def finish(self) -> None:
         print(f"wavecraft-build: {self.timings()}", file=self.stream, flush=True)
@@ -79,10 +81,10 @@ class RichReporter(QuietReporter):
         else:
             self.status.update(text)
 
-    def step(self, name: str) -> None:
-        super().step(name)
-        self.current = name
-        self._show(name)
+    def step(self, step: Step[Any]) -> None:
+        super().step(step)
+        self.current = step.label
+        self._show(step.label)
 
     def cargo_message(self, msg: dict[str, Any]) -> None:
         super().cargo_message(msg)

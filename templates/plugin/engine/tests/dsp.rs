@@ -125,3 +125,23 @@ fn gain_changes_are_ramped_not_stepped() {
     assert!((block[255] - 10f32.powf(-24.0 / 20.0)).abs() < 1e-5, "last sample reaches the new gain");
     assert!(block.windows(2).all(|w| w[1] <= w[0]), "monotonic ramp");
 }
+
+/// Signal, then silence, through the low-pass: the filter's decaying state must flush to
+/// zero (the SDK's process sets flush-to-zero), never put subnormal samples out. Subnormals
+/// cost a CPU spike in a host, and clap-validator fails a plugin that outputs them.
+#[test]
+fn silence_after_signal_has_no_subnormal_output() {
+    let mut engine = Engine::<Signal>::new(SAMPLE_RATE);
+    engine.set("filter_cutoff", 200.0).unwrap();
+    let mut input = sine(440.0, 0.5, 4_800);
+    input.resize(4_800 + 2 * SAMPLE_RATE as usize, 0.0);
+    let output = run(&mut engine, &input);
+    assert!(rms(&output[..4_800]) > 0.01, "the signal must get through first");
+    let subnormal: Vec<usize> = (0..output.len()).filter(|&i| output[i].is_subnormal()).collect();
+    assert!(
+        subnormal.is_empty(),
+        "{} subnormal output samples after the signal stopped, the first at sample {}",
+        subnormal.len(),
+        subnormal[0]
+    );
+}

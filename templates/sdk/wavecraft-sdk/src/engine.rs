@@ -1,6 +1,7 @@
 //! [`Engine`]: a signal with its parameter values, runnable without a host. It backs the
 //! dev vtable (`wavecraft_dev_create_processor`) and is what plugin tests use to check DSP.
 
+use crate::denormals::DenormalGuard;
 use crate::info::{param_infos, ParamInfo};
 use crate::processor::Signal;
 
@@ -79,8 +80,10 @@ impl<S: Signal> Engine<S> {
         self.signal.reset();
     }
 
-    /// Processes one block in place, one slice per channel.
+    /// Processes one block in place, one slice per channel, with subnormals flushed to
+    /// zero (see [`DenormalGuard`]), as the plugin does in a host.
     pub fn process(&mut self, audio: &mut [&mut [f32]]) {
+        let _ftz = DenormalGuard::new();
         self.signal.process(audio, &self.values);
     }
 }

@@ -115,7 +115,7 @@ extern "C" fn dev_process<S: Signal>(
             .iter()
             .map(|&p| unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) })
             .collect();
-        engine.process(&mut audio);
+        engine.process(&mut audio); // flushes denormals for the call (DenormalGuard)
     });
 }
 

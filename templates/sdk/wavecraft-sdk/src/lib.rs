@@ -32,6 +32,7 @@
 //! No global state: parameter lists are computed on demand from `const` specs and freed by
 //! the caller, so loading the library runs no plugin code and repeated queries do not leak.
 
+mod denormals;
 mod engine;
 mod ffi;
 mod host_params;
@@ -40,6 +41,7 @@ mod param;
 mod plugin;
 mod processor;
 
+pub use denormals::DenormalGuard;
 pub use engine::Engine;
 pub use ffi::{DevProcessorVTable, DEV_DEFAULT_SAMPLE_RATE, DEV_VTABLE_VERSION};
 pub use host_params::HostParams;

@@ -9,6 +9,7 @@ use nice_plug::prelude::{
     Params, Plugin, ProcessContext, ProcessStatus, Vst3Plugin, Vst3SubCategory,
 };
 
+use crate::denormals::DenormalGuard;
 use crate::host_params::HostParams;
 use crate::processor::Signal;
 
@@ -92,6 +93,8 @@ impl<S: Signal, M: PluginInfo> Plugin for WavecraftPlugin<S, M> {
         _aux: &mut AuxiliaryBuffers,
         _context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Silence after signal decays into subnormals: flush them, for this call only.
+        let _ftz = DenormalGuard::new();
         self.params.read_plain(&mut self.values);
         self.signal.process(buffer.as_slice(), &self.values);
         ProcessStatus::Normal

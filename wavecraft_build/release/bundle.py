@@ -18,6 +18,7 @@ import functools
 import hashlib
 import os
 import platform
+import plistlib
 import shutil
 import sys
 import uuid
@@ -78,13 +79,9 @@ def bundle_arch(os_name: str, machine: str | None = None) -> str:
     return f"{arch}-{os_name}"
 
 
-def _info_plist(name: str, identifier: str, version: str, kind: str) -> bytes:
-    # Keys a host reads from a macOS plugin bundle; the XML is built from escaped values so
-    # a name with '&' or '<' cannot break it.
-    def esc(text: str) -> str:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-    rows = {
+def _info_plist(name: str, identifier: str, version: str) -> bytes:
+    """The keys a host reads from a macOS plugin bundle, as an XML plist (plistlib escapes)."""
+    keys: dict[str, str | bool] = {
         "CFBundleDevelopmentRegion": "English",
         "CFBundleExecutable": name,
         "CFBundleIdentifier": identifier,
@@ -95,20 +92,9 @@ def _info_plist(name: str, identifier: str, version: str, kind: str) -> bytes:
         "CFBundleSignature": "????",
         "CFBundleShortVersionString": version,
         "CFBundleVersion": version,
-        "CSResourcesFileMapped": "",
+        "CSResourcesFileMapped": True,
     }
-    body = "".join(
-        f"\t<key>{k}</key>\n" + ("\t<true/>\n" if k == "CSResourcesFileMapped" else
-                                 f"\t<string>{esc(v)}</string>\n")
-        for k, v in rows.items()
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
-        '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n'
-        f'<plist version="1.0">\n<dict>\n{body}</dict>\n</plist>\n'
-        f"<!-- {kind} bundle written by wavecraft-build -->\n"
-    ).encode()
+    return plistlib.dumps(keys, fmt=plistlib.FMT_XML, sort_keys=False)
 
 
 def layout(
@@ -135,8 +121,7 @@ def layout(
                     fmt,
                     f"{name}.{ext}",
                     {
-                        f"{root}/Info.plist": _info_plist(name, f"{identifier}.{ext}", version,
-                                                          fmt),
+                        f"{root}/Info.plist": _info_plist(name, f"{identifier}.{ext}", version),
                         f"{root}/PkgInfo": b"BNDL????",
                         f"{root}/MacOS/{name}": library,
                     },

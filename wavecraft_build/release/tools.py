@@ -2,9 +2,9 @@
 
 ``run_logged`` runs a tool in its own process group (``_proc.run_lines``), hands its
 output to the reporter and returns it whole for the log file; ``tail`` picks the line
-worth quoting in an error message. ``build_ui`` is the npm part of a release and
-``git_info`` the commit the manifest records. Nothing here knows the release's steps:
-the runner and the progress callback are passed in.
+worth quoting in an error message. ``npm_install_args`` and ``run_npm`` are the npm part
+of a release, ``git_info`` the commit the manifest records (through ``_proc.run``).
+Nothing here knows the release's steps: the runner is passed in.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,16 +19,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from wavecraft_build._proc import run_lines
+from wavecraft_build._proc import run, run_lines
 from wavecraft_build.errors import BuildFailed, ToolMissing
 
 __all__ = [
     "Runner",
-    "build_ui",
     "git_info",
     "maturin_argv",
     "npm_executable",
+    "npm_install_args",
     "run_logged",
+    "run_npm",
     "tail",
 ]
 
@@ -105,26 +105,24 @@ def _node_modules_current(ui: Path) -> bool:
         return False
 
 
-def build_ui(ui: Path, run: Runner, step: Callable[[str], None]) -> None:
-    """``npm ci`` (``npm install`` without a lockfile; skipped when node_modules is
-    current), then ``npm run build`` in ``ui``; ``step`` names each command as it starts."""
-    npm = npm_executable()
+def npm_install_args(ui: Path) -> tuple[str, ...] | None:
+    """The npm arguments that install ``ui``'s packages: ``ci`` with a lockfile (None when
+    node_modules is already current), else ``install``. Looks up no executable."""
     if (ui / "package-lock.json").is_file():
-        install = None if _node_modules_current(ui) else [npm, "ci", "--no-audit", "--no-fund"]
-    else:
-        install = [npm, "install", "--no-audit", "--no-fund"]
-    for argv in (install, [npm, "run", "build"]):
-        if argv is None:
-            continue
-        step(" ".join(["npm", *argv[1:3]]))
-        code, output = run(argv, ui, None)
-        if code != 0:
-            raise BuildFailed(
-                f"`npm {' '.join(argv[1:3])}` failed (exit {code}): {tail(output)}",
-                path=ui / "package.json",
-                hint="fix the UI error (run the same npm command in ui/ to see all of it); "
-                "the previous bundles are unchanged",
-            )
+        return None if _node_modules_current(ui) else ("ci", "--no-audit", "--no-fund")
+    return ("install", "--no-audit", "--no-fund")
+
+
+def run_npm(argv: Sequence[str], ui: Path, run: Runner) -> None:
+    """Run one npm command in ``ui``; a failure is ``BuildFailed`` quoting its first error."""
+    code, output = run(argv, ui, None)
+    if code != 0:
+        raise BuildFailed(
+            f"`npm {' '.join(argv[1:3])}` failed (exit {code}): {tail(output)}",
+            path=ui / "package.json",
+            hint="fix the UI error (run the same npm command in ui/ to see all of it); "
+            "the previous bundles are unchanged",
+        )
 
 
 def git_info(root: Path) -> dict[str, Any] | None:
@@ -132,18 +130,11 @@ def git_info(root: Path) -> dict[str, Any] | None:
     git = shutil.which("git")
     if git is None:
         return None
-    try:
-        head = subprocess.run(
-            [git, "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-            timeout=_GIT_TIMEOUT, check=False, stdin=subprocess.DEVNULL,
-        )
-        if head.returncode != 0:
-            return None
-        status = subprocess.run(
-            [git, "status", "--porcelain", "--untracked-files=no"], cwd=root,
-            capture_output=True, text=True, timeout=_GIT_TIMEOUT, check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    head = run([git, "rev-parse", "HEAD"], cwd=root, timeout=_GIT_TIMEOUT)
+    if not head.ok:
+        return None
+    status = run([git, "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                 timeout=_GIT_TIMEOUT)
+    if status.timed_out:
         return None
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}

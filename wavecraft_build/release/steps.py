@@ -1,0 +1,239 @@
+"""The steps of a release, each doing one thing, and the plan that lists them.
+
+    check_tools -> cargo_build -> extract_cached -> codegen -> save_state   (BUILD_STEPS)
+    -> check_lock -> npm ci -> npm run build -> release_build -> check_params
+    -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
+
+The source being released is built and read first (the build pipeline's own steps), so
+the bindings the UI is built from are always those of this source, never a stale record;
+the UI is built once; the release library's parameters (read in the isolated child,
+cached by content) must then equal the discovery ones, id for id and in order. Everything
+is staged beside the output folder and swapped in with one rename, so a failed step keeps
+the previous bundles. ``release_steps`` drops the steps the options turn off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from wavecraft_build import cargo
+from wavecraft_build._fs import write_atomic
+from wavecraft_build.errors import ReleaseError, ToolMissing
+from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
+from wavecraft_build.release import bundle, lock, manifest
+from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
+from wavecraft_build.release.tools import (
+    Runner,
+    git_info,
+    maturin_argv,
+    npm_executable,
+    npm_install_args,
+    run_logged,
+    run_npm,
+)
+from wavecraft_build.steps import Step, step
+
+__all__ = ["release_steps"]
+
+
+def _ui_package(ctx: ReleaseContext) -> Path | None:
+    ui = ctx.project.ui
+    if not ctx.options.ui or ui is None or not (ui / "package.json").is_file():
+        return None
+    return ui
+
+
+@step("check tools")
+def check_tools(ctx: ReleaseContext) -> None:
+    """Fail before any long build when a needed tool is missing."""
+    cargo.cargo_executable()
+    if _ui_package(ctx) is not None:
+        npm_executable()
+    if ctx.options.wheel:
+        maturin_argv()
+        if importlib.util.find_spec("cffi") is None:  # pragma: no cover - a dependency
+            raise ToolMissing("cffi is not installed (maturin's cffi bindings need it)",
+                              hint="pip install cffi")
+
+
+@step("check parameter lock")
+def check_lock(ctx: ReleaseContext) -> None:
+    """Released ids are a promise to hosts: stop when this source breaks the lock file."""
+    assert ctx.result is not None
+    if not ctx.options.accept_param_changes:
+        lock.require_compatible(ctx.project, ctx.result)
+
+
+# -- UI --------------------------------------------------------------------------------
+
+
+def _runner(ctx: ReleaseContext) -> Runner:
+    """Run a tool in its own process group, its output to the reporter, cancellable."""
+
+    def run(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> tuple[int, str]:
+        return run_logged(argv, cwd, sink=ctx.reporter.tool_output, cancel=ctx.cancel, env=env)
+
+    return run
+
+
+def _npm_step(name: str, args: tuple[str, ...]) -> Step[ReleaseContext]:
+    """A step running ``npm <args>`` in the UI folder (labelled ``npm ci``, ``npm run build``)."""
+
+    def npm(ctx: ReleaseContext) -> None:
+        ui = _ui_package(ctx)
+        assert ui is not None
+        run_npm([npm_executable(), *args], ui, _runner(ctx))
+
+    return Step(" ".join(["npm", *args[:2]]), npm, name=name)
+
+
+npm_build = _npm_step("npm_build", ("run", "build"))
+
+
+# -- the release library -----------------------------------------------------------------
+
+release_build = cargo_step(BUNDLE)
+
+
+def _id_diff(reference: Sequence[str], released: Sequence[str]) -> str:
+    missing = [i for i in reference if i not in released]
+    extra = [i for i in released if i not in reference]
+    parts = []
+    if extra:
+        parts.append("not in discovery: " + ", ".join(extra[:6]))
+    if missing:
+        parts.append("missing from release: " + ", ".join(missing[:6]))
+    return "; ".join(parts) or "same ids in a different order"
+
+
+@step("check release parameters")
+def check_params(ctx: ReleaseContext) -> None:
+    """The release library's parameter ids must equal the discovery ids, in order."""
+    assert ctx.result is not None
+    build = ctx.bundle_build
+    ctx.released, _hit = discover(
+        build.artifact, features=build.features, target=build.target,
+        timeout=ctx.project.timeout, cache=ctx.param_cache(),
+    )
+    if ctx.released.ids != ctx.result.ids:
+        raise ReleaseError(
+            "the release build's parameters differ from the discovery build's ("
+            + _id_diff(ctx.result.ids, ctx.released.ids) + ")",
+            path=build.artifact,
+            hint="parameters must not depend on the `_param-discovery` feature or on the "
+            "profile; nothing was bundled and the previous bundles are unchanged",
+        )
+
+
+# -- bundles, wheel, manifest ----------------------------------------------------------
+
+
+@step("bundle")
+def stage_bundles(ctx: ReleaseContext) -> None:
+    out = ctx.out_dir
+    if out.exists() and not out.is_dir():
+        raise ReleaseError("the output path is a file, not a folder", path=out,
+                           hint="remove it or pass another --out")
+    vst3, clap = bundle.layout(
+        ctx.identity.name, ctx.bundle_build.artifact, platform_name=ctx.options.platform_name,
+        identifier=ctx.identity.identifier, version=ctx.identity.version,
+    )
+    ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
+    if not ctx.options.wheel:
+        planned = manifest.planned_files((vst3, clap), ctx.param_cache())
+        if manifest.already_published(out, planned):
+            # Same bytes already in place: touch nothing (hosts and watchers see no change).
+            ctx.files = {rel: sha for rel, (sha, _size) in planned.items()}
+            return
+    bundle.remove_leftovers(out)
+    ctx.staging = bundle.staging_dir(out)
+    ctx.files = bundle.stage((vst3, clap), ctx.staging, epoch=manifest.source_date_epoch())
+
+
+@step("maturin build (Python wheel)")
+def build_wheel(ctx: ReleaseContext) -> None:
+    # Imported here: the wheel module pulls in numpy (its DSP host), which `build`, `dev`
+    # and a release without a wheel never need.
+    from wavecraft_build.release import wheel
+
+    assert ctx.staging is not None and ctx.result is not None
+    ident = ctx.identity
+    project = wheel.WheelProject(
+        crate=ident.crate, name=ident.name, lib_name=ident.lib_name, version=ident.version,
+        manifest=ctx.project.manifest, parameters=ctx.result.parameters,
+        features=ctx.release_features,
+    )
+    staged = wheel.build_wheel(
+        project, target_dir=ctx.target_dir, dest_dir=ctx.staging, run=_runner(ctx),
+        epoch=manifest.source_date_epoch(),
+    )
+    ctx.wheel = ctx.out_dir / staged.name
+
+
+@step("manifest")
+def write_manifest(ctx: ReleaseContext) -> None:
+    if ctx.wheel is not None and ctx.staging is not None:
+        ctx.files[ctx.wheel.name] = bundle.hash_file(ctx.staging / ctx.wheel.name)
+    ctx.files = dict(sorted(ctx.files.items()))
+    git = ctx.git.result() if ctx.git is not None else git_info(ctx.project.root)
+    data = manifest.manifest_data(ctx, git)
+    folder = ctx.staging or ctx.out_dir  # no staging: the bundles were already in place
+    path = folder / MANIFEST_NAME
+    if write_atomic(path, json.dumps(data, indent=2) + "\n"):
+        epoch = manifest.source_date_epoch()
+        os.utime(path, (epoch, epoch))
+        os.utime(folder, (epoch, epoch))
+
+
+@step("publish")
+def publish(ctx: ReleaseContext) -> None:
+    """Swap the staged folder in as the output folder: all or nothing."""
+    if ctx.staging is None:
+        return  # unchanged bundles were left in place
+    bundle.swap_into(ctx.staging, ctx.out_dir)
+    ctx.staging = None
+
+
+@step("")
+def write_lock(ctx: ReleaseContext) -> None:
+    """Record the released parameters in the project's lock file (added ids, accepted
+    changes); unchanged content leaves the file untouched."""
+    assert ctx.released is not None
+    lock.write(ctx.project, ctx.released)
+
+
+@step("install")
+def install(ctx: ReleaseContext) -> None:
+    folders = bundle.install_dirs(ctx.options.platform_name, ctx.options.home)
+    for fmt, entry in ctx.entries.items():
+        try:
+            ctx.installed.append(bundle.install_entry(entry, folders[fmt]))
+        except OSError as exc:
+            raise ReleaseError(
+                f"could not install the {fmt.upper()} bundle: {exc.strerror or exc}",
+                path=folders[fmt] / entry.name,
+                hint="check that the folder is writable; the bundles in "
+                f"{ctx.out_dir} are complete and can be copied by hand",
+            ) from None
+
+
+def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
+    """The steps of this release, in order; the options decide which run."""
+    plan: list[Step[ReleaseContext]] = [check_tools, *BUILD_STEPS, check_lock]
+    ui = _ui_package(ctx)
+    if ui is not None:
+        args = npm_install_args(ui)
+        if args is not None:
+            plan.append(_npm_step("npm_install", args))
+        plan.append(npm_build)
+    plan += [release_build, check_params, stage_bundles]
+    if ctx.options.wheel:
+        plan.append(build_wheel)
+    plan += [write_manifest, publish, write_lock]
+    if ctx.options.install:
+        plan.append(install)
+    return plan
