@@ -196,6 +196,7 @@ class _Builder:
             reporter=_Reporter(self.events, self.verbose),
             cancel=cancel,
             child=self._spare,
+            stale_stubs="note",  # a stale UI stub must not hold back the DSP's hot reload
         )
         try:
             run(ctx, BUILD_STEPS)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
@@ -69,6 +69,8 @@ class Context:
     reporter: Reporter = field(default_factory=SilentReporter)
     cancel: threading.Event | None = None
     child: Child | None = None
+    #: A user UI stub that places a removed parameter: "error" (build, codegen) or "note" (dev).
+    stale_stubs: Literal["error", "note"] = "error"
     # Filled in by the steps:
     build: cargo.BuildResult | None = None
     result: ExtractionResult | None = None
@@ -173,7 +175,12 @@ def codegen(ctx: Context) -> None:
     from wavecraft_build.codegen import generate
 
     ctx.codegen_report = generate(
-        ctx.result, ui_dir=ctx.project.ui, python_module=ctx.project.python_bindings
+        ctx.result,
+        ui_dir=ctx.project.ui,
+        python_module=ctx.project.python_bindings,
+        # The dev engine's `[tool.wavecraft] dev-port`, when the config has that key.
+        engine_port=getattr(ctx.project, "dev_port", None),
+        stale_stubs=ctx.stale_stubs,
     )
 
 

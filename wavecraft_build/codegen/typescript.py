@@ -52,6 +52,26 @@ export function isParameterId(value: string): value is ParameterId {
 }
 """
 
+# Vite hot-swaps this module in place: without it, a regenerated list would bubble up to a
+# full page reload (nothing else accepts it). The casts keep the file free of Vite's types;
+# esbuild strips them, so Vite sees the literal `import.meta.hot.accept(` it looks for.
+_HOT_ACCEPT = """\
+
+// Hot reload: take the regenerated module in place instead of reloading the page.
+type ViteHot = { readonly hot: { accept(callback: (next: unknown) => void): void } };
+if ((import.meta as unknown as Partial<ViteHot>).hot) {
+  (import.meta as unknown as ViteHot).hot.accept((next) => {
+%s  });
+}
+"""
+
+_ANNOUNCE = """\
+    const list = (next as { PARAMETERS?: unknown } | undefined)?.PARAMETERS;
+    if (typeof window !== 'undefined' && Array.isArray(list)) {
+      window.dispatchEvent(new CustomEvent('wavecraft:generated-parameters', { detail: list }));
+    }
+"""
+
 
 def _union(name: str, doc: str, literals: Sequence[str]) -> str:
     if not literals:
@@ -96,6 +116,7 @@ def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
         *(_spec(p, lit) for p, lit in zip(parameters, id_lits, strict=True)),
         "};\n\n",
         _FOOTER,
+        _HOT_ACCEPT % _ANNOUNCE,
     ]
     return "".join(chunks)
 
@@ -113,6 +134,7 @@ def render_processors(processors: Sequence[ProcessorInfo]) -> str:
             "export const PROCESSORS: readonly ProcessorSpec[] = [\n",
             *(f"  {{ id: {lit} }},\n" for lit in lits),
             "];\n",
+            _HOT_ACCEPT % "    void next; // nothing holds state from this module\n",
         ]
     )
 
