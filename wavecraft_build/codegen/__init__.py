@@ -175,7 +175,7 @@ def _stale_stubs(
         first: StaleReference = stale[0]
         more = f" (and {_listed([s.id for s in stale[1:]])})" if len(stale) > 1 else ""
         raise CodegenError(
-            f"line {first.line} places parameter {first.id!r}{more}, which the plugin no "
+            f"{first.path.name}:{first.line} places parameter {first.id!r}{more}, which the plugin no "
             "longer declares (removed or renamed in the Rust code)",
             path=first.path,
             hint="remove or rename that control, then build again; "
