@@ -15,9 +15,6 @@ library does not know are ignored; values were range-checked by the server).
 
 from __future__ import annotations
 
-import itertools
-import os
-import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,28 +25,16 @@ import numpy.typing as npt
 from cffi import FFI
 
 from wavecraft_build._dsp_host import VTABLE_CDEF, DspProcessor, open_vtable
+from wavecraft_build.engine.staging import stage_copy
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.metadata import ParameterInfo
 
-__all__ = ["EngineDsp", "load_dsp", "rebase_values", "stage_copy"]
+__all__ = ["EngineDsp", "load_dsp", "rebase_values"]
 
 _ffi = FFI()
 _ffi.cdef(VTABLE_CDEF)
 _LOADED: set[Path] = set()
 _LOCK = threading.Lock()
-_COUNTER = itertools.count(1)
-
-
-def stage_copy(library: Path, directory: Path) -> Path:
-    """Copy ``library`` to a new, never reused name in ``directory`` and return it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    dest = directory / f"{library.stem}.{os.getpid()}.{next(_COUNTER)}{library.suffix}"
-    while dest.exists():
-        dest = directory / f"{library.stem}.{os.getpid()}.{next(_COUNTER)}{library.suffix}"
-    tmp = dest.with_name(dest.name + ".part")
-    shutil.copyfile(library, tmp)
-    tmp.replace(dest)
-    return dest
 
 
 def rebase_values(

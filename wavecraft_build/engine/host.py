@@ -62,7 +62,9 @@ class Engine:
         self.server = EngineServer(self, self._hello)
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
                                 tap)
+        #: Also called with every rendered block, on the audio thread (``--audio-out``).
         self.block_sinks: list[Callable[[Buffer], None]] = []
+        self.keep_alive: list[object] = []
 
     async def start(self, port: int) -> int:
         self._loop = asyncio.get_running_loop()

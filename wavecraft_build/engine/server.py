@@ -113,11 +113,12 @@ class EngineServer:
         self.connections += 1
         writer = asyncio.create_task(self._write(client))
         try:
-            for message in self._hello():
-                client.offer(message)
+            for hello in self._hello():
+                client.offer(hello)
             async for message in ws:
                 if isinstance(message, bytes):
-                    reply: Any = error_reply(None, INVALID_REQUEST, "binary frames are not requests")
+                    reply: Any = error_reply(None, INVALID_REQUEST, "binary frames are not "
+                                             "requests")
                 else:
                     reply = handle_message(message, self._api)
                 if reply is not None:
