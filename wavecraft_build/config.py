@@ -33,7 +33,9 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
         '"python/<lib>_params.py"',
         "where the generated Python parameter module is written",
     ),
+    "dev-port": ("9000", "port of the dev engine's WebSocket server on 127.0.0.1"),
 }
+DEFAULT_DEV_PORT = 9000
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -47,6 +49,7 @@ class ProjectConfig:
     features: tuple[str, ...]
     python_bindings: Path
     lib_name: str
+    dev_port: int = DEFAULT_DEV_PORT
 
     @property
     def manifest(self) -> Path:
@@ -136,6 +139,9 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
     lib_name = _lib_name(engine / "Cargo.toml")
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
+    dev_port = _get(table, "dev-port", int, src)
+    if dev_port is not None and not 1 <= dev_port <= 65535:
+        raise ConfigError(f"[tool.wavecraft] dev-port must be 1-65535, got {dev_port}", path=src)
     return ProjectConfig(
         root=root,
         engine=engine,
@@ -145,4 +151,5 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         features=tuple(features),
         python_bindings=(root / bindings_rel).resolve(),
         lib_name=lib_name,
+        dev_port=dev_port if dev_port is not None else DEFAULT_DEV_PORT,
     )
