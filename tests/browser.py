@@ -1,4 +1,4 @@
-"""A fresh template project with its UI installed, ``wavecraft-build dev`` with UI, headless Chromium.
+"""A fresh template project with its UI installed, ``wavecraft-build dev``, headless Chromium.
 
 Used by tests/test_ui_browser.py and benchmarks/bench_ui.py. Chromium and chromedriver are
 Debian's (``/usr/bin/chromium``, ``/usr/bin/chromedriver``), driven by Selenium with an
@@ -25,7 +25,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 #: A processor with no group, added to the chain by ``add_processor``.
 ADDED_ID = "another_gain_level"
-_URL = re.compile(r"(http://(?:localhost|127\.0\.0\.1):\d+/)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 _ANOTHER_GAIN = """
@@ -101,32 +100,38 @@ def add_processor(project: Path) -> None:
     src.write_text(text + _ANOTHER_GAIN, encoding="utf-8")
 
 
+def remove_processor(project: Path) -> None:
+    """Undo ``add_processor``."""
+    src = project / "engine" / "src" / "lib.rs"
+    text = src.read_text(encoding="utf-8").replace(_ANOTHER_GAIN, "")
+    src.write_text(text.replace(", AnotherGain]", "]"), encoding="utf-8")
+
+
 class UiDev(DevProcess):
-    """``wavecraft-build dev --json`` with the UI dev server; reads stderr for Vite's URL."""
+    """``wavecraft-build dev --json`` with the engine and the UI dev server (Vite)."""
 
     def __init__(self, project: Path, target_dir: Path, *extra: str):
         super().__init__(project, target_dir, *extra, with_ui=True)
         self.err_lines: list[str] = []
-        self._url: str | None = None
-        self._url_seen = threading.Event()
-        # Drained on a thread: a full stderr pipe would block the dev process.
+        # Drained on a thread: Vite and cargo write there, and a full pipe blocks dev.
         self._err_reader = threading.Thread(target=self._read_err, daemon=True)
         self._err_reader.start()
 
     def _read_err(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
-            line = _ANSI.sub("", raw.decode("utf-8", "replace"))
-            self.err_lines.append(line)
-            match = _URL.search(line)
-            if match and self._url is None:
-                self._url = match.group(1)
-                self._url_seen.set()
+            self.err_lines.append(_ANSI.sub("", raw.decode("utf-8", "replace")))
+
+    def event(self, name: str, timeout: float = 120) -> dict[str, Any]:
+        """The first ``name`` event, whether it already arrived or is still to come."""
+        for seen in self.events:
+            if seen["event"] == name:
+                return seen
+        return self.wait_event(name, timeout)
 
     def ui_url(self, timeout: float = 120) -> str:
-        if not self._url_seen.wait(timeout) or self._url is None:
-            raise TimeoutError(f"Vite printed no URL; stderr: {''.join(self.err_lines)[-3000:]}")
-        return self._url
+        """The page's URL, from dev's ``ui_url`` event (Vite's "Local:" line)."""
+        return str(self.event("ui_url", timeout)["url"])
 
     def stderr(self) -> str:
         return "".join(self.err_lines)

@@ -9,6 +9,7 @@ when the dev loop restarts it; the console stays clean and a screenshot is not b
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -28,8 +29,10 @@ from browser import (
     connection,
     meter_db,
     poll,
+    remove_processor,
     scaffold_with_ui,
 )
+from selenium.common.exceptions import StaleElementReferenceException
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +107,7 @@ def test_ui_drives_the_engine_in_chromium(
     project = scaffold_with_ui(tmp_path)
     dev = UiDev(project, cargo_target_dir)
     try:
-        dev.wait_event("engine_started", timeout=1800)
+        dev.event("engine_swapped", timeout=1800)  # the first build's DSP is playing
         url = dev.ui_url()
         driver.get(url)
         poll(lambda: connection(driver) is not None, 60)
@@ -134,9 +137,28 @@ def test_ui_drives_the_engine_in_chromium(
         assert settled_db(driver, "left-rms") == pytest.approx(before - 12, abs=0.5)
         assert console_errors(driver) == []
 
+        # Play is a real click (browsers only start audio from a user gesture).
+        play = driver.find_element("css selector", "button[data-preview]")
+        play.click()
+        poll(lambda: play.get_attribute("data-preview") == "playing", 10)
+        play.click()
+        poll(lambda: play.get_attribute("data-preview") == "stopped", 10)
+
         screenshot = tmp_path / "ui.png"
         assert driver.save_screenshot(str(screenshot))
         assert_not_blank(screenshot.read_bytes())
+
+        # The new parameter is removed by a reload while its slider is being moved.
+        added = slider(driver, ADDED_ID)
+        ActionChains(driver).send_keys_to_element(added, Keys.ARROW_LEFT * 20).perform()
+        remove_processor(project)
+        deadline = time.monotonic() + 600
+        while driver.find_elements("css selector", f'[data-param-id="{ADDED_ID}"]'):
+            assert time.monotonic() < deadline, "the removed parameter's control stayed"
+            with contextlib.suppress(StaleElementReferenceException):
+                ActionChains(driver).send_keys_to_element(added, Keys.ARROW_RIGHT).perform()
+        assert driver.execute_script("return window.__wcMarker") == "set before any reload"
+        assert console_errors(driver) == []
 
         # The engine dies: the page says closed; the dev loop restarts it: open again.
         engine = dev.engine_pid()
@@ -152,4 +174,3 @@ def test_ui_drives_the_engine_in_chromium(
     finally:
         dev.interrupt(timeout=10) if dev.proc.poll() is None else None
         dev.close()
-

@@ -178,8 +178,8 @@ def codegen(ctx: Context) -> None:
         ctx.result,
         ui_dir=ctx.project.ui,
         python_module=ctx.project.python_bindings,
-        # The dev engine's `[tool.wavecraft] dev-port`, when the config has that key.
-        engine_port=getattr(ctx.project, "dev_port", None),
+        # `[tool.wavecraft] dev-port`: the URL the client falls back to without Vite env.
+        engine_port=ctx.project.dev_port,
         stale_stubs=ctx.stale_stubs,
     )
 

@@ -20,8 +20,8 @@ from typing import Literal
 
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.codegen import client_ts, python, typescript, ui_stubs
-from wavecraft_build.codegen.stub_check import StaleReference, find_stale
 from wavecraft_build.codegen._text import check_ids, check_numbers
+from wavecraft_build.codegen.stub_check import StaleReference, find_stale
 from wavecraft_build.errors import CodegenError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
@@ -175,8 +175,8 @@ def _stale_stubs(
         first: StaleReference = stale[0]
         more = f" (and {_listed([s.id for s in stale[1:]])})" if len(stale) > 1 else ""
         raise CodegenError(
-            f"{first.path.name}:{first.line} places parameter {first.id!r}{more}, which the plugin no "
-            "longer declares (removed or renamed in the Rust code)",
+            f"{first.path.name}:{first.line} places parameter {first.id!r}{more}, which the "
+            "plugin no longer declares (removed or renamed in the Rust code)",
             path=first.path,
             hint="remove or rename that control, then build again; "
             "the generated files were left unchanged",

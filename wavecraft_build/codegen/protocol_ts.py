@@ -66,7 +66,9 @@ def _methods() -> str:
         f"result: {_pascal(m.name)}Result }};\n"
         for m in protocol.METHODS
     )
-    out.append(f"/** Every request the engine answers. */\nexport interface Methods {{\n{table}}}\n")
+    out.append(
+        f"/** Every request the engine answers. */\nexport interface Methods {{\n{table}}}\n"
+    )
     out.append("export type MethodName = keyof Methods;\n")
     names = ", ".join(ts_str(m.name) for m in protocol.METHODS)
     out.append(f"export const METHOD_NAMES: readonly MethodName[] = [{names}];\n")
