@@ -63,7 +63,7 @@ def browser_missing() -> str | None:
     return None
 
 
-def scaffold_with_ui(root: Path, name: str = "wc-ui-test") -> Path:
+def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = True) -> Path:
     """A fresh scaffold at ``root/name`` with ``npm ci`` done in its ui/ folder."""
     project = root / name
     scaffold(
@@ -76,6 +76,8 @@ def scaffold_with_ui(root: Path, name: str = "wc-ui-test") -> Path:
             git=False,
         )
     )
+    if not install:
+        return project
     npm = shutil.which("npm")
     assert npm is not None
     done = subprocess.run(
@@ -112,6 +114,7 @@ class UiDev(DevProcess):
 
     def __init__(self, project: Path, target_dir: Path, *extra: str):
         super().__init__(project, target_dir, *extra, with_ui=True)
+        self.project = project
         self.err_lines: list[str] = []
         # Drained on a thread: Vite and cargo write there, and a full pipe blocks dev.
         self._err_reader = threading.Thread(target=self._read_err, daemon=True)
