@@ -171,6 +171,13 @@ def test_ui_drives_the_engine_in_chromium(
         # While the engine was down, the browser logs its refused reconnects: nothing else.
         refused = "WebSocket connection to 'ws://127.0.0.1:"
         assert console_errors(driver, allowed=(refused,)) == []
+
+        # dev stops (engine and Vite): the loaded page says so and how to start it again.
+        dev.interrupt(timeout=10)
+        poll(lambda: connection(driver) == "closed", 30)
+        status = driver.find_element("css selector", "[data-connection]").text
+        assert "not running" in status and "nox -s dev" in status
     finally:
-        dev.interrupt(timeout=10) if dev.proc.poll() is None else None
+        if dev.proc.poll() is None:
+            dev.interrupt(timeout=10)
         dev.close()

@@ -136,3 +136,24 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
     )
     proc = ts_tools.check(ui)
     assert proc.returncode != 0 and "not_an_id" in proc.stdout + proc.stderr
+
+
+def test_dev_says_a_stale_stub_out_loud_and_keeps_reloading(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    from devloop import DevProcess, make_project
+
+    project = make_project(tmp_path / "p")
+    mine = project / "ui" / "src" / "components" / "Mine.tsx"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('export const x = <FloatSlider id="gone_param" />;\n', encoding="utf-8")
+    dev = DevProcess(project, cargo_target_dir / "dev", "--no-engine")
+    try:
+        note = dev.wait_event("codegen_note", timeout=300)
+        done = dev.wait_event("reload_complete", timeout=60)
+        assert note["warning"] is True
+        assert "Mine.tsx:1" in note["note"] and "'gone_param'" in note["note"]
+        assert done["parameters"] > 0
+        assert (project / "ui" / "src" / "generated" / "hooks.ts").is_file()
+    finally:
+        dev.close()

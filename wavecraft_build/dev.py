@@ -251,6 +251,9 @@ class _Builder:
                 removed=list(change.removed),
                 changed=list(change.changed),
             )
+        # Codegen's notes (a stale UI stub's "warning:" line above all) are said, not dropped.
+        for note in getattr(ctx.codegen_report, "notes", []):
+            self.events.emit("codegen_note", note, note=note, warning=note.startswith("warning:"))
         n = len(ctx.result.parameters)
         self.events.emit(
             "reload_complete",
