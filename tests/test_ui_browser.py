@@ -33,7 +33,6 @@ from browser import (
     remove_processor,
     scaffold_with_ui,
 )
-from selenium.common.exceptions import StaleElementReferenceException
 
 pytestmark = pytest.mark.slow
 
@@ -99,91 +98,122 @@ def assert_not_blank(png: bytes) -> None:
     assert stat.stddev[0] > 8, f"screenshot looks blank (stddev {stat.stddev[0]:.1f})"
 
 
+MARKER = "set before any reload"
+
+
+def keys(driver: Any, element: Any, text: str) -> None:
+    """Real key events on ``element`` (focused without a click, which would move a slider)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).send_keys_to_element(element, text).perform()
+
+
+def open_page(driver: Any, dev: UiDev) -> float:
+    """Load the page once the first DSP plays; return the settled left RMS in dBFS."""
+    dev.event("engine_swapped", timeout=1800)
+    driver.get(dev.ui_url())
+    poll(lambda: connection(driver) is not None, 60)
+    driver.execute_script(_WATCH)
+    poll(lambda: connection(driver) == "open", 60)
+    poll(lambda: meter_db(driver, "left-rms") is not None, 30)
+    before = settled_db(driver, "left-rms")
+    assert before > -60, f"no signal at the meter: {before} dBFS"
+    return before
+
+
+def move_input_level(driver: Any, before: float) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    # 240 steps of 0.05 dB down from 0 dB.
+    keys(driver, slider(driver, INPUT), Keys.ARROW_LEFT * KEYS_TO_MINUS_12)
+    moved = time.monotonic()
+    assert float(slider(driver, INPUT).get_attribute("value")) == pytest.approx(-12)
+    poll(lambda: abs((meter_db(driver, "left-rms") or 0.0) - (before - 12)) <= 0.5, 10)
+    took = time.monotonic() - moved
+    assert took <= 1.0, f"the meter took {took:.2f} s to follow the slider"
+    assert settled_db(driver, "left-rms") == pytest.approx(before - 12, abs=0.5)
+
+
+def play_and_stop(driver: Any) -> None:
+    # A real click: browsers only start audio from a user gesture.
+    play = driver.find_element("css selector", "button[data-preview]")
+    play.click()
+    poll(lambda: play.get_attribute("data-preview") == "playing", 10)
+    play.click()
+    poll(lambda: play.get_attribute("data-preview") == "stopped", 10)
+
+
+def remove_while_dragging(driver: Any, project: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.keys import Keys
+
+    added = slider(driver, ADDED_ID)
+    keys(driver, added, Keys.ARROW_LEFT * 20)
+    remove_processor(project)
+    deadline = time.monotonic() + 600
+    while driver.find_elements("css selector", f'[data-param-id="{ADDED_ID}"]'):
+        assert time.monotonic() < deadline, "the removed parameter's control stayed"
+        with contextlib.suppress(StaleElementReferenceException):
+            keys(driver, added, Keys.ARROW_RIGHT)
+
+
+def engine_restart(driver: Any, dev: UiDev) -> None:
+    """The engine dies: the page says closed; the dev loop restarts it: open again."""
+    engine = dev.engine_pid()
+    assert engine is not None, "no engine process under wavecraft-build dev"
+    driver.execute_script("window.__wcStates.length = 0")
+    os.kill(engine, signal.SIGKILL)
+    poll(lambda: "closed" in driver.execute_script("return window.__wcStates"), 30)
+    poll(lambda: connection(driver) == "open", 60)
+
+
+def dev_stopped(driver: Any, dev: UiDev, project: Path) -> None:
+    """dev stops (engine and Vite): the loaded page says so and how to start it again."""
+    dev.interrupt(timeout=10)
+    poll(lambda: connection(driver) == "closed", 30)
+    status = driver.find_element("css selector", "[data-connection]").text
+    assert "not running" in status and "nox -s dev" in status
+    # What dev generated is what ships: tsc (strict) and vite build accept it.
+    built = subprocess.run(
+        ["npm", "run", "build"], cwd=project / "ui", capture_output=True, text=True,
+        timeout=600, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+
+
 def test_ui_drives_the_engine_in_chromium(
     tmp_path: Path, cargo_target_dir: Path, driver: Any
 ) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-
     project = scaffold_with_ui(tmp_path)
     dev = UiDev(project, cargo_target_dir)
     try:
-        dev.event("engine_swapped", timeout=1800)  # the first build's DSP is playing
-        url = dev.ui_url()
-        driver.get(url)
-        poll(lambda: connection(driver) is not None, 60)
-        driver.execute_script(_WATCH)
-        poll(lambda: connection(driver) == "open", 60)
-        poll(lambda: meter_db(driver, "left-rms") is not None, 30)
-        before = settled_db(driver, "left-rms")
-        assert before > -60, f"no signal at the meter: {before} dBFS"
-
-        # Real key events on the slider: 240 steps of 0.05 dB down from 0 dB.
-        ActionChains(driver).send_keys_to_element(
-            slider(driver, INPUT), Keys.ARROW_LEFT * KEYS_TO_MINUS_12
-        ).perform()
-        moved = time.monotonic()
-        assert float(slider(driver, INPUT).get_attribute("value")) == pytest.approx(-12)
-        poll(lambda: abs(meter_db(driver, "left-rms") - (before - 12)) <= 0.5, 10)  # type: ignore[operator]
-        took = time.monotonic() - moved
-        assert took <= 1.0, f"the meter took {took:.2f} s to follow the slider"
-        assert settled_db(driver, "left-rms") == pytest.approx(before - 12, abs=0.5)
+        before = open_page(driver, dev)
+        move_input_level(driver, before)
         assert console_errors(driver) == []
 
         # Hot reload: a new processor's control appears in place, values survive.
         add_processor(project)
         poll(lambda: driver.find_elements("css selector", f'[data-param-id="{ADDED_ID}"]'), 600)
-        assert driver.execute_script("return window.__wcMarker") == "set before any reload"
+        assert driver.execute_script("return window.__wcMarker") == MARKER
         assert float(slider(driver, INPUT).get_attribute("value")) == pytest.approx(-12)
         assert settled_db(driver, "left-rms") == pytest.approx(before - 12, abs=0.5)
-        assert console_errors(driver) == []
-
-        # Play is a real click (browsers only start audio from a user gesture).
-        play = driver.find_element("css selector", "button[data-preview]")
-        play.click()
-        poll(lambda: play.get_attribute("data-preview") == "playing", 10)
-        play.click()
-        poll(lambda: play.get_attribute("data-preview") == "stopped", 10)
-
+        play_and_stop(driver)
         screenshot = tmp_path / "ui.png"
         assert driver.save_screenshot(str(screenshot))
         assert_not_blank(screenshot.read_bytes())
-
-        # The new parameter is removed by a reload while its slider is being moved.
-        added = slider(driver, ADDED_ID)
-        ActionChains(driver).send_keys_to_element(added, Keys.ARROW_LEFT * 20).perform()
-        remove_processor(project)
-        deadline = time.monotonic() + 600
-        while driver.find_elements("css selector", f'[data-param-id="{ADDED_ID}"]'):
-            assert time.monotonic() < deadline, "the removed parameter's control stayed"
-            with contextlib.suppress(StaleElementReferenceException):
-                ActionChains(driver).send_keys_to_element(added, Keys.ARROW_RIGHT).perform()
-        assert driver.execute_script("return window.__wcMarker") == "set before any reload"
         assert console_errors(driver) == []
 
-        # The engine dies: the page says closed; the dev loop restarts it: open again.
-        engine = dev.engine_pid()
-        assert engine is not None, "no engine process under wavecraft-build dev"
-        driver.execute_script("window.__wcStates.length = 0")
-        os.kill(engine, signal.SIGKILL)
-        poll(lambda: "closed" in driver.execute_script("return window.__wcStates"), 30)
-        poll(lambda: connection(driver) == "open", 60)
-        assert driver.execute_script("return window.__wcMarker") == "set before any reload"
+        remove_while_dragging(driver, project)
+        assert driver.execute_script("return window.__wcMarker") == MARKER
+        assert console_errors(driver) == []
+
+        engine_restart(driver, dev)
+        assert driver.execute_script("return window.__wcMarker") == MARKER
         # While the engine was down, the browser logs its refused reconnects: nothing else.
         refused = "WebSocket connection to 'ws://127.0.0.1:"
         assert console_errors(driver, allowed=(refused,)) == []
 
-        # dev stops (engine and Vite): the loaded page says so and how to start it again.
-        dev.interrupt(timeout=10)
-        poll(lambda: connection(driver) == "closed", 30)
-        status = driver.find_element("css selector", "[data-connection]").text
-        assert "not running" in status and "nox -s dev" in status
-        # What dev generated is what ships: tsc (strict) and vite build accept it.
-        built = subprocess.run(
-            ["npm", "run", "build"], cwd=project / "ui", capture_output=True, text=True,
-            timeout=600, check=False,
-        )  # fmt: skip
-        assert built.returncode == 0, built.stdout + built.stderr
+        dev_stopped(driver, dev, project)
     finally:
         if dev.proc.poll() is None:
             dev.interrupt(timeout=10)

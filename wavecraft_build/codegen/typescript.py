@@ -1,8 +1,11 @@
 """Render the TypeScript bindings: ``src/generated/parameters.ts`` and ``processors.ts``.
 
 The parameter ids become a union type, so a UI that still names a removed or renamed
-parameter stops compiling instead of failing silently at run time. Pure functions: they
-return file contents keyed by path relative to the UI folder; ``codegen.generate`` writes.
+parameter stops compiling instead of failing silently at run time. Both files accept their
+own Vite HMR update (the only generated files a reload changes), so a regenerated list never
+bubbles up to a full page reload: the page takes the new list from the engine's
+``parametersChanged``. Pure functions: they return file contents keyed by path relative to
+the UI folder; ``codegen.generate`` writes.
 """
 
 from __future__ import annotations
