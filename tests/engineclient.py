@@ -132,9 +132,9 @@ class Client:
         deadline = time.monotonic() + timeout
         while True:
             msg = self._take(max(0.01, deadline - time.monotonic()))
-            if msg is not None and ("result" in msg or "error" in msg):
-                if rid is None or msg.get("id") == rid:
-                    return msg
+            answered = msg is not None and ("result" in msg or "error" in msg)
+            if answered and msg is not None and (rid is None or msg.get("id") == rid):
+                return msg
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no reply to {rid}")
 
@@ -168,6 +168,24 @@ class Client:
                 self.notifications.clear()
                 return dict(msg.get("params", {}))
         raise TimeoutError(f"no {method} notification")
+
+    def until(self, pred: Callable[[dict[str, Any]], bool],
+              timeout: float = 60) -> list[dict[str, Any]]:
+        """Every text message up to and including the first that matches ``pred``."""
+        seen: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = self._take(max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            if msg is not None:
+                msg["_t"] = time.monotonic()
+                seen.append(msg)
+                if pred(msg):
+                    self.notifications.clear()
+                    return seen
+        raise TimeoutError(f"no matching message in {timeout} s")
 
     def meter(self, timeout: float = 10) -> dict[str, Any]:
         return self.notification("meterUpdate", timeout=timeout)
