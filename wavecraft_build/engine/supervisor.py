@@ -78,6 +78,12 @@ class _Process:
     replies: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _close_stdin(p: _Process) -> None:
+    if p.proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            p.proc.stdin.close()
+
+
 class EngineSupervisor:
     """Owns the engine process for the life of the dev loop."""
 
@@ -103,12 +109,13 @@ class EngineSupervisor:
         self._spawn()
         p = self._current
         assert p is not None
-        if not p.ready.wait(_START_TIMEOUT) or "port" not in p.ready_event:
+        if not p.ready.wait(_START_TIMEOUT) or p.ready_event.get("event") != "ready":
             failed = p.ready_event
             self.stop()
             if failed.get("event") == "bind_failed":
                 raise ConfigError(
-                    f"port {self.options.port} on 127.0.0.1 is busy ({failed.get('error')})",
+                    f"port {self.options.port} on 127.0.0.1 is busy: another program listens "
+                    "there",
                     hint="stop whatever listens there, or pass --port N "
                     "(or set [tool.wavecraft] dev-port)",
                 )
@@ -129,6 +136,7 @@ class EngineSupervisor:
             p, self._current = self._current, None
         if p is not None:
             kill_group(p.proc)
+            _close_stdin(p)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _spawn(self) -> None:
@@ -181,6 +189,7 @@ class EngineSupervisor:
                 with contextlib.suppress(ValueError):
                     self._on_event(p, json.loads(line))
         code = p.proc.wait()
+        _close_stdin(p)
         p.ready.set()
         with self._lock:
             if self._stopping or self._current is not p:
