@@ -119,8 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_tap:
         tap = StderrTap()
         tap.install()
-    # The audio thread must get the GIL back quickly from the server's thread.
-    sys.setswitchinterval(0.0005)
+    # The audio thread gives the GIL up in every DSP call (cffi) and syscall; under load it
+    # must get it back from the server's thread within a fraction of a block.
+    sys.setswitchinterval(0.0001)
     try:
         return asyncio.run(_serve(args, emit, tap))
     except WavecraftError as exc:

@@ -59,6 +59,7 @@ class Engine:
         self._latest: MeterReading | None = None
         self._last_push_us = -1_000_000_000
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: dict[str, float] = {}
         self.server = EngineServer(self, self._hello)
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
                                 tap)
@@ -83,8 +84,17 @@ class Engine:
 
     def set_parameter(self, pid: Any, value: Any) -> dict[str, Any]:
         stored = self.store.set(pid, value)
-        self.server.broadcast("parameterChanged", {"id": pid, "value": stored})
+        # Coalesced per loop turn: a flood of sets costs one notification per id, not one
+        # per set times every client; every client still ends up with the last value.
+        if not self._changed and self._loop is not None:
+            self._loop.call_soon(self._flush_changes)
+        self._changed[pid] = stored
         return {}
+
+    def _flush_changes(self) -> None:
+        changed, self._changed = self._changed, {}
+        for pid, value in changed.items():
+            self.server.broadcast("parameterChanged", {"id": pid, "value": value})
 
     def get_all_parameters(self) -> dict[str, Any]:
         return {"parameters": self.store.all()}
@@ -178,7 +188,7 @@ class Engine:
         st = self.clock.stats
         return {
             "blocks": st.blocks, "late": st.late, "dropped": st.dropped, "swaps": st.swaps,
-            "busy_s": st.busy_s, "worst_block_s": st.worst_block_s,
+            "busy_s": st.busy_s, "busy_cpu_s": st.busy_cpu_s, "worst_block_s": st.worst_block_s,
             "worst_lag_blocks": st.worst_lag_blocks, "clients": self.server.clients,
             "connections": self.server.connections,
         }
