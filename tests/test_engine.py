@@ -188,3 +188,23 @@ def test_no_dsp_yet_means_initializing_and_silence() -> None:
         assert c.result("getAllParameters") == {"parameters": []}
         assert c.meter()["left_peak"] == -120.0
         assert c.call("getParameter", {"id": "gain_level"})["error"]["code"] == -32000
+
+
+def test_every_swap_maps_a_new_image_of_the_library(
+    engine: EngineHandle, fixture_lib: Path, params: ExtractionResult
+) -> None:
+    """dlopen of a loaded path would return the old image: each swap loads a unique copy,
+    and old images stay mapped (never dlclosed), as the README says."""
+    pid = engine.supervisor.pid
+
+    def images() -> set[str]:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        # The path, without the " (deleted)" the kernel adds once the supervisor prunes it.
+        return {ln.split(None, 5)[5].removesuffix(" (deleted)") for ln in lines
+                if len(ln.split(None, 5)) == 6 and fixture_lib.stem in ln}
+
+    first = images()
+    assert len(first) == 1
+    for _ in range(4):
+        engine.swap(fixture_lib, params)
+    assert len(images()) == 5 and first <= images()
