@@ -133,6 +133,9 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
 ) -> None:
     first_pid = engine.supervisor.pid
     assert first_pid is not None
+    with Client(engine.url) as c:
+        c.result("setParameter", {"id": "gain_level", "value": 0.5})
+    time.sleep(1.0)  # the engine reports its values to the supervisor 4 times a second
     mode_file.write_text(mode)
     engine.supervisor.swap(fixture_lib, params)
     failed = engine.wait_event("engine_failed")
@@ -144,7 +147,9 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
     assert not _alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
-        assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)
+        # The author's value survived the crash.
+        assert c.result("getParameter", {"id": "gain_level"})["value"] == 0.5
+        assert c.settled_meter()["left_peak"] == pytest.approx(-18.02, abs=0.05)
     # The next good reload works as usual.
     engine.swap(fixture_lib, params)
 
@@ -208,3 +213,29 @@ def test_every_swap_maps_a_new_image_of_the_library(
     for _ in range(4):
         engine.swap(fixture_lib, params)
     assert len(images()) == 5 and first <= images()
+
+
+def test_a_crash_with_no_good_library_left_restarts_empty_and_says_failed(
+    fixture_lib: Path, params: ExtractionResult, mode_file: Path
+) -> None:
+    mode_file.write_text("dsp-abort")
+    with EngineHandle() as engine:
+        engine.supervisor.swap(fixture_lib, params)
+        failed = engine.wait_event("engine_failed")
+        mode_file.write_text("")
+        assert failed["restarted"] and "no DSP" in failed["message"]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with Client(engine.url, open_timeout=1) as c:
+                    status = c.result("getAudioStatus")["status"]
+                    if status["phase"] == "failed":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert "SIGABRT" in status["diagnostic"]["message"]
+        engine.swap(fixture_lib, params)  # the next good reload recovers
+        with Client(engine.url) as c:
+            assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"

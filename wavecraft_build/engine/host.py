@@ -179,6 +179,17 @@ class Engine:
                    seconds=round(time.perf_counter() - start, 4))
         return True
 
+    async def report_values(self, interval: float = 0.25) -> None:
+        """Tell the supervisor the current values now and then (it hands them to the next
+        engine if this one crashes, so the author's settings survive a segfault)."""
+        reported = -1
+        while True:
+            await asyncio.sleep(interval)
+            version, values = self.store.snapshot()
+            if version != reported:
+                self._emit("values", values=dict(values))
+                reported = version
+
     def fail(self, message: str) -> None:
         """Say ``failed`` without a DSP (the supervisor restarted us after a crash)."""
         self._set_status("failed", {"code": "engine_crashed", "message": message,

@@ -100,6 +100,8 @@ class EngineSupervisor:
         self._restarts: list[float] = []
         self._stats = threading.Condition()
         self._last_stats: dict[str, Any] | None = None
+        #: The engine's parameter values as last reported: a restarted engine starts there.
+        self._values: dict[str, float] = {}
         self.pid: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -212,6 +214,9 @@ class EngineSupervisor:
             self._emit("engine_failed", f"Engine muted the DSP: {ev.get('message')} "
                        "(waiting for the next reload)", reason="dsp_failed",
                        error=ev.get("message"), restarted=False)
+        elif kind == "values":
+            with self._lock:
+                self._values = dict(ev.get("values") or {})
         elif kind == "warning":
             self._emit("engine_warning", f"warning: {ev.get('message')}",
                        message=ev.get("message"))
@@ -273,6 +278,6 @@ class EngineSupervisor:
             with self._lock:
                 self._inflight = fallback
             self._send({"cmd": "swap", "library": str(fallback.copy),
-                        "parameters": fallback.parameters})
+                        "parameters": fallback.parameters, "values": self._values})
         else:
             self._send({"cmd": "fail", "message": f"the engine crashed ({why}); fix the DSP"})
