@@ -5,7 +5,8 @@ it over two pipes that plugin code cannot write to by accident: commands arrive 
 lines on stdin (``swap``, ``fail``, ``stats``; end of file = stop), events leave as JSON
 lines on the file descriptor given by ``--events-fd`` (``ready``, ``bind_failed``,
 ``swapped``, ``swap_failed``, ``dsp_failed``, ``values``, ``stats``, ``warning``). fds 1
-and 2 belong to the plugin (see ``panics``). Exit status: 0 after stdin closed, 2 when the port is busy.
+and 2 belong to the plugin (see ``panics``). Exit status: 0 after stdin closed, 2 when the
+port is busy.
 """
 
 from __future__ import annotations
