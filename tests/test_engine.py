@@ -239,3 +239,17 @@ def test_a_crash_with_no_good_library_left_restarts_empty_and_says_failed(
         engine.swap(fixture_lib, params)  # the next good reload recovers
         with Client(engine.url) as c:
             assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+
+
+def test_audio_out_without_sounddevice_or_device_is_one_warning(
+    fixture_lib: Path, params: ExtractionResult
+) -> None:
+    with EngineHandle(audio_out=True) as engine:
+        engine.swap(fixture_lib, params)
+        try:
+            import sounddevice  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+        except (ImportError, OSError):
+            warning = engine.wait_event("engine_warning")
+            assert "--audio-out" in warning["warning"] and "\n" not in warning["message"]
+        with Client(engine.url) as c:  # the engine runs on either way
+            assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)

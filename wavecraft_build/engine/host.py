@@ -30,7 +30,10 @@ from wavecraft_build.metadata import ParameterInfo
 
 __all__ = ["Engine", "HostConfig"]
 
-_METER_INTERVAL: Final = 1.0 / 60.0
+_METER_INTERVAL_US: Final = 1_000_000 // 60
+#: A block with new parameter values is metered at once (the UI sees its change within a
+#: block or two), but never more often than this: a flood of sets cannot flood the meters.
+_CHANGE_GAP_US: Final = 5_000
 RUNNING: Final = "runningFullDuplex"
 
 #: Sends one event (name, fields) to the supervisor.
@@ -58,6 +61,7 @@ class Engine:
         self._window = MeterWindow(config.audio.channels)
         self._latest: MeterReading | None = None
         self._last_push_us = -1_000_000_000
+        self._change_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: dict[str, float] = {}
         self.server = EngineServer(self, self._hello)
@@ -118,16 +122,19 @@ class Engine:
 
     def _on_block(self, n: int, buf: Buffer, changed: bool) -> None:
         audio = self.config.audio
-        if changed:  # the next reading shows only blocks with the new values
+        if changed:  # the next reading shows only blocks with the new values, and soon
             self._window.clear()
+            self._change_pending = True
         self._window.add(buf)
         for sink in self.block_sinks:
             sink(buf)
         ts = (n + 1) * audio.block_size * 1_000_000 // audio.sample_rate
+        since = ts - self._last_push_us
         reading = None
-        if changed or ts - self._last_push_us >= _METER_INTERVAL * 1e6:
+        if since >= _METER_INTERVAL_US or (self._change_pending and since >= _CHANGE_GAP_US):
             reading = self._window.take(ts)
             self._last_push_us = ts
+            self._change_pending = False
         pcm = buf.T.tobytes() if self.server.clients else None
         if (reading is not None or pcm is not None) and self._loop is not None:
             self._loop.call_soon_threadsafe(self._deliver, pcm, reading)

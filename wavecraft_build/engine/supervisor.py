@@ -188,7 +188,8 @@ class EngineSupervisor:
     def _monitor(self, p: _Process, read_fd: int) -> None:
         with open(read_fd, encoding="utf-8", errors="replace") as events:
             for line in events:
-                with contextlib.suppress(ValueError):
+                # A garbled line must not stop the reading: the next events still matter.
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                     self._on_event(p, json.loads(line))
         code = p.proc.wait()
         _close_stdin(p)
@@ -219,7 +220,7 @@ class EngineSupervisor:
                 self._values = dict(ev.get("values") or {})
         elif kind == "warning":
             self._emit("engine_warning", f"warning: {ev.get('message')}",
-                       message=ev.get("message"))
+                       warning=ev.get("message"))
         elif kind == "stats":
             with self._stats:
                 self._last_stats = ev
