@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -151,3 +152,59 @@ def test_dev_port_from_pyproject_and_engine_dies_with_a_killed_dev(
     while _alive(first["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(first["pid"])
+
+
+def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    """No ui/node_modules: `npm ci` runs (as release does), then `npm run dev` starts with
+    VITE_WAVECRAFT_ENGINE_URL, and its "Local:" line becomes a ui_url event."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    ui = dev_project / "ui"
+    ui.mkdir()
+    # A Vite stand-in that prints the engine URL it was given, then Vite's URL line.
+    (ui / "dev.js").write_text(
+        "console.log('engine=' + process.env.VITE_WAVECRAFT_ENGINE_URL);\n"
+        "console.log('  \\u279c  Local:   http://localhost:5199/');\n"
+        "setInterval(() => {}, 1000);\n"
+    )
+    package = {"name": "ui", "version": "1.0.0", "private": True,
+               "scripts": {"dev": "node dev.js"}}
+    (ui / "package.json").write_text(json.dumps(package))
+    lock = {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+            "packages": {"": {"name": "ui", "version": "1.0.0"}}}
+    (ui / "package-lock.json").write_text(json.dumps(lock))
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
+    try:
+        dev.wait_event("ui_install")
+        dev.wait_event("ui_installed")
+        dev.wait_event("ui_started")
+        url = dev.wait_event("ui_url")
+        assert url["url"] == "http://localhost:5199/"
+        code, took = dev.interrupt()
+        assert code == 130 and took < 1.0
+        assert f"engine=ws://127.0.0.1:{dev.engine_port}" in dev.stderr()
+    finally:
+        dev.close()
+
+
+def test_npm_missing_is_one_line_and_the_loop_runs_on(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    ui = dev_project / "ui"
+    ui.mkdir()
+    (ui / "package.json").write_text('{"name": "ui", "scripts": {"dev": "vite"}}')
+    cargo = shutil.which("cargo")
+    npm = shutil.which("npm")
+    if cargo is None or (npm is not None and Path(npm).parent == Path(cargo).parent):
+        pytest.skip("cannot build a PATH with cargo but without npm here")
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True,
+                     env={"PATH": str(Path(cargo).parent)})
+    try:
+        skipped = dev.wait_event("ui_skipped")
+        dev.wait_event("watching")
+        assert "ui_started" not in [e["event"] for e in dev.events]
+        assert skipped["event"] == "ui_skipped"
+    finally:
+        dev.close()

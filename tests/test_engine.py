@@ -133,6 +133,9 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
 ) -> None:
     first_pid = engine.supervisor.pid
     assert first_pid is not None
+    with Client(engine.url) as c:
+        c.result("setParameter", {"id": "gain_level", "value": 0.5})
+    time.sleep(1.0)  # the engine reports its values to the supervisor 4 times a second
     mode_file.write_text(mode)
     engine.supervisor.swap(fixture_lib, params)
     failed = engine.wait_event("engine_failed")
@@ -144,7 +147,9 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
     assert not _alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
-        assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)
+        # The author's value survived the crash.
+        assert c.result("getParameter", {"id": "gain_level"})["value"] == 0.5
+        assert c.settled_meter()["left_peak"] == pytest.approx(-18.02, abs=0.05)
     # The next good reload works as usual.
     engine.swap(fixture_lib, params)
 
@@ -188,3 +193,63 @@ def test_no_dsp_yet_means_initializing_and_silence() -> None:
         assert c.result("getAllParameters") == {"parameters": []}
         assert c.meter()["left_peak"] == -120.0
         assert c.call("getParameter", {"id": "gain_level"})["error"]["code"] == -32000
+
+
+def test_every_swap_maps_a_new_image_of_the_library(
+    engine: EngineHandle, fixture_lib: Path, params: ExtractionResult
+) -> None:
+    """dlopen of a loaded path would return the old image: each swap loads a unique copy,
+    and old images stay mapped (never dlclosed), as the README says."""
+    pid = engine.supervisor.pid
+
+    def images() -> set[str]:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        # The path, without the " (deleted)" the kernel adds once the supervisor prunes it.
+        return {ln.split(None, 5)[5].removesuffix(" (deleted)") for ln in lines
+                if len(ln.split(None, 5)) == 6 and fixture_lib.stem in ln}
+
+    first = images()
+    assert len(first) == 1
+    for _ in range(4):
+        engine.swap(fixture_lib, params)
+    assert len(images()) == 5 and first <= images()
+
+
+def test_a_crash_with_no_good_library_left_restarts_empty_and_says_failed(
+    fixture_lib: Path, params: ExtractionResult, mode_file: Path
+) -> None:
+    mode_file.write_text("dsp-abort")
+    with EngineHandle() as engine:
+        engine.supervisor.swap(fixture_lib, params)
+        failed = engine.wait_event("engine_failed")
+        mode_file.write_text("")
+        assert failed["restarted"] and "no DSP" in failed["message"]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with Client(engine.url, open_timeout=1) as c:
+                    status = c.result("getAudioStatus")["status"]
+                    if status["phase"] == "failed":
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert "SIGABRT" in status["diagnostic"]["message"]
+        engine.swap(fixture_lib, params)  # the next good reload recovers
+        with Client(engine.url) as c:
+            assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+
+
+def test_audio_out_without_sounddevice_or_device_is_one_warning(
+    fixture_lib: Path, params: ExtractionResult
+) -> None:
+    with EngineHandle(audio_out=True) as engine:
+        engine.swap(fixture_lib, params)
+        try:
+            import sounddevice  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+        except (ImportError, OSError):
+            warning = engine.wait_event("engine_warning")
+            assert "--audio-out" in warning["warning"] and "\n" not in warning["message"]
+        with Client(engine.url) as c:  # the engine runs on either way
+            assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)

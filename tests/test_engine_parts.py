@@ -218,6 +218,16 @@ def test_valid_requests_batches_and_notifications() -> None:
     assert everything["result"]["parameters"][0]["value"] == -12.0
 
 
+def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
+    api = _Api()
+    for method in protocol.METHODS:
+        params = {"id": "gain_level", "value": 0} if method.params else {}
+        reply = handle_message(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method.name,
+                                           "params": params}), api)
+        assert "result" in reply, (method.name, reply)
+        assert set(reply["result"]) == {f.name for f in method.result}, method.name
+
+
 def test_protocol_error_codes_are_the_ones_the_dispatcher_uses() -> None:
     assert {e.code for e in protocol.ERRORS} == {-32700, -32600, -32601, -32602, -32603,
                                                  -32000, -32001}

@@ -82,7 +82,9 @@ class UiServer:
     def _vite_line(self, line: str) -> None:
         sys.stderr.write(line)
         sys.stderr.flush()
-        found = _LOCAL_URL.search(_ANSI.sub("", line))
+        plain = _ANSI.sub("", line)
+        # npm echoes the script ("> vite") before running it: that line is not Vite's.
+        found = None if plain.startswith(">") else _LOCAL_URL.search(plain)
         if found and self.url is None:
             self.url = found.group(1)
             self._emit("ui_url", f"UI on {self.url}", url=self.url)

@@ -56,8 +56,10 @@ class ClockStats:
     late: int = 0
     dropped: int = 0
     swaps: int = 0
-    #: Seconds spent rendering (source + DSP + meters + hand-off), and the worst block.
+    #: Seconds spent rendering (source + DSP + meters + hand-off), and the worst block:
+    #: wall time (includes waiting for the GIL and the CPU) and this thread's CPU time.
     busy_s: float = 0.0
+    busy_cpu_s: float = 0.0
     worst_block_s: float = 0.0
     #: Worst finish time past the block's start, in blocks (a late block is > buffer_blocks).
     worst_lag_blocks: float = 0.0
@@ -147,11 +149,12 @@ class BlockClock:
             now = time.perf_counter()
             if start_at > now:
                 time.sleep(start_at - now)
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.thread_time()
             self._render(n)
             done = time.perf_counter()
             st = self.stats
             st.blocks += 1
+            st.busy_cpu_s += time.thread_time() - began_cpu
             st.busy_s += done - began
             st.worst_block_s = max(st.worst_block_s, done - began)
             lag = (done - start_at) / period

@@ -4,8 +4,9 @@ The supervisor (``engine.supervisor``, in the dev loop) starts this process and 
 it over two pipes that plugin code cannot write to by accident: commands arrive as JSON
 lines on stdin (``swap``, ``fail``, ``stats``; end of file = stop), events leave as JSON
 lines on the file descriptor given by ``--events-fd`` (``ready``, ``bind_failed``,
-``swapped``, ``swap_failed``, ``dsp_failed``, ``stats``). fds 1 and 2 belong to the plugin
-(see ``panics``). Exit status: 0 after stdin closed, 2 when the port is busy.
+``swapped``, ``swap_failed``, ``dsp_failed``, ``values``, ``stats``, ``warning``). fds 1
+and 2 belong to the plugin (see ``panics``). Exit status: 0 after stdin closed, 2 when the
+port is busy.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
         kind = cmd["cmd"]
         if kind == "swap":
             result = ExtractionResult.from_json({"parameters": cmd["parameters"]})
+            if isinstance(cmd.get("values"), dict):
+                engine.store.seed(cmd["values"])
             engine.swap(Path(cmd["library"]), result.parameters)
         elif kind == "fail":
             engine.fail(str(cmd["message"]))
@@ -106,7 +109,9 @@ async def _serve(args: argparse.Namespace, emit: _Events, tap: StderrTap | None)
     threading.Thread(target=_read_commands, args=(engine, emit, loop, stop),
                      name="wavecraft-control", daemon=True).start()
     emit("ready", port=port, pid=os.getpid())
+    reporter = asyncio.create_task(engine.report_values())
     await stop.wait()
+    reporter.cancel()
     await engine.close()
     return 0
 
@@ -119,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_tap:
         tap = StderrTap()
         tap.install()
-    # The audio thread must get the GIL back quickly from the server's thread.
-    sys.setswitchinterval(0.0005)
+    # The audio thread gives the GIL up in every DSP call (cffi) and syscall; under load it
+    # must get it back from the server's thread within a fraction of a block.
+    sys.setswitchinterval(0.0001)
     try:
         return asyncio.run(_serve(args, emit, tap))
     except WavecraftError as exc:

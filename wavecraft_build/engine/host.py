@@ -30,7 +30,10 @@ from wavecraft_build.metadata import ParameterInfo
 
 __all__ = ["Engine", "HostConfig"]
 
-_METER_INTERVAL: Final = 1.0 / 60.0
+_METER_INTERVAL_US: Final = 1_000_000 // 60
+#: A block with new parameter values is metered at once (the UI sees its change within a
+#: block or two), but never more often than this: a flood of sets cannot flood the meters.
+_CHANGE_GAP_US: Final = 5_000
 RUNNING: Final = "runningFullDuplex"
 
 #: Sends one event (name, fields) to the supervisor.
@@ -58,7 +61,9 @@ class Engine:
         self._window = MeterWindow(config.audio.channels)
         self._latest: MeterReading | None = None
         self._last_push_us = -1_000_000_000
+        self._change_pending = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: dict[str, float] = {}
         self.server = EngineServer(self, self._hello)
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
                                 tap)
@@ -83,8 +88,17 @@ class Engine:
 
     def set_parameter(self, pid: Any, value: Any) -> dict[str, Any]:
         stored = self.store.set(pid, value)
-        self.server.broadcast("parameterChanged", {"id": pid, "value": stored})
+        # Coalesced per loop turn: a flood of sets costs one notification per id, not one
+        # per set times every client; every client still ends up with the last value.
+        if not self._changed and self._loop is not None:
+            self._loop.call_soon(self._flush_changes)
+        self._changed[pid] = stored
         return {}
+
+    def _flush_changes(self) -> None:
+        changed, self._changed = self._changed, {}
+        for pid, value in changed.items():
+            self.server.broadcast("parameterChanged", {"id": pid, "value": value})
 
     def get_all_parameters(self) -> dict[str, Any]:
         return {"parameters": self.store.all()}
@@ -108,16 +122,19 @@ class Engine:
 
     def _on_block(self, n: int, buf: Buffer, changed: bool) -> None:
         audio = self.config.audio
-        if changed:  # the next reading shows only blocks with the new values
+        if changed:  # the next reading shows only blocks with the new values, and soon
             self._window.clear()
+            self._change_pending = True
         self._window.add(buf)
         for sink in self.block_sinks:
             sink(buf)
         ts = (n + 1) * audio.block_size * 1_000_000 // audio.sample_rate
+        since = ts - self._last_push_us
         reading = None
-        if changed or ts - self._last_push_us >= _METER_INTERVAL * 1e6:
+        if since >= _METER_INTERVAL_US or (self._change_pending and since >= _CHANGE_GAP_US):
             reading = self._window.take(ts)
             self._last_push_us = ts
+            self._change_pending = False
         pcm = buf.T.tobytes() if self.server.clients else None
         if (reading is not None or pcm is not None) and self._loop is not None:
             self._loop.call_soon_threadsafe(self._deliver, pcm, reading)
@@ -169,6 +186,17 @@ class Engine:
                    seconds=round(time.perf_counter() - start, 4))
         return True
 
+    async def report_values(self, interval: float = 0.25) -> None:
+        """Tell the supervisor the current values now and then (it hands them to the next
+        engine if this one crashes, so the author's settings survive a segfault)."""
+        reported = -1
+        while True:
+            await asyncio.sleep(interval)
+            version, values = self.store.snapshot()
+            if version != reported:
+                self._emit("values", values=dict(values))
+                reported = version
+
     def fail(self, message: str) -> None:
         """Say ``failed`` without a DSP (the supervisor restarted us after a crash)."""
         self._set_status("failed", {"code": "engine_crashed", "message": message,
@@ -178,7 +206,7 @@ class Engine:
         st = self.clock.stats
         return {
             "blocks": st.blocks, "late": st.late, "dropped": st.dropped, "swaps": st.swaps,
-            "busy_s": st.busy_s, "worst_block_s": st.worst_block_s,
+            "busy_s": st.busy_s, "busy_cpu_s": st.busy_cpu_s, "worst_block_s": st.worst_block_s,
             "worst_lag_blocks": st.worst_lag_blocks, "clients": self.server.clients,
             "connections": self.server.connections,
         }

@@ -23,7 +23,6 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INTERNAL_ERROR = -32603
-_KNOWN: Final = frozenset(m.name for m in protocol.METHODS)
 
 
 class Api(Protocol):
@@ -41,15 +40,15 @@ def error_reply(rid: Any, code: int, message: str, data: Any = None) -> dict[str
             "error": RpcError(code, message, data).to_json()}
 
 
-def _handlers(api: Api) -> Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-    return {
-        "getParameter": lambda p: api.get_parameter(p.get("id")),
-        "setParameter": lambda p: api.set_parameter(p.get("id"), _value(p)),
-        "getAllParameters": lambda p: api.get_all_parameters(),
-        "getMeterFrame": lambda p: api.get_meter_frame(),
-        "getAudioStatus": lambda p: api.get_audio_status(),
-        "ping": lambda p: {},
-    }
+#: Method name -> how the ``Api`` answers it (the names are ``protocol.METHODS``').
+_HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any]], dict[str, Any]]]] = {
+    "getParameter": lambda api, p: api.get_parameter(p.get("id")),
+    "setParameter": lambda api, p: api.set_parameter(p.get("id"), _value(p)),
+    "getAllParameters": lambda api, p: api.get_all_parameters(),
+    "getMeterFrame": lambda api, p: api.get_meter_frame(),
+    "getAudioStatus": lambda api, p: api.get_audio_status(),
+    "ping": lambda api, p: {},
+}
 
 
 def _value(params: dict[str, Any]) -> Any:
@@ -84,11 +83,12 @@ def _one(req: Any, api: Api) -> dict[str, Any] | None:
     is_notification = "id" not in req
     params = req.get("params", {})
     try:
-        if method not in _KNOWN:
+        handler = _HANDLERS.get(method)
+        if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"unknown method {method[:100]!r}")
         if not isinstance(params, dict):
             raise RpcError(INVALID_PARAMS, "params must be an object")
-        result = _handlers(api)[method](params)
+        result = handler(api, params)
     except RpcError as exc:
         return None if is_notification else error_reply(rid, exc.code, exc.message, exc.data)
     except Exception as exc:  # a bug in a handler must not take the connection down

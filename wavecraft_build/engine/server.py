@@ -123,6 +123,9 @@ class EngineServer:
                     reply = handle_message(message, self._api)
                 if reply is not None:
                     await client.queue.put(json.dumps(reply, allow_nan=False))
+                # Buffered messages are returned without a suspension point: yield, so one
+                # flooding client cannot starve the others (or the broadcasts).
+                await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:

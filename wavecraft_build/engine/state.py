@@ -77,6 +77,14 @@ class ParamStore:
             self._version += 1
             return changed
 
+    def seed(self, values: Mapping[str, float]) -> None:
+        """Adopt ``values`` (from an engine that crashed) before the next ``replace``, which
+        keeps those that fit the new list."""
+        with self._lock:
+            self._values = {str(k): float(v) for k, v in values.items()
+                            if isinstance(v, int | float) and math.isfinite(v)}
+            self._version += 1
+
     def rebased(self, params: Sequence[ParameterInfo]) -> tuple[int, dict[str, float]]:
         with self._lock:
             return self._version, rebase_values(params, self._values)

@@ -100,6 +100,8 @@ class EngineSupervisor:
         self._restarts: list[float] = []
         self._stats = threading.Condition()
         self._last_stats: dict[str, Any] | None = None
+        #: The engine's parameter values as last reported: a restarted engine starts there.
+        self._values: dict[str, float] = {}
         self.pid: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -186,7 +188,8 @@ class EngineSupervisor:
     def _monitor(self, p: _Process, read_fd: int) -> None:
         with open(read_fd, encoding="utf-8", errors="replace") as events:
             for line in events:
-                with contextlib.suppress(ValueError):
+                # A garbled line must not stop the reading: the next events still matter.
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                     self._on_event(p, json.loads(line))
         code = p.proc.wait()
         _close_stdin(p)
@@ -212,9 +215,12 @@ class EngineSupervisor:
             self._emit("engine_failed", f"Engine muted the DSP: {ev.get('message')} "
                        "(waiting for the next reload)", reason="dsp_failed",
                        error=ev.get("message"), restarted=False)
+        elif kind == "values":
+            with self._lock:
+                self._values = dict(ev.get("values") or {})
         elif kind == "warning":
             self._emit("engine_warning", f"warning: {ev.get('message')}",
-                       message=ev.get("message"))
+                       warning=ev.get("message"))
         elif kind == "stats":
             with self._stats:
                 self._last_stats = ev
@@ -273,6 +279,6 @@ class EngineSupervisor:
             with self._lock:
                 self._inflight = fallback
             self._send({"cmd": "swap", "library": str(fallback.copy),
-                        "parameters": fallback.parameters})
+                        "parameters": fallback.parameters, "values": self._values})
         else:
             self._send({"cmd": "fail", "message": f"the engine crashed ({why}); fix the DSP"})
