@@ -9,7 +9,6 @@ when the dev loop restarts it; the console stays clean and a screenshot is not b
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import signal
@@ -144,17 +143,20 @@ def play_and_stop(driver: Any) -> None:
 
 
 def remove_while_dragging(driver: Any, project: Path) -> None:
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.keys import Keys
+    """Hold the new slider with the mouse and keep dragging while a reload removes it."""
+    from selenium.webdriver.common.action_chains import ActionChains
 
     added = slider(driver, ADDED_ID)
-    keys(driver, added, Keys.ARROW_LEFT * 20)
+    start = float(added.get_attribute("value"))
+    ActionChains(driver).click_and_hold(added).move_by_offset(-20, 0).perform()
+    assert float(added.get_attribute("value")) != start, "the drag did not move the slider"
     remove_processor(project)
-    deadline = time.monotonic() + 600
+    deadline, step = time.monotonic() + 600, 4
     while driver.find_elements("css selector", f'[data-param-id="{ADDED_ID}"]'):
         assert time.monotonic() < deadline, "the removed parameter's control stayed"
-        with contextlib.suppress(StaleElementReferenceException):
-            keys(driver, added, Keys.ARROW_RIGHT)
+        ActionChains(driver).move_by_offset(step, 0).perform()
+        step = -step
+    ActionChains(driver).release().perform()
 
 
 def engine_restart(driver: Any, dev: UiDev) -> None:
