@@ -11,6 +11,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -52,15 +53,27 @@ def set_chain(project: Path, chain: str) -> None:
     src.write_text("".join(out))
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the engine binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class DevProcess:
-    def __init__(self, project: Path, target_dir: Path, *extra: str, with_ui: bool = False):
-        env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir)}
+    """``wavecraft-build dev --json`` with the engine on a free port (``engine_port``)."""
+
+    def __init__(self, project: Path, target_dir: Path, *extra: str, with_ui: bool = False,
+                 env: dict[str, str] | None = None):
+        self.engine_port = free_port()
+        env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir), **(env or {})}
         env.pop("WAVECRAFT_FIXTURE_MODE", None)
         env.pop("WAVECRAFT_FIXTURE_CHAIN", None)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wavecraft_build.cli", "dev", "--project", str(project),
-             *([] if with_ui else ["--no-ui"]), "--json", *extra],
+             *([] if with_ui else ["--no-ui"]), "--json", "--port", str(self.engine_port),
+             *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         self.events: list[Event] = []

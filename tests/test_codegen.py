@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 from fixtures_ts import TsTools
 
-from wavecraft_build.codegen import CodegenReport, generate, render_all
+from wavecraft_build.codegen import CodegenReport, client_ts, generate, render_all
 from wavecraft_build.errors import CodegenError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo, validate
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "codegen"
+#: The engine client files every UI gets (protocol.ts rendered, the rest shipped as-is).
+CLIENT_FILES = ["protocol.ts", "client.ts", "store.ts", "audio.ts", "hooks.ts", "panel.tsx"]
 
 #: The fixture plugin's default chain (tests/crates/fixture-plugin), as the getter returns it.
 FIXTURE_PARAMS: list[dict[str, Any]] = [
@@ -47,7 +49,13 @@ def without(result: ExtractionResult, *ids: str) -> ExtractionResult:
 
 
 def assert_snapshot(case: str, files: dict[PurePosixPath, str]) -> None:
-    """Compare ``files`` with ``tests/snapshots/codegen/<case>``, byte for byte."""
+    """Compare ``files`` with ``tests/snapshots/codegen/<case>``, byte for byte.
+
+    The client files shipped verbatim (``client_ts.STATIC_FILES``) are left out: they are
+    the package's own files, the same for every case (tests/test_ui_codegen.py checks that).
+    """
+    static = {client_ts.GENERATED_DIR / name for name in client_ts.STATIC_FILES}
+    files = {rel: text for rel, text in files.items() if rel not in static}
     root = SNAPSHOTS / case
     if os.environ.get("WAVECRAFT_UPDATE_SNAPSHOTS") == "1":
         shutil.rmtree(root, ignore_errors=True)
@@ -117,7 +125,9 @@ def test_generated_files_say_so_and_are_ascii() -> None:
 def test_first_run_writes_everything_and_second_run_writes_nothing(tmp_path: Path) -> None:
     ui, module = tmp_path / "ui", tmp_path / "py" / "params.py"
     first = generate(fixture_result(), ui_dir=ui, python_module=module)
-    assert sorted(p.name for p in first.written) == ["parameters.ts", "params.py", "processors.ts"]
+    assert sorted(p.name for p in first.written) == sorted(
+        ["parameters.ts", "params.py", "processors.ts", *CLIENT_FILES]
+    )
     assert sorted(p.name for p in first.stubs_created) == [
         "FilterControls.tsx",
         "GeneralControls.tsx",
@@ -131,10 +141,10 @@ def test_first_run_writes_everything_and_second_run_writes_nothing(tmp_path: Pat
     second = generate(fixture_result(), ui_dir=ui, python_module=module)
 
     assert second.written == [] and second.stubs_created == []
-    assert len(second.unchanged) == 3 and len(second.stubs_kept) == 4
+    assert len(second.unchanged) == 3 + len(CLIENT_FILES) and len(second.stubs_kept) == 4
     assert mtimes(tmp_path) == before
     assert not [p for p in tmp_path.rglob("*.tmp")], "temp files left behind"
-    assert "0 file(s) written, 3 unchanged" in second.lines()[0]
+    assert f"0 file(s) written, {3 + len(CLIENT_FILES)} unchanged" in second.lines()[0]
     assert any("left 4 existing UI stub(s) alone" in line for line in second.lines())
 
 
@@ -174,7 +184,8 @@ def test_outputs_can_be_skipped(tmp_path: Path) -> None:
     assert [p.name for p in report.written] == ["p.py"]
     assert report.stubs_created == [] and [p.name for p in tmp_path.iterdir()] == ["p.py"]
     report = generate(fixture_result(), ui_dir=tmp_path / "ui", python_module=None)
-    assert not (tmp_path / "ui" / "params.py").exists() and len(report.written) == 2
+    assert not (tmp_path / "ui" / "params.py").exists()
+    assert len(report.written) == 2 + len(CLIENT_FILES)
 
 
 def test_write_failure_is_a_codegen_error_naming_the_file(tmp_path: Path) -> None:
@@ -279,7 +290,11 @@ def test_removed_parameter_is_a_compile_error(tmp_path: Path, ts_tools: TsTools)
     )
     assert ts_tools.check(ui).returncode == 0
 
-    generate(without(fixture_result(), "gain_mute"), ui_dir=ui, python_module=None)
+    # As in the dev loop: the stale stub is a note, the bindings move on, tsc catches it.
+    report = generate(
+        without(fixture_result(), "gain_mute"), ui_dir=ui, python_module=None, stale_stubs="note"
+    )
+    assert any("GeneralControls.tsx:" in n and "'gain_mute'" in n for n in report.notes)
 
     proc = ts_tools.check(ui)
     out = proc.stdout + proc.stderr
@@ -294,7 +309,7 @@ def test_parameter_changing_type_is_a_compile_error(tmp_path: Path, ts_tools: Ts
     generate(fixture_result(), ui_dir=ui, python_module=None)
     as_bool = [dict(p) for p in FIXTURE_PARAMS]
     as_bool[0].update(type="bool", value=1, default=1, min=0, max=1, unit=None)
-    generate(validate(as_bool), ui_dir=ui, python_module=None)
+    generate(validate(as_bool), ui_dir=ui, python_module=None, stale_stubs="note")
     proc = ts_tools.check(ui)
     assert proc.returncode != 0
     assert "GeneralControls.tsx" in proc.stdout + proc.stderr

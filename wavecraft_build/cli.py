@@ -11,13 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wavecraft_build import __version__
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.progress import reporting
+
+if TYPE_CHECKING:
+    from wavecraft_build.engine.supervisor import EngineOptions
 
 __all__ = ["main"]
 
@@ -227,8 +231,57 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     from wavecraft_build.dev import DevOptions, run_dev
 
     project = load_project(args.project, timeout=args.timeout)
-    options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose)
+    options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose,
+                         engine=_engine_options(args, project.dev_port))
     return run_dev(project, options)
+
+
+# -- dev engine options ---------------------------------------------------------------
+
+
+def _int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{what} must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    """The dev engine's flags (see the README's "Dev engine" section)."""
+    g = p.add_argument_group("dev engine (the DSP, served to the UI over a WebSocket)")
+    g.add_argument("--no-engine", action="store_true", help="do not run the dev engine")
+    g.add_argument("--port", type=_int_in(1, 65535, "the port"), default=None,
+                   help="engine WebSocket port on 127.0.0.1 (default: [tool.wavecraft] "
+                   "dev-port, else 9000)")
+    g.add_argument("--sample-rate", type=_int_in(8_000, 384_000, "the sample rate"),
+                   default=48_000, metavar="HZ", help="engine sample rate (default 48000)")
+    g.add_argument("--block-size", type=_int_in(16, 8192, "the block size"), default=128,
+                   metavar="FRAMES", help="frames per block (default 128)")
+    g.add_argument("--input", default="sine", metavar="FILE|sine|pink|sweep|silence",
+                   help="engine input: a built-in signal (sine 440 Hz at -12 dBFS by "
+                   "default) or a WAV file, looped")
+    g.add_argument("--audio-out", action="store_true",
+                   help="also play to the default audio device (needs wavecraft-build[audio])")
+
+
+def _engine_options(args: argparse.Namespace, config_port: int) -> EngineOptions | None:
+    from wavecraft_build.engine.supervisor import EngineOptions
+
+    if args.no_engine:
+        return None
+    if args.input not in ("sine", "pink", "sweep", "silence"):
+        from wavecraft_build.engine.sources import make_source
+
+        make_source(args.input, args.sample_rate)  # a bad file is one line, before anything
+        args.input = str(Path(args.input).resolve())
+    return EngineOptions(port=args.port or config_port, sample_rate=args.sample_rate,
+                         block_size=args.block_size, input=args.input, audio_out=args.audio_out)
 
 
 # -- parser ---------------------------------------------------------------------------
@@ -455,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--verbose", action="store_true", help="show cargo's full output")
     _add_timeout(p)
+    _add_engine_options(p)
     p.set_defaults(func=_cmd_dev)
 
     return parser

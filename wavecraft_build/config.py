@@ -34,7 +34,9 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
         '"python/<lib>_params.py"',
         "where the generated Python parameter module is written",
     ),
+    "dev-port": ("9000", "port of the dev engine's WebSocket server on 127.0.0.1"),
 }
+DEFAULT_DEV_PORT = 9000
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -53,6 +55,7 @@ class ProjectConfig:
     crate: str = ""
     version: str = "0.0.0"
     plugin_metadata: Mapping[str, Any] = field(default_factory=dict)
+    dev_port: int = DEFAULT_DEV_PORT
 
     @property
     def manifest(self) -> Path:
@@ -159,6 +162,9 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     package = _package(engine / "Cargo.toml")
     lib_name = package.lib_name
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
+    dev_port = _get(table, "dev-port", int, src)
+    if dev_port is not None and not 1 <= dev_port <= 65535:
+        raise ConfigError(f"[tool.wavecraft] dev-port must be 1-65535, got {dev_port}", path=src)
     return ProjectConfig(
         root=root,
         engine=engine,
@@ -171,4 +177,5 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         crate=package.crate,
         version=package.version,
         plugin_metadata=package.metadata,
+        dev_port=dev_port if dev_port is not None else DEFAULT_DEV_PORT,
     )

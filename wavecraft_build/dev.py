@@ -17,23 +17,27 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from wavecraft_build._proc import Cancelled, kill_group
+from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
+from wavecraft_build.engine.supervisor import EngineOptions
 from wavecraft_build.errors import Interrupted, WavecraftError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUILD_STEPS, Context, extract_cached, load_state, run
 from wavecraft_build.steps import Step
+
+if TYPE_CHECKING:
+    from wavecraft_build._dev_ui import UiServer
+    from wavecraft_build.engine.supervisor import EngineSupervisor
 
 __all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "run_dev", "source_filter"]
 
@@ -50,6 +54,8 @@ class DevOptions:
     #: watchfiles groups changes until ``step_ms`` pass without one (at most ``debounce_ms``).
     step_ms: int = 30
     debounce_ms: int = 1600
+    #: The dev engine (DSP + WebSocket server); None: --no-engine.
+    engine: EngineOptions | None = field(default_factory=EngineOptions)
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,8 @@ class _Builder:
     _first: bool = True
     #: An extraction child started while cargo compiles (see ``extract.Child``).
     _spare: Child | None = None
+    #: Called with the built library and its parameters after every successful reload.
+    on_reload: Callable[[Path, ExtractionResult], None] | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="wavecraft-dev-build", daemon=True)
@@ -197,14 +205,26 @@ class _Builder:
             reporter=_Reporter(self.events, self.verbose),
             cancel=cancel,
             child=self._spare,
+            stale_stubs="note",  # a stale UI stub must not hold back the DSP's hot reload
         )
+        outcome = self._run_steps(ctx, first)
+        if outcome is None:
+            return  # cancelled: the newer build reports
+        if outcome:
+            self._succeeded(ctx, first, time.perf_counter() - start)
+        self._after_first(first)
+
+    def _run_steps(self, ctx: Context, first: bool) -> bool | None:
+        """Run the build steps: True when they succeeded; a failure (False) or a cancel
+        (None) is reported here."""
         try:
             run(ctx, BUILD_STEPS)
+            return True
         except Cancelled:
             self.events.emit(
                 "build_cancelled", "Build cancelled: newer changes arrived", first=first
             )
-            return
+            return None
         except WavecraftError as exc:
             kept = f"; keeping the last good {len(self.last.parameters)} parameters" if (
                 self.last is not None
@@ -217,12 +237,12 @@ class _Builder:
                 path=str(exc.path) if exc.path else None,
                 hint=exc.hint,
             )
-            self._after_first(first)
-            return
+            return False
+
+    def _succeeded(self, ctx: Context, first: bool, elapsed: float) -> None:
         assert ctx.result is not None
         change = diff_params(self.last, ctx.result)
         self.last = ctx.result
-        elapsed = time.perf_counter() - start
         timings = {k: round(v, 4) for k, v in ctx.timings.items()}
         if change and not first:
             self.events.emit(
@@ -232,6 +252,9 @@ class _Builder:
                 removed=list(change.removed),
                 changed=list(change.changed),
             )
+        # Codegen's notes (a stale UI stub's "warning:" line above all) are said, not dropped.
+        for note in getattr(ctx.codegen_report, "notes", []):
+            self.events.emit("codegen_note", note, note=note, warning=note.startswith("warning:"))
         n = len(ctx.result.parameters)
         self.events.emit(
             "reload_complete",
@@ -245,34 +268,33 @@ class _Builder:
             timings=timings,
             first=first,
         )
-        self._after_first(first)
+        if self.on_reload is not None and ctx.build is not None:
+            self.on_reload(ctx.build.artifact, ctx.result)
 
     def _after_first(self, first: bool) -> None:
         if first:
             self.on_first_result()
 
 
-def _start_ui(project: ProjectConfig, events: Events) -> subprocess.Popen[bytes] | None:
-    if project.ui is None or not (project.ui / "package.json").is_file():
+def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+    if options.engine is None:
         return None
-    if not (project.ui / "node_modules").is_dir():
-        events.emit("ui_skipped", f"UI dev server not started: run `npm install` in {project.ui}")
-        return None
-    from shutil import which
+    from wavecraft_build.engine.supervisor import EngineSupervisor
 
-    npm = which("npm")
-    if npm is None:
-        events.emit("ui_skipped", "UI dev server not started: npm is not installed (Node.js 20+)")
+    supervisor = EngineSupervisor(options.engine, events.emit)
+    supervisor.start()
+    return supervisor
+
+
+def _start_ui(project: ProjectConfig, options: DevOptions, events: Events) -> UiServer | None:
+    if not options.ui or project.ui is None or not (project.ui / "package.json").is_file():
         return None
-    events.emit("ui_started", f"Starting UI dev server (npm run dev in {project.ui})")
-    # UI output goes to stderr so --json keeps stdout machine-readable.
-    return subprocess.Popen(
-        [npm, "run", "dev"],
-        cwd=project.ui,
-        stdin=subprocess.DEVNULL,
-        stdout=sys.stderr,
-        start_new_session=True,
-    )
+    from wavecraft_build._dev_ui import UiServer
+
+    url = options.engine.url if options.engine is not None else None
+    ui = UiServer(project.ui, events.emit, url)
+    ui.start()
+    return ui
 
 
 def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | None = None) -> int:
@@ -289,12 +311,16 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         on_first_result=ready.set,
         last=_last_good(project),
     )
-    npm: subprocess.Popen[bytes] | None = None
+    engine: EngineSupervisor | None = None
+    ui: UiServer | None = None
     stop = threading.Event()
     try:
+        engine = _start_engine(options, events)
+        if engine is not None:
+            builder.on_reload = engine.swap
         builder.start()
         builder.request()
-        npm = _start_ui(project, events) if options.ui else None
+        ui = _start_ui(project, options, events)
 
         def announce() -> None:
             ready.wait()
@@ -317,9 +343,11 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         return Interrupted.exit_code
     finally:
         stop.set()
+        if ui is not None:
+            ui.stop()
+        if engine is not None:
+            engine.stop()
         builder.shutdown()
-        if npm is not None:
-            kill_group(npm)
     return 0
 
 

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
@@ -75,6 +75,8 @@ class Context:
     reporter: Reporter = field(default_factory=SilentReporter)
     cancel: threading.Event | None = None
     child: Child | None = None
+    #: A user UI stub that places a removed parameter: "error" (build, codegen) or "note" (dev).
+    stale_stubs: Literal["error", "note"] = "error"
     # Filled in by the steps:
     builds: dict[BuildKind, cargo.BuildResult] = field(default_factory=dict)
     result: ExtractionResult | None = None
@@ -198,7 +200,12 @@ def codegen(ctx: Context) -> None:
     from wavecraft_build.codegen import generate
 
     ctx.codegen_report = generate(
-        ctx.result, ui_dir=ctx.project.ui, python_module=ctx.project.python_bindings
+        ctx.result,
+        ui_dir=ctx.project.ui,
+        python_module=ctx.project.python_bindings,
+        # `[tool.wavecraft] dev-port`: the URL the client falls back to without Vite env.
+        engine_port=ctx.project.dev_port,
+        stale_stubs=ctx.stale_stubs,
     )
 
 

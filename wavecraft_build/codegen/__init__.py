@@ -1,6 +1,10 @@
 """Code generation from validated parameters: TypeScript bindings, React stubs, Python bindings.
 
-``generate`` is the one place that writes. Generated files (``ui/src/generated/*.ts`` and the
+``generate`` is the one place that writes. The TypeScript side is the parameter bindings
+(``typescript``), the dev engine client generated from the protocol definition
+(``client_ts``: protocol, client, hooks, audio preview, the catch-all parameter panel) and
+the user's create-once stubs (``ui_stubs``); ``stub_check`` finds stubs that still place a
+parameter the plugin removed. Generated files (``ui/src/generated/*.ts`` and the
 Python module) are rewritten atomically, and only when their content changes, so a no-change
 run touches nothing and Vite does not reload. UI stubs (``ui/src/components/*.tsx``) belong
 to the user: each is created when missing and never overwritten; existence is checked before
@@ -12,14 +16,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from wavecraft_build._fs import write_atomic
-from wavecraft_build.codegen import python, typescript, ui_stubs
+from wavecraft_build.codegen import client_ts, python, typescript, ui_stubs
 from wavecraft_build.codegen._text import check_ids, check_numbers
+from wavecraft_build.codegen.stub_check import StaleReference, find_stale
 from wavecraft_build.errors import CodegenError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
-__all__ = ["CodegenReport", "generate", "render_all"]
+__all__ = ["CodegenReport", "StalePolicy", "generate", "render_all"]
+
+#: What a user stub naming a removed parameter does: fail the run, or a loud note (dev).
+StalePolicy = Literal["error", "note"]
 
 _MAX_LISTED = 6
 
@@ -85,6 +94,7 @@ def render_all(
     """
     _check(result)
     out = typescript.render(result.parameters, result.processors)
+    out.update(client_ts.render())
     out.update(ui_stubs.render(result.parameters))
     out[PurePosixPath("python") / python_name] = python.render(result.parameters)
     return out
@@ -130,7 +140,8 @@ def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport, *, cha
                 example = f'<{ui_stubs.CONTROL_FOR[first.type]} id="{first.id}" />'
                 report.notes.append(
                     f"{stub.path.name} (kept) has no control for "
-                    f"{_listed([p.id for p in missing])}; add them by hand, e.g. {example}"
+                    f"{_listed([p.id for p in missing])}; the page shows them under "
+                    f"'More parameters'; to place them here add e.g. {example}"
                 )
             continue
         _write(path, ui_stubs.render_group(stub))
@@ -154,23 +165,57 @@ def _stubs(ui_dir: Path, result: ExtractionResult, report: CodegenReport, *, cha
         report.stubs_created.append(index)
 
 
+def _stale_stubs(
+    ui_dir: Path, result: ExtractionResult, policy: StalePolicy, report: CodegenReport
+) -> None:
+    stale = find_stale(ui_dir, set(result.ids))
+    if not stale:
+        return
+    if policy == "error":
+        first: StaleReference = stale[0]
+        more = f" (and {_listed([s.id for s in stale[1:]])})" if len(stale) > 1 else ""
+        raise CodegenError(
+            f"{first.path.name}:{first.line} places parameter {first.id!r}{more}, which the "
+            "plugin no longer declares (removed or renamed in the Rust code)",
+            path=first.path,
+            hint="remove or rename that control, then build again; "
+            "the generated files were left unchanged",
+        )
+    for ref in stale:
+        report.notes.append(
+            f"warning: {ref.path.name}:{ref.line} places parameter {ref.id!r}, which the "
+            "plugin no longer declares; the page shows it as removed and `npm run build` "
+            "fails until you remove or rename that control"
+        )
+
+
 def generate(
     result: ExtractionResult,
     *,
     ui_dir: Path | None,
     python_module: Path | None,
+    engine_port: int | None = None,
+    stale_stubs: StalePolicy = "error",
 ) -> CodegenReport:
     """Write the bindings for ``result``; ``None`` skips that output.
 
     ``ui_dir`` is the UI project folder (holding ``src/``); ``python_module`` the full
-    path of the generated Python module (e.g. ``python/my_synth/params.py``).
+    path of the generated Python module (e.g. ``python/my_synth/params.py``);
+    ``engine_port`` the project's dev-engine port when it is not the protocol's default.
+    A user source that still places a removed parameter raises ``CodegenError`` before
+    anything is written (``stale_stubs="error"``) or becomes a warning note (``"note"``,
+    the dev loop: a UI file must not hold back the DSP's hot reload).
     Raises ``CodegenError`` on an invalid id or a write failure.
     """
     _check(result)
     report = CodegenReport()
+    if ui_dir is not None:
+        _stale_stubs(ui_dir, result, stale_stubs, report)
     generated: dict[Path, str] = {}
     if ui_dir is not None:
-        for rel, text in typescript.render(result.parameters, result.processors).items():
+        files = typescript.render(result.parameters, result.processors)
+        files.update(client_ts.render(port=engine_port))
+        for rel, text in files.items():
             generated[ui_dir / rel] = text
     if python_module is not None:
         generated[python_module] = python.render(result.parameters)

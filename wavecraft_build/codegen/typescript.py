@@ -1,8 +1,11 @@
 """Render the TypeScript bindings: ``src/generated/parameters.ts`` and ``processors.ts``.
 
 The parameter ids become a union type, so a UI that still names a removed or renamed
-parameter stops compiling instead of failing silently at run time. Pure functions: they
-return file contents keyed by path relative to the UI folder; ``codegen.generate`` writes.
+parameter stops compiling instead of failing silently at run time. Both files accept their
+own Vite HMR update (the only generated files a reload changes), so a regenerated list never
+bubbles up to a full page reload: the page takes the new list from the engine's
+``parametersChanged``. Pure functions: they return file contents keyed by path relative to
+the UI folder; ``codegen.generate`` writes.
 """
 
 from __future__ import annotations
@@ -52,6 +55,26 @@ export function isParameterId(value: string): value is ParameterId {
 }
 """
 
+# Vite hot-swaps this module in place: without it, a regenerated list would bubble up to a
+# full page reload (nothing else accepts it). The casts keep the file free of Vite's types;
+# esbuild strips them, so Vite sees the literal `import.meta.hot.accept(` it looks for.
+_HOT_ACCEPT = """\
+
+// Hot reload: take the regenerated module in place instead of reloading the page.
+type ViteHot = { readonly hot: { accept(callback: (next: unknown) => void): void } };
+if ((import.meta as unknown as Partial<ViteHot>).hot) {
+  (import.meta as unknown as ViteHot).hot.accept((next) => {
+%s  });
+}
+"""
+
+_ANNOUNCE = """\
+    const list = (next as { PARAMETERS?: unknown } | undefined)?.PARAMETERS;
+    if (typeof window !== 'undefined' && Array.isArray(list)) {
+      window.dispatchEvent(new CustomEvent('wavecraft:generated-parameters', { detail: list }));
+    }
+"""
+
 
 def _union(name: str, doc: str, literals: Sequence[str]) -> str:
     if not literals:
@@ -96,6 +119,7 @@ def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
         *(_spec(p, lit) for p, lit in zip(parameters, id_lits, strict=True)),
         "};\n\n",
         _FOOTER,
+        _HOT_ACCEPT % _ANNOUNCE,
     ]
     return "".join(chunks)
 
@@ -113,6 +137,7 @@ def render_processors(processors: Sequence[ProcessorInfo]) -> str:
             "export const PROCESSORS: readonly ProcessorSpec[] = [\n",
             *(f"  {{ id: {lit} }},\n" for lit in lits),
             "];\n",
+            _HOT_ACCEPT % "    void next; // nothing holds state from this module\n",
         ]
     )
 

@@ -176,15 +176,46 @@ struct Gain {
     level: f32,
     mute: bool,
     sample_rate: f32,
+    /// How `process` misbehaves: read once, at create time, so a hot swap can change it.
+    dsp_mode: String,
+}
+
+/// The DSP misbehaviour for new instances: `WAVECRAFT_FIXTURE_MODE_FILE`'s content (a file
+/// a test rewrites between swaps of a running engine), else `WAVECRAFT_FIXTURE_MODE`.
+/// `dsp-panic`, `dsp-nan`, `dsp-segv` and `dsp-abort` act in `process`.
+fn dsp_mode() -> String {
+    match std::env::var("WAVECRAFT_FIXTURE_MODE_FILE") {
+        Ok(path) => std::fs::read_to_string(path).unwrap_or_default().trim().to_string(),
+        Err(_) => mode(),
+    }
 }
 
 extern "C" fn create() -> *mut c_void {
-    Box::into_raw(Box::new(Gain { level: 1.0, mute: false, sample_rate: 44_100.0 })) as *mut c_void
+    let g = Gain { level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode: dsp_mode() };
+    Box::into_raw(Box::new(g)) as *mut c_void
 }
 
 extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u32, n_samples: u32) {
     let g = unsafe { &*(inst as *const Gain) };
-    let k = if g.mute { 0.0 } else { g.level };
+    match g.dsp_mode.as_str() {
+        // What the SDK does with a panicking DSP: its panic hook prints, catch_unwind stops
+        // the unwind at the C boundary, the call returns. This crate is panic=abort (see
+        // Cargo.toml), so it prints the default hook's text itself and returns.
+        "dsp-panic" => {
+            eprintln!(
+                "thread '<unnamed>' panicked at src/lib.rs:{}:13:\nfixture DSP panics in process\n\
+                 note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
+                line!()
+            );
+            return;
+        }
+        "dsp-segv" => unsafe {
+            std::ptr::write_volatile(std::ptr::null_mut::<u32>(), 1);
+        },
+        "dsp-abort" => std::process::abort(),
+        _ => {}
+    }
+    let k = if g.mute { 0.0 } else if g.dsp_mode == "dsp-nan" { f32::NAN } else { g.level };
     for c in 0..n_channels as usize {
         let ch = unsafe { std::slice::from_raw_parts_mut(*channels.add(c), n_samples as usize) };
         ch.iter_mut().for_each(|x| *x *= k);

@@ -1,57 +1,63 @@
 // Created once by wavecraft-build as a starting point. This file is yours: edit it
 // freely; wavecraft-build never overwrites it.
-import { useId, useState, type ReactElement } from 'react';
-import {
-  PARAMETERS_BY_ID,
-  type BoolParameterId,
-  type EnumParameterId,
-  type FloatParameterId,
-  type ParameterSpec,
+import { useId, type ReactElement } from 'react';
+import { useParameter } from '../generated/hooks';
+import { formatValue, sliderStep } from '../generated/panel';
+import type {
+  BoolParameterId,
+  EnumParameterId,
+  FloatParameterId,
+  ParameterId,
 } from '../generated/parameters';
 
-// Values live in local state for now; wire them to the host when the bridge exists.
-// The explicit ParameterSpec annotations keep this file valid when a kind of parameter
-// does not exist (its id type is then `never`).
+// Each control reads and sets its parameter on the dev engine through useParameter (the
+// value moves at once and rolls back if the engine refuses it). Every control carries
+// data-param-id: tests and the generated panel find controls by it. A parameter this page
+// shows through useParameter is left out of the generated "More parameters" panel.
 
-function formatValue(value: number, unit: string | undefined): string {
-  const text = Number.isInteger(value) ? String(value) : value.toPrecision(3);
-  return unit === undefined ? text : `${text} ${unit}`;
+/** Shown instead of a control whose parameter a hot reload removed (no exception). */
+function Removed({ id }: { readonly id: ParameterId }): ReactElement {
+  return (
+    <div className="wc-control wc-removed" data-param-id={id}>
+      {id}: no longer in the plugin
+    </div>
+  );
 }
 
-/** A slider for a float parameter, from min to max in 1000 steps. */
+/** A slider for a float parameter, from min to max. */
 export function FloatSlider({ id }: { readonly id: FloatParameterId }): ReactElement {
-  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
+  const { spec, value, set } = useParameter(id);
   const inputId = useId();
-  const [value, setValue] = useState<number>(spec.default);
+  if (spec === undefined) return <Removed id={id} />;
   return (
-    <div className="wc-control wc-slider">
+    <div className="wc-control wc-slider" data-param-id={id}>
       <label htmlFor={inputId}>{spec.name}</label>
       <input
         id={inputId}
         type="range"
         min={spec.min}
         max={spec.max}
-        step={(spec.max - spec.min) / 1000 || 1}
+        step={sliderStep(spec.min, spec.max)}
         value={value}
-        onChange={(event) => setValue(event.currentTarget.valueAsNumber)}
+        onChange={(event) => set(event.currentTarget.valueAsNumber)}
       />
       <output htmlFor={inputId}>{formatValue(value, spec.unit)}</output>
     </div>
   );
 }
 
-/** A checkbox for an on/off parameter. */
+/** A checkbox for an on/off parameter (0 or 1). */
 export function BoolToggle({ id }: { readonly id: BoolParameterId }): ReactElement {
-  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
+  const { spec, value, set } = useParameter(id);
   const inputId = useId();
-  const [on, setOn] = useState<boolean>(spec.default >= 0.5);
+  if (spec === undefined) return <Removed id={id} />;
   return (
-    <div className="wc-control wc-toggle">
+    <div className="wc-control wc-toggle" data-param-id={id}>
       <input
         id={inputId}
         type="checkbox"
-        checked={on}
-        onChange={(event) => setOn(event.currentTarget.checked)}
+        checked={value >= 0.5}
+        onChange={(event) => set(event.currentTarget.checked ? 1 : 0)}
       />
       <label htmlFor={inputId}>{spec.name}</label>
     </div>
@@ -60,16 +66,16 @@ export function BoolToggle({ id }: { readonly id: BoolParameterId }): ReactEleme
 
 /** A select for a choice parameter; the value is the variant's index. */
 export function EnumSelect({ id }: { readonly id: EnumParameterId }): ReactElement {
-  const spec: ParameterSpec = PARAMETERS_BY_ID[id];
+  const { spec, value, set } = useParameter(id);
   const inputId = useId();
-  const [index, setIndex] = useState<number>(spec.default);
+  if (spec === undefined) return <Removed id={id} />;
   return (
-    <div className="wc-control wc-select">
+    <div className="wc-control wc-select" data-param-id={id}>
       <label htmlFor={inputId}>{spec.name}</label>
       <select
         id={inputId}
-        value={index}
-        onChange={(event) => setIndex(Number(event.currentTarget.value))}
+        value={Math.round(value)}
+        onChange={(event) => set(Number(event.currentTarget.value))}
       >
         {(spec.variants ?? []).map((variant, i) => (
           <option key={i} value={i}>

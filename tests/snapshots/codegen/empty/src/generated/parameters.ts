@@ -37,3 +37,14 @@ export const PARAMETERS: readonly ParameterSpec[] = PARAMETER_IDS.map((id) => PA
 export function isParameterId(value: string): value is ParameterId {
   return Object.prototype.hasOwnProperty.call(PARAMETERS_BY_ID, value);
 }
+
+// Hot reload: take the regenerated module in place instead of reloading the page.
+type ViteHot = { readonly hot: { accept(callback: (next: unknown) => void): void } };
+if ((import.meta as unknown as Partial<ViteHot>).hot) {
+  (import.meta as unknown as ViteHot).hot.accept((next) => {
+    const list = (next as { PARAMETERS?: unknown } | undefined)?.PARAMETERS;
+    if (typeof window !== 'undefined' && Array.isArray(list)) {
+      window.dispatchEvent(new CustomEvent('wavecraft:generated-parameters', { detail: list }));
+    }
+  });
+}

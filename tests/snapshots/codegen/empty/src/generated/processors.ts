@@ -10,3 +10,11 @@ export interface ProcessorSpec {
 
 export const PROCESSORS: readonly ProcessorSpec[] = [
 ];
+
+// Hot reload: take the regenerated module in place instead of reloading the page.
+type ViteHot = { readonly hot: { accept(callback: (next: unknown) => void): void } };
+if ((import.meta as unknown as Partial<ViteHot>).hot) {
+  (import.meta as unknown as ViteHot).hot.accept((next) => {
+    void next; // nothing holds state from this module
+  });
+}

@@ -20,3 +20,11 @@ export const PROCESSORS: readonly ProcessorSpec[] = [
   { id: "constructor" },
   { id: "\u2028" },
 ];
+
+// Hot reload: take the regenerated module in place instead of reloading the page.
+type ViteHot = { readonly hot: { accept(callback: (next: unknown) => void): void } };
+if ((import.meta as unknown as Partial<ViteHot>).hot) {
+  (import.meta as unknown as ViteHot).hot.accept((next) => {
+    void next; // nothing holds state from this module
+  });
+}

@@ -1,0 +1,210 @@
+"""``wavecraft-build dev`` with its engine: swaps on reload, keeps playing on failure, exits clean.
+
+The real CLI (``devloop.DevProcess``, engine on a free port) on a copy of the fixture
+crate, a real WebSocket client on the engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from devloop import DevProcess, make_project, set_chain
+from engineclient import Client
+
+
+@pytest.fixture
+def dev_project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "proj")
+
+
+@pytest.fixture
+def dev(dev_project: Path, cargo_target_dir: Path) -> Iterator[DevProcess]:
+    proc = DevProcess(dev_project, cargo_target_dir / "dev")
+    yield proc
+    proc.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
+    dev: DevProcess, dev_project: Path
+) -> None:
+    started = dev.wait_event("engine_started")
+    assert started["url"] == f"ws://127.0.0.1:{dev.engine_port}"
+    dev.wait_event("engine_swapped")
+    with Client(started["url"]) as c:
+        c.result("setParameter", {"id": "gain_level", "value": 0.5})
+        level = c.settled_meter()["left_peak"]
+        assert level == pytest.approx(-18.02, abs=0.05)
+        # Add a processor to the chain: the engine swaps to the rebuilt library.
+        set_chain(dev_project, "gain,filter,gain")
+        seen = c.until(lambda m: m.get("method") == "parametersChanged")
+        meters = [m for m in seen if m.get("method") == "meterUpdate"]
+        stamps = [m["params"]["timestamp_us"] for m in meters]
+        wall = [m["_t"] for m in meters]
+        # The meter never stopped: updates kept coming through the whole rebuild.
+        assert len(meters) > 10 and stamps == sorted(stamps)
+        assert max(b - a for a, b in itertools.pairwise(wall)) < 1.0
+        params = {p["id"]: p["value"] for p in c.result("getAllParameters")["parameters"]}
+        assert params["gain_level"] == 0.5 and params["gain_2_level"] == 1.0
+        assert c.settled_meter()["left_peak"] == pytest.approx(level, abs=0.05)
+        dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["parameters"] == 6)
+        # A compile error: the build fails, the old DSP keeps playing.
+        src = dev_project / "engine" / "src" / "lib.rs"
+        good = src.read_text()
+        src.write_text(good + "\nfn broken( {\n")
+        dev.wait_event("build_failed")
+        assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+        assert c.settled_meter()["left_peak"] == pytest.approx(level, abs=0.05)
+        assert len(c.result("getAllParameters")["parameters"]) == 6
+    pid = started["pid"]
+    code, took = dev.interrupt()
+    assert code == 130 and took < 1.0
+    assert not _alive(pid), "the engine outlived Ctrl-C"
+
+
+def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -> None:
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", "--sample-rate", "44100",
+                     "--block-size", "256", "--input", "silence")
+    try:
+        started = dev.wait_event("engine_started")
+        dev.wait_event("engine_swapped")
+        with Client(started["url"]) as c:
+            fmt = c.notification("audioFormat")
+            assert (fmt["sample_rate"], fmt["block_size"]) == (44_100, 256)
+            assert c.meter()["left_peak"] == -120.0
+    finally:
+        dev.close()
+    quiet = DevProcess(dev_project, cargo_target_dir / "dev", "--no-engine")
+    try:
+        quiet.wait_event("watching")
+        assert not any(e["event"].startswith("engine") for e in quiet.events)
+        with pytest.raises(OSError):
+            Client(f"ws://127.0.0.1:{quiet.engine_port}", open_timeout=2)
+    finally:
+        quiet.close()
+
+
+def _dev_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wavecraft_build.cli", "dev", "--project", str(project),
+         "--no-ui", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def test_busy_port_bad_input_and_bad_numbers_are_one_line(dev_project: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _dev_cli(dev_project, "--port", str(port))
+    assert done.returncode == 2
+    assert f"port {port}" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 2, done.stderr
+    missing = _dev_cli(dev_project, "--input", str(dev_project / "nope.wav"))
+    assert missing.returncode == 2 and "nope.wav" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 2, missing.stderr
+    for flag, value in (("--sample-rate", "7"), ("--block-size", "abc"), ("--port", "70000")):
+        bad = _dev_cli(dev_project, flag, value)
+        assert bad.returncode == 2 and flag in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_dev_port_from_pyproject_and_engine_dies_with_a_killed_dev(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pyproject = dev_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + f"dev-port = {port}\n")
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir / "dev")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wavecraft_build.cli", "dev", "--project", str(dev_project),
+         "--no-ui", "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["event"] == "engine_started" and first["port"] == port
+    finally:
+        proc.kill()  # SIGKILL: no cleanup code runs in dev
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    # The engine reads end-of-file on its command pipe and exits by itself.
+    deadline = time.monotonic() + 10
+    while _alive(first["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(first["pid"])
+
+
+def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    """No ui/node_modules: `npm ci` runs (as release does), then `npm run dev` starts with
+    VITE_WAVECRAFT_ENGINE_URL, and its "Local:" line becomes a ui_url event."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    ui = dev_project / "ui"
+    ui.mkdir()
+    # A Vite stand-in that prints the engine URL it was given, then Vite's URL line.
+    (ui / "dev.js").write_text(
+        "console.log('engine=' + process.env.VITE_WAVECRAFT_ENGINE_URL);\n"
+        "console.log('  \\u279c  Local:   http://localhost:5199/');\n"
+        "setInterval(() => {}, 1000);\n"
+    )
+    package = {"name": "ui", "version": "1.0.0", "private": True,
+               "scripts": {"dev": "node dev.js"}}
+    (ui / "package.json").write_text(json.dumps(package))
+    lock = {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+            "packages": {"": {"name": "ui", "version": "1.0.0"}}}
+    (ui / "package-lock.json").write_text(json.dumps(lock))
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
+    try:
+        dev.wait_event("ui_install")
+        dev.wait_event("ui_installed")
+        dev.wait_event("ui_started")
+        url = dev.wait_event("ui_url")
+        assert url["url"] == "http://localhost:5199/"
+        code, took = dev.interrupt()
+        assert code == 130 and took < 1.0
+        assert f"engine=ws://127.0.0.1:{dev.engine_port}" in dev.stderr()
+    finally:
+        dev.close()
+
+
+def test_npm_missing_is_one_line_and_the_loop_runs_on(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    ui = dev_project / "ui"
+    ui.mkdir()
+    (ui / "package.json").write_text('{"name": "ui", "scripts": {"dev": "vite"}}')
+    cargo = shutil.which("cargo")
+    npm = shutil.which("npm")
+    if cargo is None or (npm is not None and Path(npm).parent == Path(cargo).parent):
+        pytest.skip("cannot build a PATH with cargo but without npm here")
+    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True,
+                     env={"PATH": str(Path(cargo).parent)})
+    try:
+        skipped = dev.wait_event("ui_skipped")
+        dev.wait_event("watching")
+        assert "ui_started" not in [e["event"] for e in dev.events]
+        assert skipped["event"] == "ui_skipped"
+    finally:
+        dev.close()

@@ -1,0 +1,233 @@
+"""The engine's pure parts: input sources, meters, value rebasing, panic text, JSON-RPC dispatch."""
+
+from __future__ import annotations
+
+import json
+import math
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from wavecraft_build.engine import protocol
+from wavecraft_build.engine.dsp import rebase_values
+from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
+from wavecraft_build.engine.panics import panic_message
+from wavecraft_build.engine.rpc import handle_message
+from wavecraft_build.engine.sources import make_source
+from wavecraft_build.engine.state import AudioStatus, ParamStore
+from wavecraft_build.errors import ConfigError
+from wavecraft_build.metadata import validate
+
+
+def _params() -> Any:
+    return validate([
+        {"id": "gain_level", "name": "Level", "type": "float", "value": 0, "default": 0,
+         "min": -24, "max": 24, "unit": "dB"},
+        {"id": "gain_mute", "name": "Mute", "type": "bool", "value": 0, "default": 0,
+         "min": 0, "max": 1},
+        {"id": "filter_shape", "name": "Shape", "type": "enum", "value": 0, "default": 0,
+         "min": 0, "max": 1, "variants": ["Lowpass", "Highpass"]},
+    ]).parameters
+
+
+# -- sources -----------------------------------------------------------------------------
+
+
+def test_sine_is_440_hz_at_minus_12_dbfs_and_loops_without_a_seam() -> None:
+    src = make_source("sine", 48_000)
+    x = np.concatenate([src.read(128) for _ in range(375 * 2)], axis=1)  # 2 s in blocks
+    assert x.shape == (2, 96_000) and x.dtype == np.float32
+    assert to_dbfs(float(np.max(np.abs(x)))) == pytest.approx(-12.0, abs=0.01)
+    spectrum = np.abs(np.fft.rfft(x[0]))
+    assert np.argmax(spectrum) * 48_000 / x.shape[1] == pytest.approx(440.0, abs=0.5)
+    # No seam: the sample-to-sample step never exceeds the sine's own largest step.
+    max_step = 2 * math.pi * 440 / 48_000 * 10 ** (-12 / 20)
+    assert float(np.max(np.abs(np.diff(x[0])))) <= max_step * 1.001
+
+
+@pytest.mark.parametrize("name", ["pink", "sweep", "silence"])
+def test_builtin_sources_are_finite_and_bounded(name: str) -> None:
+    x = make_source(name, 44_100).read(50_000)
+    assert x.shape == (2, 50_000) and np.isfinite(x).all() and np.max(np.abs(x)) <= 1.0
+    if name == "silence":
+        assert not x.any()
+    else:
+        assert float(np.sqrt(np.mean(x**2))) > 0.01
+
+
+def _write_wav(path: Path, data: np.ndarray[Any, Any], rate: int, width: int) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(data.shape[0])
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        ints = np.round(data.T * (2 ** (8 * width - 1) - 1)).astype("<i4")
+        raw = b"".join(int(v).to_bytes(width, "little", signed=True) for v in ints.ravel())
+        w.writeframes(raw)
+
+
+def test_wav_input_mono_24_bit_is_doubled_and_resampled(tmp_path: Path) -> None:
+    t = np.arange(2205) / 22_050
+    mono = (0.5 * np.sin(2 * np.pi * 441 * t))[None, :]
+    path = tmp_path / "in.wav"
+    _write_wav(path, mono, 22_050, 3)
+    src = make_source(str(path), 44_100)
+    x = src.read(4410)  # one loop at twice the rate
+    np.testing.assert_array_equal(x[0], x[1])
+    assert float(np.max(np.abs(x))) == pytest.approx(0.5, abs=0.01)
+    assert src.buffer.shape[1] == 4410
+
+
+def test_missing_or_unreadable_wav_is_one_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found") as missing:
+        make_source(str(tmp_path / "nope.wav"), 48_000)
+    assert missing.value.path == tmp_path / "nope.wav"
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF\x00\x00not a wave file at all")
+    with pytest.raises(ConfigError, match="cannot read") as bad:
+        make_source(str(junk), 48_000)
+    assert len(bad.value.render().splitlines()) <= 2
+
+
+# -- meters ------------------------------------------------------------------------------
+
+
+def test_meter_window_peak_and_rms_per_channel() -> None:
+    w = MeterWindow()
+    block = np.zeros((2, 128), dtype=np.float32)
+    block[0, :] = 0.5
+    block[1, 10] = -1.0
+    w.add(block)
+    r = w.take(1000)
+    assert (r.peak_l, r.peak_r) == (0.5, 1.0)
+    assert r.rms_l == pytest.approx(0.5) and r.rms_r == pytest.approx(math.sqrt(1 / 128))
+    u = r.update()
+    assert u["left_peak"] == pytest.approx(-6.0206, abs=1e-3) and u["timestamp_us"] == 1000
+    assert w.empty and w.take(2000).update()["left_rms"] == FLOOR_DB
+    assert to_dbfs(float("nan")) == FLOOR_DB and to_dbfs(0.0) == FLOOR_DB
+
+
+# -- values across a swap ----------------------------------------------------------------
+
+
+def test_rebase_keeps_values_by_id_defaults_new_drops_removed_and_clamps() -> None:
+    params = _params()
+    out = rebase_values(params, {"gain_level": 30.0, "gain_mute": 1.0, "gone": 5.0})
+    assert out == {"gain_level": 24.0, "gain_mute": 1.0, "filter_shape": 0.0}
+    assert rebase_values(params, {"filter_shape": 7.0})["filter_shape"] == 0.0
+
+
+# -- panic text --------------------------------------------------------------------------
+
+
+def test_panic_message_from_the_default_hook() -> None:
+    new = ("thread '<unnamed>' panicked at src/lib.rs:12:5:\nindex out of bounds\n"
+           "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
+    assert panic_message(new) == "index out of bounds (at src/lib.rs:12:5)"
+    old = "thread 'main' panicked at 'boom', src/lib.rs:3:9\nnote: run with ...\n"
+    assert panic_message(old) == "boom (at src/lib.rs:3:9)"
+    assert panic_message("plugin says hello\n") is None
+
+
+# -- JSON-RPC dispatch -------------------------------------------------------------------
+
+
+class _Api:
+    def __init__(self) -> None:
+        self.store = ParamStore()
+        self.store.replace(_params())
+
+    def get_parameter(self, pid: Any) -> dict[str, Any]:
+        return {"id": pid, "value": self.store.get(pid)}
+
+    def set_parameter(self, pid: Any, value: Any) -> dict[str, Any]:
+        self.store.set(pid, value)
+        return {}
+
+    def get_all_parameters(self) -> dict[str, Any]:
+        return {"parameters": self.store.all()}
+
+    def get_meter_frame(self) -> dict[str, Any]:
+        return {"frame": None}
+
+    def get_audio_status(self) -> dict[str, Any]:
+        return {"status": AudioStatus().to_json()}
+
+
+def _code(text: str | bytes, api: _Api | None = None) -> int | None:
+    reply = handle_message(text, api or _Api())
+    return reply["error"]["code"] if reply and "error" in reply else None
+
+
+def _set(value: Any, pid: Any = "gain_level") -> str:
+    return json.dumps({"jsonrpc": "2.0", "id": 1, "method": "setParameter",
+                       "params": {"id": pid, "value": value}})
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("{not json", -32700),
+    ("[" * 100_000, -32700),
+    ("", -32700),
+    ("[]", -32600),
+    ("42", -32600),
+    ('{"jsonrpc": "1.0", "id": 1, "method": "ping"}', -32600),
+    ('{"jsonrpc": "2.0", "id": {}, "method": "ping"}', -32600),
+    ('{"jsonrpc": "2.0", "id": 1, "method": 5}', -32600),
+    ('{"jsonrpc": "2.0", "id": 1, "method": "rm -rf"}', -32601),
+    ('{"jsonrpc": "2.0", "id": 1, "method": "ping", "params": [1]}', -32602),
+    (_set("loud"), -32602),
+    (_set(None), -32602),
+    ('{"jsonrpc": "2.0", "id": 1, "method": "setParameter", "params": {"id": "gain_level"}}',
+     -32602),
+    (_set(True), -32602),
+    ('{"jsonrpc":"2.0","id":1,"method":"setParameter","params":{"id":"gain_level","value":NaN}}',
+     -32602),
+    ('{"jsonrpc":"2.0","id":1,"method":"setParameter","params":{"id":"gain_level",'
+     '"value":-Infinity}}', -32602),
+    (_set(1e400), -32602),
+    (_set(0, pid=7), -32602),
+    (_set(0, pid="nope"), -32000),
+    (_set(24.5), -32001),
+    (_set(0.5, pid="gain_mute"), -32001),
+    (_set(3, pid="filter_shape"), -32001),
+    ('{"jsonrpc": "2.0", "id": 1, "method": "ping"}', None),
+])
+def test_every_bad_request_gets_its_error_code(text: str, code: int | None) -> None:
+    assert _code(text) == code
+
+
+def test_valid_requests_batches_and_notifications() -> None:
+    api = _Api()
+    assert handle_message(_set(-12), api) == {"jsonrpc": "2.0", "id": 1, "result": {}}
+    assert api.store.get("gain_level") == -12.0
+    reply = handle_message('{"jsonrpc":"2.0","id":"a","method":"getParameter",'
+                           '"params":{"id":"gain_level"}}', api)
+    assert reply["result"] == {"id": "gain_level", "value": -12.0}
+    assert handle_message(_set(True, pid="gain_mute"), api)["result"] == {}
+    # A notification (no id) is executed but never answered, even when it fails.
+    assert handle_message('{"jsonrpc":"2.0","method":"nope"}', api) is None
+    batch = json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                        {"jsonrpc": "2.0", "method": "ping"}, 5])
+    replies = handle_message(batch, api)
+    assert [r.get("result", r.get("error", {}).get("code")) for r in replies] == [{}, -32600]
+    everything = handle_message('{"jsonrpc":"2.0","id":2,"method":"getAllParameters"}', api)
+    assert [p["id"] for p in everything["result"]["parameters"]] == [
+        "gain_level", "gain_mute", "filter_shape"]
+    assert everything["result"]["parameters"][0]["value"] == -12.0
+
+
+def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
+    api = _Api()
+    for method in protocol.METHODS:
+        params = {"id": "gain_level", "value": 0} if method.params else {}
+        reply = handle_message(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method.name,
+                                           "params": params}), api)
+        assert "result" in reply, (method.name, reply)
+        assert set(reply["result"]) == {f.name for f in method.result}, method.name
+
+
+def test_protocol_error_codes_are_the_ones_the_dispatcher_uses() -> None:
+    assert {e.code for e in protocol.ERRORS} == {-32700, -32600, -32601, -32602, -32603,
+                                                 -32000, -32001}

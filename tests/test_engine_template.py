@@ -1,0 +1,72 @@
+"""The dev engine on the real template DSP (nice-plug builds: slow).
+
+- Setting ``input_gain_level`` to -12 dB lowers the output RMS by 12.0 +/- 0.2 dB.
+- During ``wavecraft-build dev`` on a fresh scaffold, adding a processor to the chain swaps
+  the running DSP: ``parametersChanged`` arrives, ``getAllParameters`` has the new ids,
+  ``input_gain_level`` keeps its value, the meter never stops; a compile error keeps the
+  old DSP playing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from devloop import DevProcess
+from engineclient import Client, EngineHandle
+from fixtures_template import TEMPLATE_NAME, TemplateProject
+
+from wavecraft_build.extract import extract_params
+from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+pytestmark = pytest.mark.slow
+
+CHAIN = "pub type Signal = SignalChain![InputGain, Filter, OutputGain];"
+LONGER = "pub type Signal = SignalChain![InputGain, Filter, OutputGain, InputGain];"
+
+
+def test_input_gain_minus_12_lowers_the_rms_by_12_db(template_project: TemplateProject) -> None:
+    lib = template_project.discovery_lib
+    with EngineHandle() as engine:
+        engine.swap(lib, extract_params(lib))
+        with Client(engine.url) as c:
+            before = c.mean_rms_db(updates=30)
+            c.result("setParameter", {"id": "input_gain_level", "value": -12})
+            c.notification("parameterChanged")
+            after = c.mean_rms_db(updates=30)
+            assert before - after == pytest.approx(12.0, abs=0.2)
+            assert c.result("getParameter", {"id": "input_gain_level"})["value"] == -12.0
+
+
+def test_dev_swaps_the_engine_when_a_processor_is_added(
+    template_project: TemplateProject, cargo_target_dir: Path, tmp_path: Path
+) -> None:
+    fresh = scaffold(ScaffoldOptions(name=TEMPLATE_NAME, directory=tmp_path / TEMPLATE_NAME,
+                                     git=False)).project_dir
+    lib_rs = fresh / "engine" / "src" / "lib.rs"
+    assert CHAIN in lib_rs.read_text()
+    dev = DevProcess(fresh, cargo_target_dir)
+    try:
+        started = dev.wait_event("engine_started", timeout=60)
+        dev.wait_event("engine_swapped", timeout=900)
+        with Client(started["url"]) as c:
+            c.result("setParameter", {"id": "input_gain_level", "value": -12})
+            level = c.mean_rms_db()
+            lib_rs.write_text(lib_rs.read_text().replace(CHAIN, LONGER))
+            seen = c.until(lambda m: m.get("method") == "parametersChanged", timeout=900)
+            wall = [m["_t"] for m in seen if m.get("method") == "meterUpdate"]
+            assert len(wall) > 10  # the meter kept going through the whole rebuild
+            assert max(b - a for a, b in itertools.pairwise(wall)) < 1.0
+            params = {p["id"]: p["value"] for p in c.result("getAllParameters")["parameters"]}
+            assert params["input_gain_level"] == -12.0 and params["input_gain_2_level"] == 0.0
+            assert c.mean_rms_db() == pytest.approx(level, abs=0.2)  # new stage at 0 dB
+            # A compile error: the old DSP keeps playing.
+            lib_rs.write_text(lib_rs.read_text() + "\nfn broken( {\n")
+            dev.wait_event("build_failed", timeout=900)
+            assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+            assert c.mean_rms_db() == pytest.approx(level, abs=0.2)
+        code, took = dev.interrupt()
+        assert code == 130 and took < 1.0
+    finally:
+        dev.close()

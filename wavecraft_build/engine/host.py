@@ -1,0 +1,212 @@
+"""The engine process: the block clock, the DSP and the WebSocket server, glued together.
+
+``Engine`` owns the parameter store, the audio status, the meters and the clock, answers
+the server's requests (it is the ``rpc.Api``) and performs hot swaps. Threads: the event
+loop (server, broadcasts), the audio thread (``audio.BlockClock``) and the control thread
+(``control``: commands from the supervisor, library loading). The audio thread hands each
+block to the loop with ``call_soon_threadsafe``; everything that talks to clients runs on
+the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from wavecraft_build.engine import protocol
+from wavecraft_build.engine.audio import AudioConfig, BlockClock, Buffer
+from wavecraft_build.engine.dsp import EngineDsp, load_dsp
+from wavecraft_build.engine.meters import MeterReading, MeterWindow
+from wavecraft_build.engine.panics import StderrTap
+from wavecraft_build.engine.server import EngineServer, notification
+from wavecraft_build.engine.sources import LoopSource
+from wavecraft_build.engine.state import AudioStatus, ParamStore
+from wavecraft_build.errors import WavecraftError
+from wavecraft_build.metadata import ParameterInfo
+
+__all__ = ["Engine", "HostConfig"]
+
+_METER_INTERVAL_US: Final = 1_000_000 // 60
+#: A block with new parameter values is metered at once (the UI sees its change within a
+#: block or two), but never more often than this: a flood of sets cannot flood the meters.
+_CHANGE_GAP_US: Final = 5_000
+RUNNING: Final = "runningFullDuplex"
+
+#: Sends one event (name, fields) to the supervisor.
+Emit = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    audio: AudioConfig
+    scratch: Path
+
+
+class Engine:
+    """One running engine: ``start`` it on the event loop, ``swap`` from the control thread."""
+
+    def __init__(
+        self, config: HostConfig, source: LoopSource, emit: Emit, tap: StderrTap | None = None
+    ) -> None:
+        self.config = config
+        self.store = ParamStore()
+        self.status = AudioStatus(
+            sample_rate=config.audio.sample_rate, buffer_size=config.audio.block_size
+        )
+        self._emit = emit
+        self._window = MeterWindow(config.audio.channels)
+        self._latest: MeterReading | None = None
+        self._last_push_us = -1_000_000_000
+        self._change_pending = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: dict[str, float] = {}
+        self.server = EngineServer(self, self._hello)
+        self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
+                                tap)
+        #: Also called with every rendered block, on the audio thread (``--audio-out``).
+        self.block_sinks: list[Callable[[Buffer], None]] = []
+        self.keep_alive: list[object] = []
+
+    async def start(self, port: int) -> int:
+        self._loop = asyncio.get_running_loop()
+        bound = await self.server.start(protocol.DEFAULT_HOST, port)
+        self.clock.start()
+        return bound
+
+    async def close(self) -> None:
+        self.clock.stop()
+        await self.server.close()
+
+    # -- the rpc.Api ---------------------------------------------------------------------
+
+    def get_parameter(self, pid: Any) -> dict[str, Any]:
+        return {"id": pid, "value": self.store.get(pid)}
+
+    def set_parameter(self, pid: Any, value: Any) -> dict[str, Any]:
+        stored = self.store.set(pid, value)
+        # Coalesced per loop turn: a flood of sets costs one notification per id, not one
+        # per set times every client; every client still ends up with the last value.
+        if not self._changed and self._loop is not None:
+            self._loop.call_soon(self._flush_changes)
+        self._changed[pid] = stored
+        return {}
+
+    def _flush_changes(self) -> None:
+        changed, self._changed = self._changed, {}
+        for pid, value in changed.items():
+            self.server.broadcast("parameterChanged", {"id": pid, "value": value})
+
+    def get_all_parameters(self) -> dict[str, Any]:
+        return {"parameters": self.store.all()}
+
+    def get_meter_frame(self) -> dict[str, Any]:
+        return {"frame": self._latest.frame() if self._latest is not None else None}
+
+    def get_audio_status(self) -> dict[str, Any]:
+        return {"status": self.status.to_json()}
+
+    def _hello(self) -> list[str]:
+        audio = self.config.audio
+        return [notification("audioFormat", {
+            "sample_rate": audio.sample_rate,
+            "channels": audio.channels,
+            "block_size": audio.block_size,
+            "encoding": protocol.PCM_ENCODING,
+        })]
+
+    # -- audio thread -> event loop ------------------------------------------------------
+
+    def _on_block(self, n: int, buf: Buffer, changed: bool) -> None:
+        audio = self.config.audio
+        if changed:  # the next reading shows only blocks with the new values, and soon
+            self._window.clear()
+            self._change_pending = True
+        self._window.add(buf)
+        for sink in self.block_sinks:
+            sink(buf)
+        ts = (n + 1) * audio.block_size * 1_000_000 // audio.sample_rate
+        since = ts - self._last_push_us
+        reading = None
+        if since >= _METER_INTERVAL_US or (self._change_pending and since >= _CHANGE_GAP_US):
+            reading = self._window.take(ts)
+            self._last_push_us = ts
+            self._change_pending = False
+        pcm = buf.T.tobytes() if self.server.clients else None
+        if (reading is not None or pcm is not None) and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._deliver, pcm, reading)
+
+    def _deliver(self, pcm: bytes | None, reading: MeterReading | None) -> None:
+        if reading is not None:
+            self._latest = reading
+            self.server.broadcast("meterUpdate", reading.update())
+        if pcm is not None:
+            self.server.broadcast_pcm(pcm)
+
+    def _on_fail(self, dsp: EngineDsp, reason: str) -> None:
+        self._set_status("failed", {"code": "dsp_failed", "message": reason,
+                                    "hint": "fix the DSP; the next successful reload recovers"})
+        self._emit("dsp_failed", message=reason, library=str(dsp.library))
+
+    def _set_status(self, phase: str, diagnostic: dict[str, str] | None = None) -> None:
+        def apply() -> None:
+            self.status.set(phase, diagnostic)
+            self.server.broadcast("audioStatusChanged", {"status": self.status.to_json()})
+
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(apply)
+        else:
+            apply()
+
+    # -- control thread ------------------------------------------------------------------
+
+    def swap(self, library: Path, params: Sequence[ParameterInfo]) -> bool:
+        """Load ``library`` (fresh image), keep values by id, swap it in between two blocks.
+
+        A library that cannot be loaded changes nothing: the old DSP keeps playing."""
+        start = time.perf_counter()
+        _, values = self.store.rebased(params)
+        try:
+            dsp = load_dsp(library, params, sample_rate=self.config.audio.sample_rate,
+                           values=values, version=-1, scratch=self.config.scratch)
+        except (WavecraftError, OSError, ValueError) as exc:
+            self._emit("swap_failed", error=str(exc), library=str(library))
+            return False
+        changed = self.store.replace(params)
+        old = self.clock.swap(dsp)
+        if old is not None:
+            old.close()
+        if changed and self._loop is not None:
+            self._loop.call_soon_threadsafe(self.server.broadcast, "parametersChanged", None)
+        self._set_status(RUNNING)
+        self._emit("swapped", library=str(library), parameters=len(params), changed=changed,
+                   seconds=round(time.perf_counter() - start, 4))
+        return True
+
+    async def report_values(self, interval: float = 0.25) -> None:
+        """Tell the supervisor the current values now and then (it hands them to the next
+        engine if this one crashes, so the author's settings survive a segfault)."""
+        reported = -1
+        while True:
+            await asyncio.sleep(interval)
+            version, values = self.store.snapshot()
+            if version != reported:
+                self._emit("values", values=dict(values))
+                reported = version
+
+    def fail(self, message: str) -> None:
+        """Say ``failed`` without a DSP (the supervisor restarted us after a crash)."""
+        self._set_status("failed", {"code": "engine_crashed", "message": message,
+                                    "hint": "fix the DSP; the next successful reload recovers"})
+
+    def stats(self) -> dict[str, Any]:
+        st = self.clock.stats
+        return {
+            "blocks": st.blocks, "late": st.late, "dropped": st.dropped, "swaps": st.swaps,
+            "busy_s": st.busy_s, "busy_cpu_s": st.busy_cpu_s, "worst_block_s": st.worst_block_s,
+            "worst_lag_blocks": st.worst_lag_blocks, "clients": self.server.clients,
+            "connections": self.server.connections,
+        }

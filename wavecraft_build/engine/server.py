@@ -1,0 +1,140 @@
+"""The WebSocket server (``websockets``, asyncio) on 127.0.0.1: JSON-RPC in, broadcasts out.
+
+Each client has one bounded outgoing queue drained by its own writer task, so a slow or
+stuck client can only ever stall itself: broadcasts (meters, PCM, notifications) are
+offered without waiting and dropped for a client whose queue is full; replies wait for
+room, which throttles only the flooding client's own reading. Incoming messages are
+capped at ``MAX_MESSAGE`` bytes (a bigger one closes that connection with 1009, as
+websockets does), clients at ``MAX_CLIENTS``. On connect a client gets one ``audioFormat``
+notification; every binary frame after it is one block of interleaved float32 PCM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Final
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from wavecraft_build.engine import protocol
+from wavecraft_build.engine.rpc import INVALID_REQUEST, Api, error_reply, handle_message
+
+__all__ = ["MAX_CLIENTS", "MAX_MESSAGE", "EngineServer"]
+
+MAX_MESSAGE: Final = 256 * 1024
+MAX_CLIENTS: Final = 256
+_QUEUE: Final = 512  # about 1.3 s of PCM blocks at 128 frames, 48 kHz
+
+logging.getLogger("websockets").setLevel(logging.CRITICAL)  # a dropped client is not news
+
+
+@dataclass(eq=False)
+class _Client:
+    ws: ServerConnection
+    queue: asyncio.Queue[str | bytes] = field(default_factory=lambda: asyncio.Queue(_QUEUE))
+    dropped: int = 0
+
+    def offer(self, message: str | bytes) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+
+def notification(method: str, params: dict[str, Any] | None = None) -> str:
+    msg: dict[str, Any] = {"jsonrpc": protocol.JSONRPC, "method": method}
+    if params is not None:
+        msg["params"] = params
+    return json.dumps(msg, allow_nan=False)
+
+
+class EngineServer:
+    """Serves ``api`` to every client; ``broadcast*`` run on the event loop's thread."""
+
+    def __init__(self, api: Api, hello: Callable[[], list[str]]) -> None:
+        self._api = api
+        self._hello = hello
+        self._clients: set[_Client] = set()
+        self._server: Server | None = None
+        self.connections = 0
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on ``host:port`` (OSError if busy); returns the bound port."""
+        self._server = await serve(
+            self._handle,
+            host,
+            port,
+            max_size=MAX_MESSAGE,
+            max_queue=16,
+            compression=None,
+            ping_interval=20,
+            ping_timeout=20,
+            close_timeout=1,
+            process_request=self._admit,
+        )
+        sockets = list(self._server.sockets)
+        return int(sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+
+    def broadcast(self, method: str, params: dict[str, Any] | None = None) -> None:
+        message = notification(method, params)
+        for client in self._clients:
+            client.offer(message)
+
+    def broadcast_pcm(self, pcm: bytes) -> None:
+        for client in self._clients:
+            client.offer(pcm)
+
+    def _admit(self, _ws: ServerConnection, _request: Request) -> Response | None:
+        if len(self._clients) >= MAX_CLIENTS:
+            return _ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many clients\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        client = _Client(ws)
+        self._clients.add(client)
+        self.connections += 1
+        writer = asyncio.create_task(self._write(client))
+        try:
+            for hello in self._hello():
+                client.offer(hello)
+            async for message in ws:
+                if isinstance(message, bytes):
+                    reply: Any = error_reply(None, INVALID_REQUEST, "binary frames are not "
+                                             "requests")
+                else:
+                    reply = handle_message(message, self._api)
+                if reply is not None:
+                    await client.queue.put(json.dumps(reply, allow_nan=False))
+                # Buffered messages are returned without a suspension point: yield, so one
+                # flooding client cannot starve the others (or the broadcasts).
+                await asyncio.sleep(0)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._clients.discard(client)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await writer
+
+    async def _write(self, client: _Client) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await client.ws.send(await client.queue.get())

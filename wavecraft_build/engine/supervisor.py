@@ -1,0 +1,284 @@
+"""The dev loop's side of the engine: start it, hot-swap it, restart it when it dies.
+
+``EngineSupervisor`` runs in the watcher process and never loads plugin code itself. It
+starts ``python -m wavecraft_build.engine`` through ``_proc.spawn`` (own process group,
+killed as a group on every exit path), sends a ``swap`` after every successful reload (a
+private copy of the new library, so the next cargo build cannot change it under the
+engine), and reads the engine's events on a pipe of their own. When the engine process
+dies (segfault, abort in plugin code), it says why in one line and starts a new one with
+the newest library that has not crashed it; the UI reconnects by itself. Events go
+through the dev loop's ``emit``: ``engine_started``, ``engine_swapped``, ``engine_failed``.
+
+This module imports no numpy, cffi or websockets: the dev loop stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from wavecraft_build._proc import kill_group, signal_name, spawn
+from wavecraft_build.engine.staging import stage_copy
+from wavecraft_build.errors import ConfigError, RuntimeLoadError
+from wavecraft_build.metadata import ExtractionResult
+
+__all__ = ["EngineOptions", "EngineSupervisor"]
+
+_START_TIMEOUT: Final = 30.0
+_MAX_RESTARTS: Final = 5  # within _RESTART_WINDOW seconds, then give up
+_RESTART_WINDOW: Final = 30.0
+_KEEP_COPIES: Final = 3
+
+#: The dev loop's ``Events.emit(event, message, **fields)``.
+Emit = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    port: int = 9000
+    sample_rate: int = 48_000
+    block_size: int = 128
+    input: str = "sine"
+    audio_out: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def argv(self, events_fd: int, scratch: Path) -> list[str]:
+        argv = [sys.executable, "-m", "wavecraft_build.engine", "--port", str(self.port),
+                "--sample-rate", str(self.sample_rate), "--block-size", str(self.block_size),
+                "--input", self.input, "--events-fd", str(events_fd), "--scratch", str(scratch)]
+        return [*argv, "--audio-out"] if self.audio_out else argv
+
+
+@dataclass
+class _Lib:
+    copy: Path
+    parameters: list[dict[str, Any]]
+    crashed: bool = False
+
+
+@dataclass
+class _Process:
+    proc: subprocess.Popen[bytes]
+    ready: threading.Event = field(default_factory=threading.Event)
+    ready_event: dict[str, Any] = field(default_factory=dict)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _close_stdin(p: _Process) -> None:
+    if p.proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            p.proc.stdin.close()
+
+
+class EngineSupervisor:
+    """Owns the engine process for the life of the dev loop."""
+
+    def __init__(self, options: EngineOptions, emit: Emit) -> None:
+        self.options = options
+        self._emit = emit
+        self._scratch = Path(tempfile.mkdtemp(prefix="wavecraft-dev-engine-"))
+        self._lock = threading.RLock()
+        self._current: _Process | None = None
+        self._libs: list[_Lib] = []  # swapped in successfully, oldest first
+        self._inflight: _Lib | None = None
+        self._running: _Lib | None = None
+        self._stopping = False
+        self._restarts: list[float] = []
+        self._stats = threading.Condition()
+        self._last_stats: dict[str, Any] | None = None
+        #: The engine's parameter values as last reported: a restarted engine starts there.
+        self._values: dict[str, float] = {}
+        self.pid: int | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the engine and wait until it listens (a busy port is a ``ConfigError``)."""
+        self._spawn()
+        p = self._current
+        assert p is not None
+        if not p.ready.wait(_START_TIMEOUT) or p.ready_event.get("event") != "ready":
+            failed = p.ready_event
+            self.stop()
+            if failed.get("event") == "bind_failed":
+                raise ConfigError(
+                    f"port {self.options.port} on 127.0.0.1 is busy: another program listens "
+                    "there",
+                    hint="stop whatever listens there, or pass --port N "
+                    "(or set [tool.wavecraft] dev-port)",
+                )
+            raise RuntimeLoadError(
+                f"the dev engine did not start: {failed.get('error', 'no answer')}",
+                hint="run with --no-engine to work without it, and report this",
+            )
+        self._emit(
+            "engine_started",
+            f"Engine on {self.options.url} ({self.options.sample_rate} Hz, "
+            f"{self.options.block_size}-frame blocks, input {self.options.input})",
+            url=self.options.url, port=self.options.port, pid=p.proc.pid,
+        )
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            p, self._current = self._current, None
+        if p is not None:
+            kill_group(p.proc)
+            _close_stdin(p)
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def _spawn(self) -> None:
+        read_fd, write_fd = os.pipe()
+        try:
+            proc = spawn(self.options.argv(write_fd, self._scratch), stdin=subprocess.PIPE,
+                         pass_fds=(write_fd,))
+        finally:
+            os.close(write_fd)
+        p = _Process(proc)
+        self.pid = proc.pid
+        with self._lock:
+            self._current = p
+        threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
+                         daemon=True).start()
+
+    # -- commands ------------------------------------------------------------------------
+
+    def swap(self, library: Path, result: ExtractionResult) -> None:
+        """Hand the engine a private copy of ``library`` to swap in (returns at once)."""
+        lib = _Lib(stage_copy(library, self._scratch), result.to_json()["parameters"])
+        with self._lock:
+            if self._current is None and not self._stopping:
+                self._spawn()  # it had given up after repeated crashes: a new build, a new try
+            self._inflight = lib
+            self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
+
+    def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
+        """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""
+        with self._stats:
+            self._last_stats = None
+            self._send({"cmd": "stats"})
+            self._stats.wait_for(lambda: self._last_stats is not None, timeout)
+            return self._last_stats
+
+    def _send(self, command: dict[str, Any]) -> None:
+        with self._lock:
+            p = self._current
+            if p is None or p.proc.stdin is None:
+                return
+            with contextlib.suppress(OSError):  # a dead engine is noticed by _monitor
+                p.proc.stdin.write((json.dumps(command) + "\n").encode())
+                p.proc.stdin.flush()
+
+    # -- events --------------------------------------------------------------------------
+
+    def _monitor(self, p: _Process, read_fd: int) -> None:
+        with open(read_fd, encoding="utf-8", errors="replace") as events:
+            for line in events:
+                # A garbled line must not stop the reading: the next events still matter.
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+                    self._on_event(p, json.loads(line))
+        code = p.proc.wait()
+        _close_stdin(p)
+        p.ready.set()
+        with self._lock:
+            if self._stopping or self._current is not p:
+                return
+        self._crashed(code)
+
+    def _on_event(self, p: _Process, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        if kind in ("ready", "bind_failed", "start_failed"):
+            p.ready_event = ev
+            p.ready.set()
+        elif kind == "swapped":
+            self._swapped(ev)
+        elif kind == "swap_failed":
+            with self._lock:
+                self._inflight = None
+            self._emit("engine_failed", f"Engine kept the old DSP: {ev.get('error')}",
+                       reason="swap_failed", error=ev.get("error"), restarted=False)
+        elif kind == "dsp_failed":
+            self._emit("engine_failed", f"Engine muted the DSP: {ev.get('message')} "
+                       "(waiting for the next reload)", reason="dsp_failed",
+                       error=ev.get("message"), restarted=False)
+        elif kind == "values":
+            with self._lock:
+                self._values = dict(ev.get("values") or {})
+        elif kind == "warning":
+            self._emit("engine_warning", f"warning: {ev.get('message')}",
+                       warning=ev.get("message"))
+        elif kind == "stats":
+            with self._stats:
+                self._last_stats = ev
+                self._stats.notify_all()
+
+    def _swapped(self, ev: dict[str, Any]) -> None:
+        with self._lock:
+            lib = next((x for x in (self._inflight, *reversed(self._libs))
+                        if x is not None and str(x.copy) == ev.get("library")), None)
+            if lib is None:
+                return
+            if lib is self._inflight:
+                self._inflight = None
+            if lib not in self._libs:
+                self._libs.append(lib)
+            self._running = lib
+            self._prune()
+        self._emit("engine_swapped",
+                   f"Engine swapped in the new DSP ({ev.get('parameters')} parameters, "
+                   f"{float(ev.get('seconds', 0)) * 1000:.0f} ms)",
+                   library=ev.get("library"), parameters=ev.get("parameters"),
+                   changed=ev.get("changed"), seconds=ev.get("seconds"))
+
+    def _prune(self) -> None:
+        # Old copies stay mapped in the engine anyway; on disk, keep a few to restart from.
+        good = [x for x in self._libs if not x.crashed]
+        for old in good[:-_KEEP_COPIES]:
+            if old is not self._running:
+                self._libs.remove(old)
+                old.copy.unlink(missing_ok=True)
+
+    def _crashed(self, code: int) -> None:
+        why = signal_name(code) if code < 0 else f"exit status {code}"
+        with self._lock:
+            culprit = self._inflight or self._running
+            if culprit is not None:
+                culprit.crashed = True
+            self._inflight = self._running = None
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < _RESTART_WINDOW] + [now]
+            give_up = len(self._restarts) > _MAX_RESTARTS
+            fallback = next((x for x in reversed(self._libs) if not x.crashed), None)
+        if give_up:
+            self._emit("engine_failed", f"Engine process died ({why}) {_MAX_RESTARTS} times in "
+                       f"{_RESTART_WINDOW:.0f} s; not restarting until the next reload",
+                       reason="crashed", signal=why, restarted=False)
+            with self._lock:
+                self._restarts.clear()
+                self._current = None
+            return
+        self._spawn()
+        kept = "the last good library" if fallback is not None else "no DSP"
+        self._emit("engine_failed", f"Engine process died ({why}) in plugin code; restarted "
+                   f"with {kept}", reason="crashed", signal=why, restarted=True)
+        if fallback is not None:
+            with self._lock:
+                self._inflight = fallback
+            self._send({"cmd": "swap", "library": str(fallback.copy),
+                        "parameters": fallback.parameters, "values": self._values})
+        else:
+            self._send({"cmd": "fail", "message": f"the engine crashed ({why}); fix the DSP"})
