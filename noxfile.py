@@ -52,7 +52,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Install, scaffold a demo plugin into build/demo-synth and build its release bundles."""
-    session.install("-e", ".[release]")
+    session.install("-e", ".")
     demo_dir = REPO / "build" / "demo-synth"
     env = {"CARGO_TARGET_DIR": TARGET}
     if not (demo_dir / "pyproject.toml").is_file():

@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "crates" / "fixture-plugin" / "Cargo.toml"
 
 
-def _fixture_lib() -> Path:
+def fixture_lib() -> Path:
+    """The fixture plugin's discovery library, built in the shared target dir."""
     target = Path(os.environ.get("WAVECRAFT_TEST_TARGET_DIR", REPO / ".test-target"))
     req = cargo.BuildRequest(manifest=FIXTURE, target_dir=target / "fixtures")
     return cargo.build(req).artifact
@@ -34,7 +35,7 @@ def _fixture_lib() -> Path:
 
 def run() -> list[Result]:
     os.environ.pop("WAVECRAFT_FIXTURE_MODE", None)
-    lib = _fixture_lib()
+    lib = fixture_lib()
     results = []
 
     baseline = measure(

@@ -114,8 +114,7 @@ def check_maturin() -> Check:
         "maturin",
         bool(found),
         "available" if found else "not installed",
-        "pip install maturin  (only for the Python wheel of `release`)",
-        required=False,
+        "pip install maturin  (a dependency of wavecraft-build: reinstall it)",
     )
 
 
