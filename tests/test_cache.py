@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import build_fixture
+from helpers import build_fixture
 
 from wavecraft_build.cache import ParamCache
 from wavecraft_build.cargo import host_triple

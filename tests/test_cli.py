@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CRATES
+from helpers import CRATES
 
 from wavecraft_build import errors
 from wavecraft_build.cli import main

@@ -1,0 +1,28 @@
+"""What ``wavecraft-build new`` tells a user to do next works in a shell that only has nox.
+
+The project's noxfile declares wavecraft-build in a PEP 723 block; nox's script mode
+installs it (from the local wheel, as an index would serve it) the first time a session
+runs. Slow: a script-mode venv, the template's nice-plug build, npm and a release.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fixtures_fresh import FreshShell
+
+from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+
+@pytest.mark.slow
+def test_next_lines_work_in_order_from_a_fresh_shell(fresh_shell: FreshShell) -> None:
+    made = scaffold(ScaffoldOptions("fresh-synth", fresh_shell.cwd / "fresh-synth", git=False))
+    # `new` prints paths relative to where it ran: the same folder the shell starts in.
+    lines = [line.replace(str(fresh_shell.cwd) + "/", "") for line in made.next_commands]
+    assert lines[0] == "cd fresh-synth", lines
+    outputs = [fresh_shell.run(line) for line in lines]
+    assert "_nox_script_mode" in outputs[1] or "nox >" in outputs[1]
+    project = fresh_shell.cwd
+    assert (project / ".nox" / "_nox_script_mode").is_dir()
+    assert (project / "ui" / "src" / "generated" / "parameters.ts").is_file()
+    assert "fresh-synth.vst3" in outputs[2] or "fresh_synth" in outputs[2], outputs[2][-2000:]
+    print("fresh shell timings:", fresh_shell.seconds)
