@@ -22,22 +22,18 @@ from typing import TYPE_CHECKING
 
 from wavecraft_build import __version__, _fastpath
 from wavecraft_build._fs import write_atomic
+from wavecraft_build._output import printed_json
 from wavecraft_build.errors import SchemaViolation
 
 if TYPE_CHECKING:
     from wavecraft_build.metadata import ExtractionResult
 
-__all__ = ["CacheKey", "ParamCache", "default_cache_dir", "printed_json"]
+__all__ = ["CacheKey", "ParamCache", "default_cache_dir"]
 
 
 def default_cache_dir() -> Path:
     """``$WAVECRAFT_CACHE_DIR``, else the platform's user cache folder (platformdirs)."""
     return Path(_fastpath.cache_root())
-
-
-def printed_json(result: ExtractionResult) -> str:
-    """The parameter list as ``extract --json`` prints it (one definition for both paths)."""
-    return json.dumps([p.to_json() for p in result.parameters], indent=2) + "\n"
 
 
 @dataclass(frozen=True)

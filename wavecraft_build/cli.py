@@ -21,9 +21,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
 
-    from wavecraft_build.metadata import ExtractionResult
-
-__all__ = ["build_parser", "format_table", "main"]
+__all__ = ["build_parser", "main"]
 
 
 def _positive_float(text: str) -> float:
@@ -38,44 +36,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _format_number(value: float) -> str:
-    return f"{value:g}"
-
-
-def format_table(result: ExtractionResult) -> str:
-    """A readable, aligned table of parameters (plain text, no terminal codes)."""
-    head = ("id", "name", "type", "range", "default", "unit", "group")
-    rows = [head]
-    for p in result.parameters:
-        if p.type == "enum" and p.variants:
-            rng = " | ".join(p.variants)
-            default = p.variants[int(p.default)]
-        elif p.type == "bool":
-            rng, default = "off/on", "on" if p.default else "off"
-        else:
-            rng = f"{_format_number(p.min)} .. {_format_number(p.max)}"
-            default = _format_number(p.default)
-        rows.append((p.id, p.name, p.type, rng, default, p.unit or "", p.group or ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    procs = ", ".join(p.id for p in result.processors)
-    footer = f"{len(result.parameters)} parameters" + (f"; processors: {procs}" if procs else "")
-    return "\n".join([*lines, footer])
-
-
-def _print_result(result: ExtractionResult, as_json: bool) -> None:
-    from wavecraft_build.cache import printed_json
-
-    sys.stdout.write(printed_json(result) if as_json else format_table(result) + "\n")
-
-
 # -- commands -------------------------------------------------------------------------
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         return _extract_library(args)
+    from wavecraft_build._output import print_result
     from wavecraft_build.config import load_project
     from wavecraft_build.pipeline import Context, cargo_build, extract_cached, run
     from wavecraft_build.progress import reporting
@@ -86,7 +53,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
         result = run(ctx, (cargo_build, extract_cached)).result
     assert result is not None
-    _print_result(result, args.json)
+    print_result(result, args.json)
     return 0
 
 
@@ -96,6 +63,7 @@ def _extract_library(args: argparse.Namespace) -> int:
     When the cache cannot answer, the extraction child starts first, so that its
     interpreter starts up while this process imports the rest of the pipeline.
     """
+    from wavecraft_build._output import print_result
     from wavecraft_build.extract import DEFAULT_TIMEOUT, Child
 
     known = not args.no_cache and _fastpath.cached_printout(str(args.path)) is not None
@@ -115,11 +83,12 @@ def _extract_library(args: argparse.Namespace) -> int:
     finally:
         if child is not None:
             child.discard()  # unused after a hit; a no-op once run
-    _print_result(result, args.json)
+    print_result(result, args.json)
     return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from wavecraft_build._output import print_result
     from wavecraft_build.config import load_project
     from wavecraft_build.pipeline import Context, run
     from wavecraft_build.progress import reporting
@@ -136,9 +105,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         )
     assert ctx.build is not None and ctx.result is not None
     if args.json:
-        _print_result(ctx.result, True)
+        print_result(ctx.result, True)
         return 0
-    print(format_table(ctx.result))
+    print_result(ctx.result, False)
     if not args.quiet:
         source = "from cache" if ctx.cache_hit else "extracted"
         print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
