@@ -104,11 +104,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             )
         )
     assert ctx.build is not None and ctx.result is not None
-    if args.json:
-        print_result(ctx.result, True)
-        return 0
-    print_result(ctx.result, False)
-    if not args.quiet:
+    print_result(ctx.result, args.json)
+    if not (args.quiet or args.json):
         source = "from cache" if ctx.cache_hit else "extracted"
         print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
     return 0
