@@ -20,6 +20,7 @@ TYPE_CHECKING = False  # typing's own constant costs an import on every start-up
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from pathlib import Path
 
 __all__ = ["build_parser", "main"]
 
@@ -197,9 +198,14 @@ def _cmd_dev(args: argparse.Namespace) -> int:
 # Flags several commands share are declared once, in parent parsers (argparse ``parents``).
 
 
+def _path(text: str) -> Path:
+    from pathlib import Path  # at parse time: `--help` never needs pathlib
+
+    return Path(text)
+
+
 def _shared_flags() -> dict[str, argparse.ArgumentParser]:
     import argparse
-    from pathlib import Path
 
     def parent() -> argparse.ArgumentParser:
         return argparse.ArgumentParser(add_help=False)
@@ -207,8 +213,8 @@ def _shared_flags() -> dict[str, argparse.ArgumentParser]:
     project, output, timeout, cache, as_json = (parent() for _ in range(5))
     project.add_argument(
         "--project",
-        type=Path,
-        default=Path.cwd(),
+        type=_path,
+        default=".",
         metavar="DIR",
         help="plugin project folder (default: the current folder)",
     )
@@ -230,8 +236,6 @@ def _shared_flags() -> dict[str, argparse.ArgumentParser]:
 
 
 def _args_new(p: argparse.ArgumentParser) -> None:
-    from pathlib import Path
-
     p.add_argument(
         "name",
         metavar="NAME",
@@ -241,7 +245,7 @@ def _args_new(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dir",
         dest="directory",
-        type=Path,
+        type=_path,
         default=None,
         metavar="DIR",
         help="project folder to create (default: ./NAME); must be empty unless --force",
@@ -265,13 +269,11 @@ def _args_new(p: argparse.ArgumentParser) -> None:
 
 
 def _args_extract(p: argparse.ArgumentParser) -> None:
-    from pathlib import Path
-
     p.add_argument(
         "path",
-        type=Path,
+        type=_path,
         nargs="?",
-        default=Path(),
+        default=".",
         metavar="PATH",
         help="a built library, or a crate/project folder (default: the current folder)",
     )
@@ -282,8 +284,6 @@ def _args_build(p: argparse.ArgumentParser) -> None:
 
 
 def _args_release(p: argparse.ArgumentParser) -> None:
-    from pathlib import Path
-
     p.add_argument(
         "--install",
         action="store_true",
@@ -300,7 +300,7 @@ def _args_release(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=None,
         metavar="DIR",
         help="output folder (default: <cargo target dir>/bundled)",

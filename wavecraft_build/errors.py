@@ -10,7 +10,10 @@ This module is at the bottom of the import graph: it imports nothing of the pack
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "EXIT_CODES_HELP",
@@ -52,7 +55,11 @@ class WavecraftError(Exception):
     def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
-        self.path = Path(path) if path is not None else None
+        self.path: Path | None = None
+        if path is not None:
+            from pathlib import Path  # here: `--help` prints the codes without pathlib
+
+            self.path = Path(path)
         self.hint = hint
 
     def render(self) -> str:
