@@ -51,8 +51,15 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Install, scaffold a demo plugin into build/demo-synth and build its release bundles."""
-    session.install("-e", ".[release]")
+    """Install, scaffold a demo plugin into build/demo-synth and build its release bundles.
+
+    The demo's noxfile pins wavecraft-build in its PEP 723 block, so its own sessions run
+    from a shell with only nox; until the tool is on a package index, the wheel built here
+    into build/wheelhouse stands in for one (PIP_FIND_LINKS, printed at the end).
+    """
+    session.install("-e", ".")
+    wheelhouse = REPO / "build" / "wheelhouse"
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheelhouse), ".")
     demo_dir = REPO / "build" / "demo-synth"
     env = {"CARGO_TARGET_DIR": TARGET}
     if not (demo_dir / "pyproject.toml").is_file():
@@ -61,4 +68,8 @@ def demo(session: nox.Session) -> None:
     out = demo_dir / "bundled"
     session.run(
         "wavecraft-build", "release", "--project", str(demo_dir), "--out", str(out), env=env
+    )
+    session.log(
+        "The demo's Next lines work from a fresh shell with only nox once pip can find "
+        f"wavecraft-build: export PIP_FIND_LINKS={wheelhouse}"
     )

@@ -12,18 +12,13 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._harness import Result, compare
+from benchmarks.devloop import DevProcess, make_project
 from wavecraft_build.cargo import cargo_executable
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from devloop import DevProcess, make_project  # noqa: E402 - lives with the tests
 
 EDITS = 9
 

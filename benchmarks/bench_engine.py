@@ -16,7 +16,6 @@ import functools
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -26,13 +25,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks._harness import Result, compare
+from benchmarks.bench_extract import fixture_lib
+from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.extract import extract_params
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from conftest import build_fixture  # noqa: E402 - lives with the tests
-from engineclient import Client, EngineHandle  # noqa: E402
 
 BLOCK_S = 128 / 48_000
 
@@ -163,10 +159,9 @@ def _flooded_round_trips(url: str, seconds: float = 4.0) -> tuple[list[float], i
 def run() -> list[Result]:
     os.environ.pop("WAVECRAFT_FIXTURE_MODE", None)
     os.environ.pop("WAVECRAFT_FIXTURE_MODE_FILE", None)
-    target = Path(os.environ.get("WAVECRAFT_TEST_TARGET_DIR", REPO / ".test-target"))
     with tempfile.TemporaryDirectory() as tmp:
         lib = Path(tmp) / "libfixture.so"
-        lib.write_bytes(build_fixture(target / "fixtures").artifact.read_bytes())
+        lib.write_bytes(fixture_lib().read_bytes())
         return _run(lib)
 
 

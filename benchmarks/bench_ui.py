@@ -18,19 +18,13 @@ import itertools
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks._harness import Result, compare
-from wavecraft_build.cargo import cargo_executable
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from browser import (  # noqa: E402 - lives with the tests
+from benchmarks.browser import (
     UiDev,
     browser_missing,
     chrome,
@@ -39,6 +33,9 @@ from browser import (  # noqa: E402 - lives with the tests
     poll,
     scaffold_with_ui,
 )
+from wavecraft_build.cargo import cargo_executable
+
+REPO = Path(__file__).resolve().parent.parent
 
 EDITS = 5
 PRESSES = 40

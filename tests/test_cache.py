@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import build_fixture
+from helpers import build_fixture
 
 from wavecraft_build.cache import ParamCache
 from wavecraft_build.cargo import host_triple
@@ -129,3 +129,21 @@ def test_concurrent_processes_share_one_cache(fixture_lib: Path, tmp_path: Path)
     entries = list((cache_dir / "entries").iterdir())
     assert [e.name for e in entries if e.name.endswith(".json")] == [entries[0].name]
     assert not [e for e in entries if e.name.endswith(".tmp")]
+
+
+def test_default_cache_folder_is_platformdirs(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    import platformdirs
+
+    from wavecraft_build.cache import default_cache_dir
+
+    monkeypatch.delenv("WAVECRAFT_CACHE_DIR")
+    for xdg in (None, str(tmp_path / "xdg"), "relative/ignored"):
+        if xdg is None:
+            monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        else:
+            monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+        expected = Path(platformdirs.user_cache_dir("wavecraft-build", appauthor=False))
+        assert default_cache_dir() == expected, xdg
+    monkeypatch.setenv("WAVECRAFT_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"

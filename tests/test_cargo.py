@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CRATES, live_processes, wait_for
+from helpers import CRATES, live_processes, wait_for
 
 from wavecraft_build import cargo, errors
 from wavecraft_build._proc import Cancelled

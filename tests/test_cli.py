@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CRATES
+from helpers import CRATES
 
 from wavecraft_build import errors
 from wavecraft_build.cli import main
@@ -84,7 +84,7 @@ def test_build_a_project_and_codegen_from_state(
     )
     (project / "ui").mkdir()
     monkeypatch.setenv("CARGO_TARGET_DIR", str(cargo_target_dir / "fixtures"))
-    assert main(["codegen", "--project", str(project)]) == 1  # nothing extracted yet
+    assert main(["codegen", "--project", str(project)]) == 4  # nothing extracted yet
     assert "run `wavecraft-build build` first" in capsys.readouterr().err
     assert main(["build", "--project", str(project)]) == 0
     assert (project / ".wavecraft" / "params.json").is_file()

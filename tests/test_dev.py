@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import live_processes, wait_for
-from devloop import DevProcess, Event, make_project, set_chain
+from helpers import live_processes, wait_for
 
+from benchmarks.devloop import DevProcess, Event, make_project, set_chain
 from wavecraft_build.dev import diff_params, source_filter
 from wavecraft_build.metadata import validate
 

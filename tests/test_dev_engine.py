@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from devloop import DevProcess, make_project, set_chain
-from engineclient import Client
+
+from benchmarks.devloop import DevProcess, make_project, set_chain
+from benchmarks.engineclient import Client
 
 
 @pytest.fixture

@@ -12,9 +12,31 @@ import pytest
 from wavecraft_build.doctor import check_cache, check_cargo, check_python, format_report
 
 
-def test_this_machine_passes_the_required_checks() -> None:
-    assert check_python().ok
-    assert check_cargo().ok
+def _tool_on_path(tmp_path: Path, name: str, version_line: str) -> dict[str, str]:
+    """A PATH whose ``name`` answers ``--version`` with ``version_line``."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    tool = bindir / name
+    tool.write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    tool.chmod(0o755)
+    return {"PATH": str(bindir)}
+
+
+@pytest.mark.parametrize(
+    ("line", "ok"),
+    [("cargo 1.88.0 (873a06493 2025-05-10)", True), ("cargo 1.95.1", True),
+     ("cargo 1.87.9", False), ("cargo (no version)", False)],
+)
+def test_cargo_version_is_judged_against_the_minimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, ok: bool
+) -> None:
+    for key, value in _tool_on_path(tmp_path, "cargo", line).items():
+        monkeypatch.setenv(key, value)
+    result = check_cargo()
+    assert result.ok is ok, result
+    if not ok:
+        assert "need >= 1.88" in result.detail and "rustup" in result.fix
+    assert check_python().ok  # this interpreter runs the suite, so it is new enough
 
 
 def test_missing_tools_say_what_to_install(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engineclient import Client, EngineHandle
 
+from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.errors import ConfigError
 from wavecraft_build.extract import extract_params
 from wavecraft_build.metadata import ExtractionResult

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engineclient import Client, EngineHandle
 from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed
 
+from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.extract import extract_params
 
 

@@ -13,10 +13,10 @@ import itertools
 from pathlib import Path
 
 import pytest
-from devloop import DevProcess
-from engineclient import Client, EngineHandle
 from fixtures_template import TEMPLATE_NAME, TemplateProject
 
+from benchmarks.devloop import DevProcess
+from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.extract import extract_params
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devloop import make_project
+from benchmarks.devloop import make_project
 
 
 def _nox(project: Path, *args: str, target: Path) -> subprocess.CompletedProcess[str]:

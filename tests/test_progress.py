@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 from wavecraft_build.pipeline import cargo_build, codegen
-from wavecraft_build.progress import PlainReporter, QuietReporter, RichReporter
+from wavecraft_build.progress import PlainReporter, RecordingReporter, RichReporter
 
 
-def _drive(reporter: QuietReporter) -> None:
+def _drive(reporter: RecordingReporter) -> None:
     reporter.step(cargo_build)
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "nice_plug"}})
     reporter.cargo_message({"reason": "compiler-artifact", "target": {"name": "my_synth"}})
@@ -33,7 +33,7 @@ def test_verbose_shows_cargo_output_and_quiet_shows_nothing() -> None:
     _drive(PlainReporter(verbose=True, stream=out))
     assert "Compiling my_synth" in out.getvalue()
     quiet = io.StringIO()
-    _drive(QuietReporter(stream=quiet))
+    _drive(RecordingReporter(stream=quiet))
     assert quiet.getvalue() == ""
 
 

@@ -2,6 +2,8 @@
 
 - The two set-up commands appear verbatim in .ci/run (CI runs them on a fresh machine).
 - Every workflow command (``$ ...`` lines) is run here, in order, on a fresh scaffold.
+- The plugin author's section (```console) runs in order from a fresh shell: a new venv, the
+  tool installed from a local wheel (``fixtures_fresh``), ``--install`` into a temporary home.
 - The configuration and error tables match the code they document.
 """
 
@@ -9,14 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from fixtures_fresh import FreshShell
 
 from wavecraft_build import errors
 from wavecraft_build.config import CONFIG_KEYS
@@ -30,6 +30,12 @@ def _blocks() -> list[list[str]]:
         [ln for ln in block.splitlines() if ln.strip()]
         for block in re.findall(r"```sh\n(.*?)```", README, flags=re.S)
     ]
+
+
+def author_commands() -> list[str]:
+    """The ``$ `` lines of the ```console blocks: the plugin author's section."""
+    blocks = re.findall(r"```console\n(.*?)```", README, flags=re.S)
+    return [ln[2:] for block in blocks for ln in block.splitlines() if ln.startswith("$ ")]
 
 
 def setup_commands() -> list[str]:
@@ -81,46 +87,54 @@ def test_every_workflow_command_is_handled() -> None:
 
 @pytest.mark.slow
 def test_workflow_commands_run_in_order(tmp_path: Path, cargo_target_dir: Path) -> None:
-    # HOME stays: rustup finds its toolchains through it. No command here installs anything.
-    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir)}
+    # This venv's tools, as after the author section's install. HOME stays: rustup finds
+    # its toolchains through it. No command here installs anything.
+    tool_bin = str(Path(sys.executable).parent)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(cargo_target_dir),
+           "PATH": f"{tool_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("WAVECRAFT_FIXTURE_MODE", None)
-    cwd = tmp_path
-    bindir = Path(sys.executable).parent
+    shell = FreshShell(env, tmp_path)
     for command in workflow_commands():
-        argv = shlex.split(command)
-        if argv[0] == "cd":
-            cwd = cwd / argv[1]
-            continue
-        if argv[0] == "wavecraft-build":
-            argv = [sys.executable, "-m", "wavecraft_build.cli", *argv[1:]]
-        elif argv[0] == "nox":
-            argv = [sys.executable, "-m", "nox", *argv[1:]]
-        if argv[-2:] == ["-s", "dev"]:
-            _run_dev_until_reload(argv, cwd, env)
-            continue
-        out = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                             timeout=1800, check=False)
-        assert out.returncode == 0, f"{command}: {out.stdout[-2000:]}\n{out.stderr[-2000:]}"
-        if "extract" in argv:
-            assert '"id": "input_gain_level"' in out.stdout
-    assert (cwd / "ui" / "src" / "generated" / "parameters.ts").is_file()
-    assert bindir.is_dir()
+        out = shell.run(command)
+        if "extract" in command:
+            assert '"id": "input_gain_level"' in out
+    assert (shell.cwd / "ui" / "src" / "generated" / "parameters.ts").is_file()
 
 
-def _run_dev_until_reload(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
-    proc = subprocess.Popen([*argv, "--", "--no-ui"], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    assert proc.stdout is not None
-    seen = []
-    deadline = time.monotonic() + 600
-    with proc.stdout:
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace")
-            seen.append(line)
-            if "Watching" in line or time.monotonic() > deadline:
-                break
-        # Ctrl-C reaches the whole foreground group in a terminal: do the same here.
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=10)
-    text = "".join(seen)
-    assert "Hot-reload complete — 6 parameters" in text, text
+def test_author_section_installs_scaffolds_develops_and_releases() -> None:
+    commands = author_commands()
+    assert commands[0].startswith("python3 -m pip install nox wavecraft-build"), commands
+    words = [c.split("#")[0].split() for c in commands]
+    assert ["wavecraft-build", "new", "my-synth"] in words and ["cd", "my-synth"] in words
+    for session in (["nox", "-s", "dev"], ["nox", "-s", "release"]):
+        assert session in words, commands
+    assert any("--install" in w for w in words)
+
+
+@pytest.mark.slow
+def test_author_section_runs_from_a_fresh_shell(fresh_shell: FreshShell, tmp_path: Path) -> None:
+    # "a venv works too": the install line must not touch this machine's own Python.
+    python3 = fresh_shell.which("python3")
+    assert python3 is not None
+    venv = tmp_path / "author-venv"
+    subprocess.run([python3, "-m", "venv", str(venv)], check=True, timeout=300)
+    fresh_shell.env["PATH"] = f"{venv / 'bin'}{os.pathsep}{fresh_shell.env['PATH']}"
+    fresh_shell.env["VIRTUAL_ENV"] = str(venv)
+    home = tmp_path / "home"
+    home.mkdir()
+    real_home = Path.home()
+    install_env = {  # --install writes into HOME: a temporary one, with the real tool homes
+        "HOME": str(home),
+        "RUSTUP_HOME": os.environ.get("RUSTUP_HOME", str(real_home / ".rustup")),
+        "CARGO_HOME": os.environ.get("CARGO_HOME", str(real_home / ".cargo")),
+        "npm_config_cache": str(real_home / ".npm"),
+    }
+    outputs = {}
+    for command in author_commands():
+        extra = install_env if "--install" in command else None
+        outputs[command] = fresh_shell.run(command, extra_env=extra)
+    new_output = next(out for cmd, out in outputs.items() if " new " in cmd)
+    assert "Next:" in new_output and "nox -s dev" in new_output
+    assert list((home / ".vst3").glob("*.vst3")) and list((home / ".clap").glob("*.clap"))
+    print("README author section timings (s):",
+          {cmd.split("#")[0].strip(): round(t, 1) for cmd, t in fresh_shell.seconds.items()})

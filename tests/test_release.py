@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import snapshot_tree
 from fixtures_release import RELEASE_TEMPLATE_NAME, ReleasedTemplate
+from helpers import snapshot_tree
 
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import BuildFailed, ConfigError, ReleaseError, ToolMissing

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import snapshot_tree
+from helpers import snapshot_tree
 
 from wavecraft_build.cli import main
 from wavecraft_build.config import ProjectConfig, load_project

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import wavecraft_build
 from wavecraft_build.errors import ScaffoldError
 from wavecraft_build.scaffold import (
     ScaffoldOptions,
@@ -130,7 +131,8 @@ def test_scaffold_renders_every_token(tmp_path: Path) -> None:
     assert dep == {"package": "wavecraft-sdk", "path": "../sdk/wavecraft-sdk"}
     pyproject = tomllib.loads(files["pyproject.toml"].decode())
     assert pyproject["project"]["name"] == "my-synth"
-    assert "wavecraft-build" in pyproject["project"]["dependencies"]
+    pin = f"wavecraft-build=={wavecraft_build.__version__}"
+    assert pyproject["project"]["dependencies"] == [pin]
     assert pyproject["tool"]["wavecraft"] == {
         "engine": "engine",
         "ui": "ui",
@@ -141,6 +143,8 @@ def test_scaffold_renders_every_token(tmp_path: Path) -> None:
     assert 'clap_id: "com.acme.my-synth"' in lib_rs
     noxfile = files["noxfile.py"].decode()
     assert "from wavecraft_build.nox import register_sessions" in noxfile
+    script_block = noxfile.split("# ///", 2)[1]  # PEP 723: what nox's script mode installs
+    assert f'"{pin}"' in script_block and '"nox>=' in script_block
     assert "import { ParameterPanel } from './components';" in files["ui/src/App.tsx"].decode()
     assert any("nox -s dev" in command for command in result.next_commands)
 

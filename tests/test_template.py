@@ -117,3 +117,42 @@ def test_vendored_sdk_tests_pass(template_project: TemplateProject, cargo_target
     out = cargo_test(template_project.project_dir / "sdk" / "wavecraft-sdk", cargo_target_dir)
     assert "test chain_of_four_with_repeats ... ok" in out
     assert "no_leak: 10000 rounds" in out
+
+
+OFFENDER = """\
+use std::sync::OnceLock;
+
+static SPECS: OnceLock<Vec<String>> = OnceLock::new();
+
+thread_local! {
+    static SCRATCH: Vec<u8> = Vec::new();
+}
+
+#[test]
+fn offends() {
+    let leaked: &'static mut String = Box::leak(Box::new(String::new()));
+    assert!(SPECS.get().is_none() && leaked.is_empty());
+}
+"""
+
+
+def test_sdk_keeps_no_global_state_per_clippy(tmp_path: Path, cargo_target_dir: Path) -> None:
+    """One clippy run over a copy of the SDK plus a test file that breaks every rule:
+    clippy.toml's lints must flag that file, and nothing in the SDK itself."""
+    import shutil
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    sdk = tmp_path / "wavecraft-sdk"
+    shutil.copytree(templates / "sdk" / "wavecraft-sdk", sdk,
+                    ignore=shutil.ignore_patterns("target", "Cargo.lock"))
+    # The template's lock pins the same crate versions the other template builds use.
+    shutil.copy2(templates / "plugin" / "engine" / "Cargo.lock", sdk / "Cargo.lock")
+    (sdk / "tests" / "offender.rs").write_text(OFFENDER)
+    done = run_cargo(sdk, ["clippy", "--all-targets", "--features", "_param-discovery",
+                           "--message-format=short"], cargo_target_dir / "sdk-clippy")
+    errors = [ln for ln in done.stderr.splitlines() if ": error" in ln]
+    assert done.returncode != 0, done.stderr[-3000:]
+    assert errors and all("tests/offender.rs" in ln for ln in errors), "\n".join(errors)
+    for what in ("type `std::sync::OnceLock`", "method `std::boxed::Box::leak`",
+                 "macro `std::thread_local`"):
+        assert any(what in ln for ln in errors), (what, errors)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import (
+
+from benchmarks.browser import (
     ADDED_ID,
     UiDev,
     add_processor,

@@ -16,9 +16,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from engineclient import EngineHandle
 from fixtures_ts import TsTools
 
+from benchmarks.engineclient import EngineHandle
 from wavecraft_build.codegen import generate
 from wavecraft_build.engine import protocol
 from wavecraft_build.extract import extract_params

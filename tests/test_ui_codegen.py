@@ -141,7 +141,7 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
 def test_dev_says_a_stale_stub_out_loud_and_keeps_reloading(
     tmp_path: Path, cargo_target_dir: Path
 ) -> None:
-    from devloop import DevProcess, make_project
+    from benchmarks.devloop import DevProcess, make_project
 
     project = make_project(tmp_path / "p")
     mine = project / "ui" / "src" / "components" / "Mine.tsx"

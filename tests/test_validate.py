@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import live_processes
 from fixtures_release import ReleasedTemplate
 from fixtures_validators import VendorValidators
+from helpers import live_processes
 
 from wavecraft_build import _proc
 from wavecraft_build.cli import main

@@ -1,39 +1,39 @@
 """Content-addressed cache of validated extraction results.
 
 Key = sha256 over (library bytes hash, sorted feature set, target triple, tool version,
-cache format). Hashing a large debug library costs milliseconds, so a stat record
-(size, mtime_ns, inode, device -> sha256) lets a hit skip hashing entirely; any change
-to those four fields falls back to hashing. Entries are written with ``write_atomic``
-(temp file + fsync + rename), so readers see a whole entry or none, and two processes
-storing the same key at once simply both rename complete files. A corrupt or foreign
-entry is treated as a miss, never as data. A hit never spawns a process.
+cache format); the scheme is defined once in ``_fastpath``. Hashing a large debug library
+costs milliseconds, so a stat record (size, mtime_ns, inode, device -> sha256) lets a hit
+skip hashing entirely; any change to those four fields falls back to hashing. Entries are
+written with ``write_atomic`` (temp file + fsync + rename), so readers see a whole entry or
+none, and two processes storing the same key at once simply both rename complete files. A
+corrupt or foreign entry is treated as a miss, never as data. A hit never spawns a process.
+
+Next to each entry, ``printed/<key>.json`` holds exactly what ``extract --json`` prints, so
+the CLI's fast path answers a hit without parsing anything.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wavecraft_build import __version__
+from wavecraft_build import __version__, _fastpath
 from wavecraft_build._fs import write_atomic
+from wavecraft_build._output import printed_json
 from wavecraft_build.errors import SchemaViolation
-from wavecraft_build.metadata import ExtractionResult
+
+if TYPE_CHECKING:
+    from wavecraft_build.metadata import ExtractionResult
 
 __all__ = ["CacheKey", "ParamCache", "default_cache_dir"]
 
-_FORMAT = 1
-
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("WAVECRAFT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wavecraft-build"
+    """``$WAVECRAFT_CACHE_DIR``, else the platform's user cache folder (platformdirs)."""
+    return Path(_fastpath.cache_root())
 
 
 @dataclass(frozen=True)
@@ -43,42 +43,34 @@ class CacheKey:
 
 
 class ParamCache:
-    """Cache rooted at ``root``: ``entries/<key>.json`` and ``stat/<path-hash>.json``."""
+    """Cache rooted at ``root``: ``entries/<key>.json``, ``printed/<key>.json``, ``stat/``."""
 
     def __init__(self, root: Path, *, tool_version: str = __version__):
         self.root = root
         self.tool_version = tool_version
         self._entries = root / "entries"
-        self._stats = root / "stat"
 
     # -- keys ---------------------------------------------------------------------------
-
-    def _stat_file(self, lib: Path) -> Path:
-        return self._stats / (hashlib.sha256(os.fsencode(lib)).hexdigest()[:32] + ".json")
 
     def library_hash(self, lib: Path) -> str:
         """sha256 of ``lib``'s bytes, via the stat fast path when nothing changed."""
         lib = lib.resolve()
         st = lib.stat()
-        fingerprint = [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
-        record = self._stat_file(lib)
-        try:
-            stored = json.loads(record.read_bytes())
-            if stored.get("stat") == fingerprint and isinstance(stored.get("sha256"), str):
-                return str(stored["sha256"])
-        except (OSError, ValueError):
-            pass
+        record = _fastpath.stat_record_path(str(self.root), str(lib))
+        known = _fastpath.read_stat_record(record, st)
+        if known is not None:
+            return known
+        import hashlib
+
         with lib.open("rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        write_atomic(record, json.dumps({"path": str(lib), "stat": fingerprint, "sha256": digest}))
+        write_atomic(Path(record), _fastpath.stat_record(st, digest))
         return digest
 
     def key(self, lib: Path, *, features: Sequence[str], target: str) -> CacheKey:
         lib_sha = self.library_hash(lib)
-        material = "\0".join(
-            [f"format={_FORMAT}", lib_sha, ",".join(sorted(features)), target, self.tool_version]
-        )
-        return CacheKey(hashlib.sha256(material.encode()).hexdigest(), lib_sha)
+        digest = _fastpath.entry_digest(lib_sha, tuple(features), target, self.tool_version)
+        return CacheKey(digest, lib_sha)
 
     # -- entries ------------------------------------------------------------------------
 
@@ -86,6 +78,8 @@ class ParamCache:
         return self._entries / f"{key.digest}.json"
 
     def get(self, key: CacheKey) -> ExtractionResult | None:
+        from wavecraft_build.metadata import ExtractionResult
+
         path = self.entry_path(key)
         try:
             data = json.loads(path.read_bytes())
@@ -101,8 +95,11 @@ class ParamCache:
             return None
 
     def put(self, key: CacheKey, result: ExtractionResult) -> Path:
+        """Store ``result`` (the printed view first: the entry is what makes it a hit)."""
         path = self.entry_path(key)
         payload = {"key": key.digest, "library_sha256": key.library_sha256,
                    "tool_version": self.tool_version, "result": result.to_json()}
+        write_atomic(Path(_fastpath.printed_path(str(self.root), key.digest)),
+                     printed_json(result))
         write_atomic(path, json.dumps(payload, separators=(",", ":")))
         return path

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build._fastpath import host_triple
 from wavecraft_build._proc import run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
@@ -68,18 +67,6 @@ def cargo_executable() -> str:
             "then open a new shell",
         )
     return cargo
-
-
-def host_triple() -> str:
-    """The host's target triple, derived without spawning rustc (a cache-key discriminator)."""
-    machine = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
-    if sys.platform.startswith("linux"):
-        return f"{machine}-unknown-linux-gnu"
-    if sys.platform == "darwin":
-        return f"{machine}-apple-darwin"
-    if sys.platform == "win32":
-        return f"{machine}-pc-windows-msvc"
-    return f"{machine}-unknown-{sys.platform}"
 
 
 def _argv(req: BuildRequest) -> list[str]:

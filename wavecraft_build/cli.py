@@ -1,38 +1,33 @@
-"""Command-line front end: parse options, call the pipeline, print, map errors to exit codes.
+"""Command-line front end: parse options, run the command, map errors to exit codes.
 
-Thin on purpose: every command is a few lines over ``pipeline``, ``extract``, ``scaffold``,
-``dev`` or ``release``, and the same functions back the nox sessions. User errors
-(``WavecraftError``) print one or two lines and exit with their documented code; Ctrl-C
-exits 130 after the child processes are gone.
+Thin on purpose: the parser is here, the commands are in ``commands`` (a few lines each
+over ``pipeline``, ``extract``, ``scaffold``, ``dev`` or ``release``; the same functions
+back the nox sessions). User errors (``WavecraftError``) print one or two lines and exit
+with their documented code; Ctrl-C exits 130 after the child processes are gone.
+
+Start-up time is part of every command, so this module imports almost nothing at the top:
+``extract --json LIB`` on a cache hit is answered by ``_fastpath`` before argparse loads,
+and each command imports what it uses.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from wavecraft_build import __version__
-from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
-from wavecraft_build.metadata import ExtractionResult
-from wavecraft_build.progress import reporting
+from wavecraft_build import _fastpath
 
+TYPE_CHECKING = False  # typing's own constant costs an import on every start-up
 if TYPE_CHECKING:
-    from wavecraft_build.engine.supervisor import EngineOptions
+    import argparse
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
-__all__ = ["main"]
-
-_EPILOG = f"""\
-exit codes:
-{EXIT_CODES_HELP}
-
-Run `wavecraft-build COMMAND --help` for a command's options."""
+__all__ = ["build_parser", "main"]
 
 
 def _positive_float(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -42,204 +37,162 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _format_number(value: float) -> str:
-    return f"{value:g}"
+# -- parser ---------------------------------------------------------------------------
+# Flags several commands share are declared once, in parent parsers (argparse ``parents``).
 
 
-def format_table(result: ExtractionResult) -> str:
-    """A readable, aligned table of parameters (plain text, no terminal codes)."""
-    head = ("id", "name", "type", "range", "default", "unit", "group")
-    rows = [head]
-    for p in result.parameters:
-        if p.type == "enum" and p.variants:
-            rng = " | ".join(p.variants)
-            default = p.variants[int(p.default)]
-        elif p.type == "bool":
-            rng, default = "off/on", "on" if p.default else "off"
-        else:
-            rng = f"{_format_number(p.min)} .. {_format_number(p.max)}"
-            default = _format_number(p.default)
-        rows.append((p.id, p.name, p.type, rng, default, p.unit or "", p.group or ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    procs = ", ".join(p.id for p in result.processors)
-    footer = f"{len(result.parameters)} parameters" + (f"; processors: {procs}" if procs else "")
-    return "\n".join([*lines, footer])
+def _path(text: str) -> Path:
+    from pathlib import Path  # at parse time: `--help` never needs pathlib
+
+    return Path(text)
 
 
-def _print_result(result: ExtractionResult, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps([p.to_json() for p in result.parameters], indent=2))
-    else:
-        print(format_table(result))
+def _shared_flags() -> dict[str, argparse.ArgumentParser]:
+    import argparse
 
+    def parent() -> argparse.ArgumentParser:
+        return argparse.ArgumentParser(add_help=False)
 
-# -- commands -------------------------------------------------------------------------
-
-
-def _cmd_extract(args: argparse.Namespace) -> int:
-    from wavecraft_build import cargo
-    from wavecraft_build.cache import ParamCache, default_cache_dir
-    from wavecraft_build.config import load_project
-    from wavecraft_build.extract import DEFAULT_TIMEOUT
-    from wavecraft_build.pipeline import Context, cargo_build, discover, extract_cached, run
-
-    path: Path = args.path
-    if path.is_dir():
-        # A crate or project: the build pipeline's first two steps, no codegen or state.
-        project = load_project(path, timeout=args.timeout)
-        with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-            ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
-            result = run(ctx, (cargo_build, extract_cached)).result
-        assert result is not None
-    else:
-        # A library built elsewhere: its features are unknown, so they are not in the key.
-        result, _hit = discover(
-            path,
-            features=(),
-            target=cargo.host_triple(),
-            timeout=args.timeout or DEFAULT_TIMEOUT,
-            cache=None if args.no_cache else ParamCache(default_cache_dir()),
-        )
-    _print_result(result, args.json)
-    return 0
-
-
-def _cmd_build(args: argparse.Namespace) -> int:
-    from wavecraft_build.config import load_project
-    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
-
-    project = load_project(args.project, timeout=args.timeout)
-    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-        ctx = run(
-            Context(
-                project=project,
-                release=args.release,
-                use_cache=not args.no_cache,
-                reporter=reporter,
-            ),
-            BUILD_STEPS,
-        )
-    assert ctx.build is not None and ctx.result is not None
-    if args.json:
-        _print_result(ctx.result, True)
-        return 0
-    print(format_table(ctx.result))
-    if not args.quiet:
-        source = "from cache" if ctx.cache_hit else "extracted"
-        print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
-    return 0
-
-
-def _cmd_codegen(args: argparse.Namespace) -> int:
-    from wavecraft_build.config import load_project
-    from wavecraft_build.pipeline import Context, codegen, load_state
-
-    project = load_project(args.project)
-    result = load_state(project)
-    if result is None:
-        raise WavecraftError(
-            "no extracted parameters yet",
-            path=project.state_dir / "params.json",
-            hint="run `wavecraft-build build` first",
-        )
-    ctx = Context(project=project, result=result)
-    codegen(ctx)
-    assert ctx.codegen_report is not None
-    print("\n".join(ctx.codegen_report.lines()))
-    return 0
-
-
-def _cmd_new(args: argparse.Namespace) -> int:
-    from wavecraft_build.scaffold import ScaffoldOptions, scaffold
-
-    result = scaffold(
-        ScaffoldOptions(
-            args.name, args.directory, args.vendor, args.email, args.url, args.git, args.force
-        )
+    project, output, timeout, cache, as_json = (parent() for _ in range(5))
+    project.add_argument(
+        "--project",
+        type=_path,
+        default=".",
+        metavar="DIR",
+        help="plugin project folder (default: the current folder)",
     )
-    print(f"Created {result.project_dir} ({len(result.written)} files)")
-    for path in result.left_alone:
-        print(f"  left alone (already there): {path}")
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print("Next:")
-    for command in result.next_commands:
-        print(f"  {command}")
-    return 0
-
-
-def _cmd_release(args: argparse.Namespace) -> int:
-    from wavecraft_build.config import load_project
-    from wavecraft_build.release import ReleaseOptions, release
-
-    project = load_project(args.project)
-    options = ReleaseOptions(
-        install=args.install,
-        ui=not args.no_ui,
-        wheel=not args.no_wheel,
-        fresh_discovery=args.fresh_discovery,
-        use_cache=not args.no_cache,
-        out_dir=args.out.resolve() if args.out else None,
-        accept_param_changes=args.accept_param_changes,
+    group = output.add_mutually_exclusive_group()
+    group.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    group.add_argument("--verbose", "-v", action="store_true", help="show cargo's full output")
+    timeout.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="kill a parameter extraction after this long (default: [tool.wavecraft] "
+        "extract-timeout, else 30)",
     )
-    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-        report = release(project, options, reporter)
-    if args.json and not args.validate:
-        print(json.dumps(report.to_json(), indent=2))
-    elif not args.json:
-        print("\n".join(report.lines()))
-    if args.validate:
-        return _validate(report.out_dir, args, report.to_json() if args.json else None)
-    return 0
+    cache.add_argument("--no-cache", action="store_true", help="always run the extraction child")
+    as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return {"project": project, "output": output, "timeout": timeout, "cache": cache,
+            "json": as_json}
 
 
-def _validate(out_dir: Path, args: argparse.Namespace, release: dict[str, object] | None) -> int:
-    """Run the validators on the bundles in ``out_dir``, print the table (or JSON)."""
-    from wavecraft_build.release import validate
-
-    runs = validate.run_validators(validate.bundles_of(out_dir), timeout=args.validator_timeout)
-    if args.json:
-        data = {"out_dir": str(out_dir), "validators": [r.to_json() for r in runs]}
-        print(json.dumps({"release": release, **data} if release else data, indent=2))
-    else:
-        print(validate.format_table(runs))
-    validate.require_passed(runs, out_dir)
-    return 0
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from wavecraft_build.config import load_project
-    from wavecraft_build.release.validate import default_out_dir
-
-    out = args.out.resolve() if args.out else default_out_dir(load_project(args.project))
-    return _validate(out, args, None)
-
-
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    from wavecraft_build.doctor import format_report, run_checks
-    from wavecraft_build.errors import ToolMissing
-
-    results = run_checks()
-    print(format_report(results))
-    return ToolMissing.exit_code if any(r.required and not r.ok for r in results) else 0
-
-
-def _cmd_dev(args: argparse.Namespace) -> int:
-    from wavecraft_build.config import load_project
-    from wavecraft_build.dev import DevOptions, run_dev
-
-    project = load_project(args.project, timeout=args.timeout)
-    options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose,
-                         engine=_engine_options(args, project.dev_port))
-    return run_dev(project, options)
+def _args_new(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "name",
+        metavar="NAME",
+        help="plugin name: letters, digits, '-' and '_', starting with a letter, at most 64 "
+        "characters, not a Rust keyword (e.g. my-synth)",
+    )
+    p.add_argument(
+        "--dir",
+        dest="directory",
+        type=_path,
+        default=None,
+        metavar="DIR",
+        help="project folder to create (default: ./NAME); must be empty unless --force",
+    )
+    p.add_argument(
+        "--vendor",
+        default=None,  # scaffold's DEFAULT_VENDOR; importing scaffold would slow --help down
+        metavar="V",
+        help="vendor shown by hosts, also used in the CLAP id (default: Wavecraft)",
+    )
+    p.add_argument("--email", default="", metavar="E", help="support e-mail shown by hosts")
+    p.add_argument("--url", default="", metavar="U", help="plugin website, http(s)://...")
+    p.add_argument(
+        "--no-git", dest="git", action="store_false", help="skip git init and the first commit"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="fill a non-empty folder: add missing files, never overwrite existing ones",
+    )
 
 
-# -- dev engine options ---------------------------------------------------------------
+def _args_extract(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "path",
+        type=_path,
+        nargs="?",
+        default=".",
+        metavar="PATH",
+        help="a built library, or a crate/project folder (default: the current folder)",
+    )
+
+
+def _args_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--release", action="store_true", help="build the release profile")
+
+
+def _args_release(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--install",
+        action="store_true",
+        help="also copy the bundles to the user's VST3/CLAP folders (~/.vst3, ~/.clap on "
+        "Linux), replacing only same-named bundles",
+    )
+    p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
+    p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
+    p.add_argument(
+        "--fresh-discovery",
+        action="store_true",
+        help="no effect, kept for scripts: every release builds and reads the parameters "
+        "of its source first",
+    )
+    _add_out(p, "output folder (default: <cargo target dir>/bundled)")
+    _add_release_checks(p)
+
+
+def _args_validate(p: argparse.ArgumentParser) -> None:
+    _add_out(p, "the release's output folder (default: <cargo target dir>/bundled)")
+    _add_validator_timeout(p)
+
+
+def _add_out(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--out", type=_path, default=None, metavar="DIR", help=help_text)
+
+
+def _add_validator_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--validator-timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="kill a validator (and its process group) after this long (default: 600)",
+    )
+
+
+def _add_release_checks(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="run clap-validator and the VST3 validator on the bundles (see `validate`)",
+    )
+    p.add_argument(
+        "--accept-param-changes",
+        action="store_true",
+        help="release even though parameter ids in wavecraft.lock.json were removed or "
+        "changed type or range, and rewrite the lock (hosts lose that automation)",
+    )
+    _add_validator_timeout(p)
+
+
+def _args_dev(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-ui", action="store_true", help="do not start `npm run dev` in ui/")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
+    )
+    p.add_argument("--verbose", action="store_true", help="show cargo's full output")
+    _add_engine_options(p)
 
 
 def _int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
+    import argparse
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -270,255 +223,92 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="also play to the default audio device (needs wavecraft-build[audio])")
 
 
-def _engine_options(args: argparse.Namespace, config_port: int) -> EngineOptions | None:
-    from wavecraft_build.engine.supervisor import EngineOptions
-
-    if args.no_engine:
-        return None
-    if args.input not in ("sine", "pink", "sweep", "silence"):
-        from wavecraft_build.engine.sources import make_source
-
-        make_source(args.input, args.sample_rate)  # a bad file is one line, before anything
-        args.input = str(Path(args.input).resolve())
-    return EngineOptions(port=args.port or config_port, sample_rate=args.sample_rate,
-                         block_size=args.block_size, input=args.input, audio_out=args.audio_out)
+def _no_args(p: argparse.ArgumentParser) -> None:
+    pass
 
 
-# -- parser ---------------------------------------------------------------------------
-
-
-def _add_project(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--project",
-        type=Path,
-        default=Path.cwd(),
-        metavar="DIR",
-        help="plugin project folder (default: the current folder)",
-    )
-
-
-def _add_output(p: argparse.ArgumentParser) -> None:
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    group.add_argument("--verbose", "-v", action="store_true", help="show cargo's full output")
-
-
-def _add_timeout(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--timeout",
-        type=_positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="kill a parameter extraction after this long (default: [tool.wavecraft] "
-        "extract-timeout, else 30)",
-    )
-
-
-def _add_out(p: argparse.ArgumentParser, help_text: str) -> None:
-    p.add_argument("--out", type=Path, default=None, metavar="DIR", help=help_text)
-
-
-def _add_validator_timeout(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--validator-timeout",
-        type=_positive_float,
-        default=600.0,
-        metavar="SECONDS",
-        help="kill a validator (and its process group) after this long (default: 600)",
-    )
-
-
-def _add_release_checks(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--validate",
-        action="store_true",
-        help="run clap-validator and the VST3 validator on the bundles (see `validate`)",
-    )
-    p.add_argument(
-        "--accept-param-changes",
-        action="store_true",
-        help="release even though parameter ids in wavecraft.lock.json were removed or "
-        "changed type or range, and rewrite the lock (hosts lose that automation)",
-    )
-    _add_validator_timeout(p)
-
-
-def _add_validate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="run clap-validator and the VST3 validator on the released bundles",
-        description="Run every plugin validator found (CLAP_VALIDATOR / VST3_VALIDATOR, or "
-        "clap-validator / validator on PATH) on the bundles of the last release and print "
-        "one table. Exit code 24 (release) when a test fails or a validator hangs.",
-    )
-    _add_project(p)
-    _add_out(p, "the release's output folder (default: <cargo target dir>/bundled)")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    _add_validator_timeout(p)
-    p.set_defaults(func=_cmd_validate)
+# name, help, description, shared flags, own arguments, function in ``commands``.
+_COMMANDS = (
+    ("new", "create a plugin project from the template",
+     "Create a plugin project: Rust engine (VST3 + CLAP via nice-plug), Vite + React UI, "
+     "noxfile. Nothing is written if NAME or an option is invalid.",
+     (), _args_new, "new"),
+    ("extract", "print the parameters of a built plugin library (or of a crate, built first)",
+     "Load PATH in an isolated child interpreter and print its parameters. PATH is a built "
+     "cdylib (.so/.dylib/.dll) or a crate/project folder, which is built with --features "
+     "_param-discovery first.",
+     ("json", "cache", "timeout", "output"), _args_extract, "extract"),
+    ("build", "discovery build + extraction + cache + codegen",
+     "Run `cargo build --lib --features _param-discovery`, extract and validate the "
+     "parameters (cached by content), and regenerate the bindings.",
+     ("project", "cache", "json", "timeout", "output"), _args_build, "build"),
+    ("codegen", "regenerate bindings from the last extracted parameters",
+     "Write ui/src/generated/*.ts, UI stubs (once) and the Python parameter module from the "
+     "parameters the last successful build extracted.",
+     ("project",), _no_args, "codegen"),
+    ("release", "release VST3 + CLAP bundles, manifest and Python wheel into target/bundled/",
+     "Build the UI (npm ci + npm run build), `cargo build --release`, check its parameters "
+     "against the discovery extraction, and publish NAME.vst3, NAME.clap, the Python wheel "
+     "and manifest.json to <target>/bundled/ in one atomic swap (a failure keeps the "
+     "previous bundles).",
+     ("project", "cache", "json", "output"), _args_release, "release"),
+    ("validate", "run clap-validator and the VST3 validator on the released bundles",
+     "Run every plugin validator found (CLAP_VALIDATOR / VST3_VALIDATOR, or clap-validator / "
+     "validator on PATH) on the bundles of the last release and print one table. Exit code "
+     "24 (release) when a test fails or a validator hangs.",
+     ("project", "json"), _args_validate, "validate"),
+    ("doctor", "check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
+     "Check everything the workflow needs and print the fix for each gap.",
+     (), _no_args, "doctor"),
+    ("dev", "watch the engine, rebuild, extract and regenerate on every change",
+     "Hot-reload loop: watch engine/ (*.rs, Cargo.toml, Cargo.lock, build.rs), run the "
+     "discovery build on change (cancelling a build that is still running), extract the "
+     "parameters and regenerate the bindings. Failures keep the last good state. Ctrl-C "
+     "exits with 130.",
+     ("project", "timeout"), _args_dev, "dev"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from wavecraft_build import __version__
+    from wavecraft_build.errors import EXIT_CODES_HELP
+
     parser = argparse.ArgumentParser(
         prog="wavecraft-build",
         description="Build Rust audio plugins: scaffold, extract parameters in an isolated "
         "process, generate TypeScript/React/Python bindings, hot-reload and release bundles.",
-        epilog=_EPILOG,
+        epilog=f"exit codes:\n{EXIT_CODES_HELP}\n\n"
+        "Run `wavecraft-build COMMAND --help` for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    from wavecraft_build.scaffold import DEFAULT_VENDOR
-
-    p = sub.add_parser(
-        "new",
-        help="create a plugin project from the template",
-        description="Create a plugin project: Rust engine (VST3 + CLAP via nice-plug), "
-        "Vite + React UI, noxfile. Nothing is written if NAME or an option is invalid.",
-    )
-    p.add_argument(
-        "name",
-        metavar="NAME",
-        help="plugin name: letters, digits, '-' and '_', starting with a letter, at most 64 "
-        "characters, not a Rust keyword (e.g. my-synth)",
-    )
-    p.add_argument(
-        "--dir",
-        dest="directory",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="project folder to create (default: ./NAME); must be empty unless --force",
-    )
-    p.add_argument(
-        "--vendor",
-        default=DEFAULT_VENDOR,
-        metavar="V",
-        help="vendor shown by hosts, also used in the CLAP id (default: %(default)s)",
-    )
-    p.add_argument("--email", default="", metavar="E", help="support e-mail shown by hosts")
-    p.add_argument("--url", default="", metavar="U", help="plugin website, http(s)://...")
-    p.add_argument(
-        "--no-git", dest="git", action="store_false", help="skip git init and the first commit"
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="fill a non-empty folder: add missing files, never overwrite existing ones",
-    )
-    p.set_defaults(func=_cmd_new)
-
-    p = sub.add_parser(
-        "extract",
-        help="print the parameters of a built plugin library (or of a crate, built first)",
-        description="Load PATH in an isolated child interpreter and print its parameters. "
-        "PATH is a built cdylib (.so/.dylib/.dll) or a crate/project folder, which is "
-        "built with --features _param-discovery first.",
-    )
-    p.add_argument(
-        "path",
-        type=Path,
-        nargs="?",
-        default=Path(),
-        metavar="PATH",
-        help="a built library, or a crate/project folder (default: the current folder)",
-    )
-    p.add_argument("--json", action="store_true", help="print the validated JSON array")
-    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
-    _add_timeout(p)
-    _add_output(p)
-    p.set_defaults(func=_cmd_extract)
-
-    p = sub.add_parser(
-        "build",
-        help="discovery build + extraction + cache + codegen",
-        description="Run `cargo build --lib --features _param-discovery`, extract and "
-        "validate the parameters (cached by content), and regenerate the bindings.",
-    )
-    _add_project(p)
-    p.add_argument("--release", action="store_true", help="build the release profile")
-    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
-    p.add_argument("--json", action="store_true", help="print the parameters as JSON")
-    _add_timeout(p)
-    _add_output(p)
-    p.set_defaults(func=_cmd_build)
-
-    p = sub.add_parser(
-        "codegen",
-        help="regenerate bindings from the last extracted parameters",
-        description="Write ui/src/generated/*.ts, UI stubs (once) and the Python parameter "
-        "module from the parameters the last successful build extracted.",
-    )
-    _add_project(p)
-    p.set_defaults(func=_cmd_codegen)
-
-    p = sub.add_parser(
-        "release",
-        help="release VST3 + CLAP bundles, manifest and Python wheel into target/bundled/",
-        description="Build the UI (npm ci + npm run build), `cargo build --release`, check "
-        "its parameters against the discovery extraction, and publish NAME.vst3, NAME.clap, "
-        "the Python wheel and manifest.json to <target>/bundled/ in one atomic swap (a "
-        "failure keeps the previous bundles).",
-    )
-    _add_project(p)
-    p.add_argument(
-        "--install",
-        action="store_true",
-        help="also copy the bundles to the user's VST3/CLAP folders (~/.vst3, ~/.clap on "
-        "Linux), replacing only same-named bundles",
-    )
-    p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
-    p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
-    p.add_argument(
-        "--fresh-discovery",
-        action="store_true",
-        help="no effect, kept for scripts: every release builds and reads the parameters "
-        "of its source first",
-    )
-    _add_out(p, "output folder (default: <cargo target dir>/bundled)")
-    p.add_argument("--no-cache", action="store_true", help="always run the extraction child")
-    p.add_argument("--json", action="store_true", help="print the release report as JSON")
-    _add_output(p)
-    _add_release_checks(p)
-    p.set_defaults(func=_cmd_release)
-    _add_validate_command(sub)
-
-    p = sub.add_parser(
-        "doctor",
-        help="check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
-        description="Check everything the workflow needs and print the fix for each gap.",
-    )
-    p.set_defaults(func=_cmd_doctor)
-
-    p = sub.add_parser(
-        "dev",
-        help="watch the engine, rebuild, extract and regenerate on every change",
-        description="Hot-reload loop: watch engine/ (*.rs, Cargo.toml, Cargo.lock, build.rs), "
-        "run the discovery build on change (cancelling a build that is still running), "
-        "extract the parameters and regenerate the bindings. Failures keep the last good "
-        "state. Ctrl-C exits with 130.",
-    )
-    _add_project(p)
-    p.add_argument("--no-ui", action="store_true", help="do not start `npm run dev` in ui/")
-    p.add_argument(
-        "--json",
-        action="store_true",
-        help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
-    )
-    p.add_argument("--verbose", action="store_true", help="show cargo's full output")
-    _add_timeout(p)
-    _add_engine_options(p)
-    p.set_defaults(func=_cmd_dev)
-
+    sub = parser.add_subparsers(dest="command_name", metavar="COMMAND", required=True)
+    shared = _shared_flags()
+    for name, summary, description, flags, add_args, command in _COMMANDS:
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=description,
+            parents=[shared[flag] for flag in flags],
+        )
+        add_args(p)
+        p.set_defaults(command=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    fast = _fastpath.try_extract_json(args_list)
+    if fast is not None:
+        return fast
+    args = build_parser().parse_args(args_list)
+    from wavecraft_build import commands
+    from wavecraft_build.errors import Interrupted, WavecraftError
+
     try:
-        code: int = args.func(args)
+        code: int = getattr(commands, args.command)(args)
         return code
     except KeyboardInterrupt:
         print(Interrupted("interrupted; child processes were stopped").render(), file=sys.stderr)

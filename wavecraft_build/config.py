@@ -15,12 +15,6 @@ from typing import Any
 
 from wavecraft_build.errors import ConfigError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python < 3.11 reads TOML with tomli
-    # Only on Python < 3.11, where tomli is a declared dependency (not installed otherwise).
-    import tomli as tomllib  # type: ignore[no-redef, import-not-found, unused-ignore]
-
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
 
 #: key -> (default, description); README's configuration reference is generated from it.
@@ -68,6 +62,8 @@ class ProjectConfig:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here, not at the top: `extract LIB` never reads TOML (start-up time)
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

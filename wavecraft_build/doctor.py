@@ -10,12 +10,13 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from wavecraft_build._proc import run
 from wavecraft_build.cache import default_cache_dir
 
 __all__ = ["CHECKS", "Check", "format_report", "run_checks"]
@@ -41,13 +42,10 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def _run(argv: list[str], timeout: float = 60, cwd: str | None = None) -> tuple[int, str]:
-    try:
-        out = subprocess.run(
-            argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return 1, str(exc)
-    return out.returncode, (out.stdout + out.stderr).strip()
+    done = run(argv, cwd=Path(cwd) if cwd else None, timeout=timeout)
+    if done.timed_out:
+        return 1, f"{argv[0]} did not answer within {timeout:g} s"
+    return done.returncode or 0, (done.stdout + done.stderr).strip()
 
 
 def check_python() -> Check:
@@ -114,8 +112,7 @@ def check_maturin() -> Check:
         "maturin",
         bool(found),
         "available" if found else "not installed",
-        "pip install maturin  (only for the Python wheel of `release`)",
-        required=False,
+        "pip install maturin  (a dependency of wavecraft-build: reinstall it)",
     )
 
 

@@ -10,7 +10,10 @@ This module is at the bottom of the import graph: it imports nothing of the pack
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "EXIT_CODES_HELP",
@@ -22,11 +25,13 @@ __all__ = [
     "ExtractionCrashed",
     "ExtractionExited",
     "ExtractionTimeout",
+    "InternalError",
     "Interrupted",
     "InvalidJson",
     "InvalidUtf8",
     "LibraryNotFound",
     "LoadFailed",
+    "NotBuilt",
     "ReleaseError",
     "RuntimeLoadError",
     "ScaffoldError",
@@ -50,7 +55,11 @@ class WavecraftError(Exception):
     def __init__(self, message: str, *, path: Path | str | None = None, hint: str | None = None):
         super().__init__(message)
         self.message = message
-        self.path = Path(path) if path is not None else None
+        self.path: Path | None = None
+        if path is not None:
+            from pathlib import Path  # here: `--help` prints the codes without pathlib
+
+            self.path = Path(path)
         self.hint = hint
 
     def render(self) -> str:
@@ -137,6 +146,29 @@ class ReleaseError(WavecraftError):
     kind, exit_code = "release", 24
 
 
+class NotBuilt(WavecraftError):
+    """A command needs the output of a build that has not run yet (e.g. codegen)."""
+
+    kind, exit_code = "not built", 4
+
+
+class InternalError(WavecraftError):
+    """A bug in wavecraft-build itself (e.g. its extraction child failed), not the plugin's."""
+
+    kind, exit_code = "internal error", 70  # sysexits.h EX_SOFTWARE
+
+    def __init__(
+        self, message: str, *, path: Path | str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(
+            message,
+            path=path,
+            hint=hint
+            or "this is a bug in wavecraft-build, not in your plugin; please report it "
+            "with this message",
+        )
+
+
 class Interrupted(WavecraftError):
     kind, exit_code = "interrupted", 130
 
@@ -149,6 +181,7 @@ def _exit_codes_help() -> str:
             for cls in (
                 ConfigError,
                 ToolMissing,
+                NotBuilt,
                 BuildFailed,
                 LibraryNotFound,
                 LoadFailed,
@@ -164,6 +197,7 @@ def _exit_codes_help() -> str:
                 CodegenError,
                 RuntimeLoadError,
                 ReleaseError,
+                InternalError,
                 Interrupted,
             )
         ),

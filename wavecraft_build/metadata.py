@@ -1,6 +1,6 @@
 """Parameter and processor metadata: the types that cross stage boundaries, and their schema.
 
-The Rust side hands over JSON (see the binary contract in DESIGN.md). ``validate`` turns
+The Rust side hands over JSON (see "The binary contract" in README.md). ``validate`` turns
 the decoded JSON into frozen dataclasses or raises ``SchemaViolation`` listing every
 violation with the parameter id it belongs to. Nothing downstream (cache, codegen,
 runtime) ever sees unvalidated data.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -31,7 +32,8 @@ _PARAM_TYPES: frozenset[str] = frozenset({"float", "bool", "enum"})
 #: `<processor_snake_case>_<param>`, optionally with a `_2`-style suffix for repeats.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_ID_LEN = 128
-_REQUIRED = ("id", "name", "type", "value", "default", "min", "max")
+_NUMBERS = ("value", "default", "min", "max")
+_REQUIRED = ("id", "name", "type", *_NUMBERS)
 _MAX_REPORTED = 8
 
 
@@ -105,20 +107,8 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _check_param(raw: Any, index: int, problems: list[str]) -> ParameterInfo | None:
-    if not isinstance(raw, dict):
-        problems.append(f"[{index}]: expected an object, got {type(raw).__name__}")
-        return None
-    label = raw.get("id") if isinstance(raw.get("id"), str) else f"[{index}]"
-    before = len(problems)
-
-    def bad(msg: str) -> None:
-        problems.append(f"{label}: {msg}")
-
-    missing = [k for k in _REQUIRED if k not in raw]
-    if missing:
-        bad(f"missing field(s) {', '.join(missing)}")
-        return None
+def _check_shape(raw: dict[str, Any], bad: Callable[[str], None]) -> None:
+    """Fields present with the right JSON types (nothing about their values yet)."""
     pid, name, ptype = raw["id"], raw["name"], raw["type"]
     if not isinstance(pid, str):
         bad("'id' must be a string")
@@ -128,10 +118,9 @@ def _check_param(raw: Any, index: int, problems: list[str]) -> ParameterInfo | N
         bad("'name' must be a non-empty string")
     if ptype not in _PARAM_TYPES:
         bad(f"'type' must be one of float, bool, enum, got {ptype!r}")
-    nums = {k: raw[k] for k in ("value", "default", "min", "max")}
-    for key, val in nums.items():
-        if not _is_number(val):
-            bad(f"{key!r} must be a finite number, got {val!r}")
+    for key in _NUMBERS:
+        if not _is_number(raw[key]):
+            bad(f"{key!r} must be a finite number, got {raw[key]!r}")
     for key in ("unit", "group"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             bad(f"{key!r} must be a string or null")
@@ -140,41 +129,78 @@ def _check_param(raw: Any, index: int, problems: list[str]) -> ParameterInfo | N
         not isinstance(variants, list) or not all(isinstance(v, str) for v in variants)
     ):
         bad("'variants' must be a list of strings")
-        variants = None
-    if len(problems) > before:
-        return None
 
-    lo, hi, default, value = (float(nums[k]) for k in ("min", "max", "default", "value"))
+
+def _check_range(raw: dict[str, Any], bad: Callable[[str], None]) -> None:
+    lo, hi, default, value = (float(raw[k]) for k in ("min", "max", "default", "value"))
     if lo > hi:
         bad(f"min {lo:g} > max {hi:g}")
-    else:
-        if not lo <= default <= hi:
-            bad(f"default {default:g} outside [{lo:g}, {hi:g}]")
-        if not lo <= value <= hi:
-            bad(f"value {value:g} outside [{lo:g}, {hi:g}]")
-    if ptype == "bool":
-        for key in ("default", "value", "min", "max"):
-            if float(nums[key]) not in (0.0, 1.0):
-                bad(f"bool {key} must be 0 or 1, got {nums[key]!r}")
-    if ptype == "enum":
-        if not variants:
-            bad("enum needs a non-empty 'variants' list")
-        else:
-            if lo != 0 or hi != len(variants) - 1:
-                bad(f"enum range must be [0, {len(variants) - 1}] for {len(variants)} variants")
-            for key in ("default", "value"):
-                if not float(nums[key]).is_integer():
-                    bad(f"enum {key} must be a whole index, got {nums[key]!r}")
+        return
+    if not lo <= default <= hi:
+        bad(f"default {default:g} outside [{lo:g}, {hi:g}]")
+    if not lo <= value <= hi:
+        bad(f"value {value:g} outside [{lo:g}, {hi:g}]")
+
+
+def _check_bool(raw: dict[str, Any], bad: Callable[[str], None]) -> None:
+    for key in ("default", "value", "min", "max"):
+        if float(raw[key]) not in (0.0, 1.0):
+            bad(f"bool {key} must be 0 or 1, got {raw[key]!r}")
+
+
+def _check_enum(raw: dict[str, Any], bad: Callable[[str], None]) -> None:
+    variants = raw.get("variants")
+    if not variants:
+        bad("enum needs a non-empty 'variants' list")
+        return
+    if float(raw["min"]) != 0 or float(raw["max"]) != len(variants) - 1:
+        bad(f"enum range must be [0, {len(variants) - 1}] for {len(variants)} variants")
+    for key in ("default", "value"):
+        if not float(raw[key]).is_integer():
+            bad(f"enum {key} must be a whole index, got {raw[key]!r}")
+
+
+def _check_float(raw: dict[str, Any], bad: Callable[[str], None]) -> None:
+    """A float needs nothing beyond the range check every type gets."""
+
+
+_TYPE_CHECKS: dict[str, Callable[[dict[str, Any], Callable[[str], None]], None]] = {
+    "float": _check_float,
+    "bool": _check_bool,
+    "enum": _check_enum,
+}
+
+
+def _check_param(raw: Any, index: int, problems: list[str]) -> ParameterInfo | None:
+    """One parameter: its shape first, then its values (range, then per-type rules)."""
+    if not isinstance(raw, dict):
+        problems.append(f"[{index}]: expected an object, got {type(raw).__name__}")
+        return None
+    label = raw["id"] if isinstance(raw.get("id"), str) else f"[{index}]"
+    before = len(problems)
+
+    def bad(msg: str) -> None:
+        problems.append(f"{label}: {msg}")
+
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        bad(f"missing field(s) {', '.join(missing)}")
+        return None
+    _check_shape(raw, bad)
+    if len(problems) == before:
+        _check_range(raw, bad)
+        _TYPE_CHECKS[raw["type"]](raw, bad)
     if len(problems) > before:
         return None
+    variants = raw.get("variants")
     return ParameterInfo(
-        id=pid,
-        name=name,
-        type=cast(ParamType, ptype),
-        value=nums["value"],
-        default=nums["default"],
-        min=nums["min"],
-        max=nums["max"],
+        id=raw["id"],
+        name=raw["name"],
+        type=cast(ParamType, raw["type"]),
+        value=raw["value"],
+        default=raw["default"],
+        min=raw["min"],
+        max=raw["max"],
         unit=raw.get("unit"),
         group=raw.get("group"),
         variants=tuple(variants) if variants is not None else None,

@@ -1,8 +1,11 @@
 """nox sessions for a plugin project: ``register_sessions()`` in the project's noxfile.py.
 
 Sessions run in the current environment (``venv_backend="none"``): wavecraft-build is
-already installed there, since the noxfile imports it. Each session is one call of the
-CLI, so ``nox -s dev`` and ``wavecraft-build dev`` behave identically:
+already installed there, since the noxfile imports it. With the template's noxfile that
+environment is the one nox's script mode made from the noxfile's PEP 723 block, so a plugin
+author needs only nox on PATH. Each session is one call of the CLI through this
+interpreter (``sys.executable -m wavecraft_build.cli``), so ``nox -s dev`` and
+``wavecraft-build dev`` behave identically:
 
 - ``dev``     hot-reload loop (``nox -s dev -- --no-ui --json`` passes options through)
 - ``build``   discovery build + extraction + codegen
@@ -10,7 +13,7 @@ CLI, so ``nox -s dev`` and ``wavecraft-build dev`` behave identically:
 - ``release`` VST3/CLAP bundles, manifest and wheel in target/bundled/
 
 Calling ``register_sessions()`` twice registers nothing new (nox would warn about
-overriding a session otherwise).
+overriding a session otherwise); only nox's public ``nox.session`` is used.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import sys
 from pathlib import Path
 
 import nox
-from nox import registry
 
 __all__ = ["SESSIONS", "register_sessions"]
 
@@ -49,10 +51,13 @@ def _make(command: str, project: Path) -> None:
     nox.session(name=command, venv_backend="none")(session)
 
 
+_registered: set[str] = set()
+
+
 def register_sessions(project: Path | None = None) -> None:
     """Register the plugin sessions; ``project`` defaults to the noxfile's folder."""
     root = (project or Path.cwd()).resolve()
-    existing = registry.get()
     for command in SESSIONS:
-        if command not in existing:
+        if command not in _registered:
             _make(command, root)
+            _registered.add(command)

@@ -4,7 +4,8 @@ Three kinds, chosen by ``make_reporter``:
 - ``RichReporter`` (a TTY): a live status line with a spinner, cargo's progress summarised
   as crates compiled so far and the current crate, then each step's time at the end.
 - ``PlainReporter`` (not a TTY, e.g. CI logs): one line per step, no terminal codes.
-- ``QuietReporter`` (``--quiet``): nothing but errors.
+- ``RecordingReporter`` (``--quiet``, and the base of the other two): records each step
+  and its time, counts cargo's crates, shows nothing.
 ``--verbose`` adds cargo's own output (stderr) after the build, in every mode.
 All of it goes to stderr, so stdout stays the command's result (tables, JSON).
 """
@@ -15,17 +16,19 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.status import Status
+if TYPE_CHECKING:  # rich is imported only when a terminal will show it (start-up time)
+    from rich.status import Status
 
-from wavecraft_build.steps import Step
+    from wavecraft_build.steps import Step
 
-__all__ = ["PlainReporter", "QuietReporter", "RichReporter", "make_reporter", "reporting"]
+__all__ = ["PlainReporter", "RecordingReporter", "RichReporter", "make_reporter", "reporting"]
 
 
-class QuietReporter:
+class RecordingReporter:
+    """Records steps and timings and shows nothing: ``--quiet``, and the others' base."""
+
     def __init__(self, verbose: bool = False, stream: IO[str] | None = None):
         self.verbose = verbose
         self.stream = stream or sys.stderr
@@ -58,7 +61,7 @@ class QuietReporter:
         return f"done in {now - self.started:.2f}s ({', '.join(parts)})"
 
 
-class PlainReporter(QuietReporter):
+class PlainReporter(RecordingReporter):
     def step(self, step: Step[Any]) -> None:
         super().step(step)
         print(f"wavecraft-build: {step.label}", file=self.stream, flush=True)
@@ -67,8 +70,10 @@ class PlainReporter(QuietReporter):
         print(f"wavecraft-build: {self.timings()}", file=self.stream, flush=True)
 
 
-class RichReporter(QuietReporter):
+class RichReporter(RecordingReporter):
     def __init__(self, verbose: bool = False, stream: IO[str] | None = None):
+        from rich.console import Console
+
         super().__init__(verbose, stream)
         self.console = Console(file=self.stream, stderr=stream is None)
         self.status: Status | None = None
@@ -110,7 +115,7 @@ class RichReporter(QuietReporter):
 
 
 @contextlib.contextmanager
-def reporting(*, quiet: bool = False, verbose: bool = False) -> Iterator[QuietReporter]:
+def reporting(*, quiet: bool = False, verbose: bool = False) -> Iterator[RecordingReporter]:
     """Progress for one command: timings on success, a clean terminal on any exit."""
     reporter = make_reporter(quiet=quiet, verbose=verbose)
     try:
@@ -120,9 +125,9 @@ def reporting(*, quiet: bool = False, verbose: bool = False) -> Iterator[QuietRe
         reporter.close()
 
 
-def make_reporter(*, quiet: bool = False, verbose: bool = False) -> QuietReporter:
+def make_reporter(*, quiet: bool = False, verbose: bool = False) -> RecordingReporter:
     if quiet:
-        return QuietReporter(verbose)
+        return RecordingReporter(verbose)
     if sys.stderr.isatty():
         return RichReporter(verbose)
     return PlainReporter(verbose)

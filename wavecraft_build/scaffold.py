@@ -23,13 +23,13 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import wavecraft_build
+from wavecraft_build._proc import Completed, run
 from wavecraft_build.errors import ScaffoldError
 
 __all__ = [
@@ -190,6 +190,8 @@ class ProjectNames:
             "vst3_id": ", ".join(f"0x{byte:02x}" for byte in self.vst3_id),
             "clap_id": self.clap_id,
             "python_module": self.lib_name,
+            # The noxfile's script block pins the tool that scaffolded the project.
+            "wavecraft_version": wavecraft_build.__version__,
         }
 
 
@@ -529,18 +531,10 @@ def _write_new(dest: Path, content: bytes, *, executable: bool) -> None:
         raise
 
 
-def _git(project_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _git(project_dir: Path, *args: str) -> Completed:
     git = shutil.which("git")
     assert git is not None
-    return subprocess.run(
-        [git, *args],
-        cwd=project_dir,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=_GIT_TIMEOUT,
-        check=False,
-    )
+    return run([git, *args], cwd=project_dir, timeout=_GIT_TIMEOUT)
 
 
 def _git_init(project_dir: Path, warnings: list[str]) -> bool:
@@ -571,12 +565,15 @@ def _git_init(project_dir: Path, warnings: list[str]) -> bool:
         ]
         for label, args in steps:
             done = _git(project_dir, *args)
+            if done.timed_out:
+                warnings.append(f"git {label} did not finish within {_GIT_TIMEOUT:g} s")
+                return label != "init"
             if done.returncode != 0:
                 message = (done.stderr.strip().splitlines() or ["no message"])[-1]
                 warnings.append(f"git {label} failed: {message}")
                 # A repository without the initial commit is still a repository.
                 return label != "init"
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except OSError as exc:
         warnings.append(f"git failed: {exc}")
         return False
     return True
@@ -587,10 +584,9 @@ def _next_commands(project_dir: Path) -> tuple[str, ...]:
         shown = str(project_dir.relative_to(Path.cwd()))
     except ValueError:
         shown = str(project_dir)
+    # Only nox on PATH is assumed: the noxfile's script block installs wavecraft-build.
     return (
         f"cd {shlex.quote(shown)}",
-        "wavecraft-build build      # discovery build, parameters, bindings",
-        "npm --prefix ui install",
-        "nox -s dev                 # hot-reload while you edit engine/src",
-        "nox -s release             # VST3 + CLAP bundles in target/bundled/",
+        "nox -s dev        # build, parameters, bindings; hot-reload while you edit engine/src",
+        "nox -s release    # VST3 + CLAP bundles in target/bundled/",
     )

@@ -1,10 +1,26 @@
-"""Sessions for %%plugin_name%%: `nox -l` lists them (dev, release, ...).
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["nox>=2025.2.9", "wavecraft-build==%%wavecraft_version%%"]
+# ///
+"""Sessions for %%plugin_name%%: `nox -l` lists them (dev, build, codegen, release).
 
-They come from wavecraft-build; settings are under [tool.wavecraft] in pyproject.toml.
+`pip install nox` is all this project needs: the block above is PEP 723 metadata, and nox
+(2025.2.9 or newer) installs what it lists into `.nox/_nox_script_mode` before it loads
+this file (its "script mode"). The sessions come from wavecraft-build; settings are under
+[tool.wavecraft] in pyproject.toml.
 """
 
-import nox  # noqa: F401  (nox loads this file; the sessions register with it)
+import nox
 
-from wavecraft_build.nox import register_sessions
+nox.needs_version = ">=2025.2.9"  # checked before the import below: script mode needs it
+
+try:
+    from wavecraft_build.nox import register_sessions
+except ModuleNotFoundError:
+    raise SystemExit(
+        "error: wavecraft-build is not installed where nox runs this noxfile\n"
+        "  hint: run nox without NOX_SCRIPT_MODE=none (it installs the block at the top of "
+        "noxfile.py), or `pip install wavecraft-build==%%wavecraft_version%%`"
+    ) from None
 
 register_sessions()

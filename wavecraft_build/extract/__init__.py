@@ -1,7 +1,7 @@
 """Isolated parameter extraction: the parent side.
 
 Plugin code never runs in this process. ``extract_params`` first checks the library's
-exported symbols without loading it (pyelftools, ELF only), then starts ``_child.py`` in a
+exported symbols without loading it (``_elf``, ELF only), then starts ``_child.py`` in a
 fresh ``python -I -S`` in its own process group, with the library's stdout/stderr going to
 a log file and the results coming back as frames on a separate file descriptor. The
 child is killed with its whole group on timeout, Ctrl-C and any error. Every outcome is
@@ -21,20 +21,25 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from wavecraft_build._proc import guard, kill_group, signal_name, wait_exact
+from wavecraft_build._proc import guard, kill_group, signal_name, spawn, wait_exact
 from wavecraft_build.errors import (
     ExtractionCrashed,
     ExtractionExited,
     ExtractionTimeout,
+    InternalError,
     InvalidJson,
     InvalidUtf8,
     LibraryNotFound,
     LoadFailed,
     SymbolMissing,
 )
-from wavecraft_build.metadata import ExtractionResult, validate
+from wavecraft_build.extract import _frames
+from wavecraft_build.extract._elf import defined_dynamic_symbols
+
+if TYPE_CHECKING:
+    from wavecraft_build.metadata import ExtractionResult
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -85,23 +90,12 @@ def require_library(lib: Path) -> None:
 def _check_symbols(lib: Path) -> None:
     """Cheap checks before any plugin code runs: the file exports the contract."""
     require_library(lib)
-    with lib.open("rb") as fh:
-        magic = fh.read(4)
-    if magic != b"\x7fELF":
-        return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-    from elftools.elf.sections import SymbolTableSection
-
     try:
         with lib.open("rb") as fh:
-            section = ELFFile(fh).get_section_by_name(".dynsym")
-            names = (
-                {sym.name for sym in section.iter_symbols() if sym["st_shndx"] != "SHN_UNDEF"}
-                if isinstance(section, SymbolTableSection)
-                else set()
-            )
-    except (ELFError, ValueError, OSError) as exc:
+            if fh.read(4) != b"\x7fELF":
+                return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
+            names = defined_dynamic_symbols(fh)
+    except (ValueError, OSError) as exc:
         raise LoadFailed(
             f"not a readable shared library: {exc}",
             path=lib,
@@ -115,18 +109,6 @@ def _check_symbols(lib: Path) -> None:
                 hint="build with `--features _param-discovery` and export the Wavecraft "
                 "contract (the wavecraft_plugin! macro does it)",
             )
-
-
-def _frames(data: bytes) -> list[tuple[bytes, bytes]]:
-    out: list[tuple[bytes, bytes]] = []
-    pos = 0
-    while pos + 5 <= len(data):
-        size = int.from_bytes(data[pos + 1 : pos + 5], "big")
-        if pos + 5 + size > len(data):
-            break  # a frame cut short by a kill: ignore the torn tail
-        out.append((data[pos : pos + 1], data[pos + 5 : pos + 5 + size]))
-        pos += 5 + size
-    return out
 
 
 def _tail(log: IO[bytes]) -> str:
@@ -157,13 +139,12 @@ class Child:
             str(os.getpid()),
             *_child_sys_path(),
         ]
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             argv,
             stdin=subprocess.PIPE,
             stdout=self._log,
             stderr=self._log,
             pass_fds=(self._out.fileno(),),
-            start_new_session=True,
         )
 
     @property
@@ -223,8 +204,8 @@ def _outcome(
     lib: Path, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
 ) -> RawExtraction:
     out.seek(0)
-    frames = _frames(out.read())
-    stage = next((p.decode() for t, p in reversed(frames) if t == b"S"), "start-up")
+    reported = _frames.split(out.read())
+    stage = next((p.decode() for t, p in reversed(reported) if t == _frames.STAGE), "start-up")
     if code is None:
         raise ExtractionTimeout(
             f"`{stage}` did not return within {timeout:g} s; the child was killed",
@@ -233,23 +214,9 @@ def _outcome(
             "code (e.g. a OnceLock initialised during dlopen); raise --timeout if it is "
             "only slow",
         )
+    found = dict(reported)
+    _raise_reported_error(lib, found)
     log_tail = _tail(log)
-    found = dict(frames)
-    if b"E" in found:
-        kind, _, detail = found[b"E"].partition(b"\0")
-        text = detail.decode("utf-8", "replace")
-        if kind == b"symbol":
-            raise SymbolMissing(
-                f"the library does not export `{text}`",
-                path=lib,
-                hint="build with `--features _param-discovery` and export the Wavecraft contract",
-            )
-        raise LoadFailed(
-            f"dlopen failed: {text}",
-            path=lib,
-            hint="check that the library was built for this machine and that its "
-            "dependencies are installed (ldd shows missing ones)",
-        )
     said = _last_words(log_tail)
     if code < 0:
         raise ExtractionCrashed(
@@ -258,7 +225,7 @@ def _outcome(
             hint="the plugin's code crashed while loading or listing parameters; run its "
             "cargo tests or a debugger on that call",
         )
-    if code != 0 or (b"P" not in found and b"Q" not in found):
+    if code != 0 or (_frames.PARAMS not in found and _frames.PARAMS_NULL not in found):
         raise ExtractionExited(
             f"plugin code ended the extraction child with exit status {code} during "
             f"`{stage}`{said}",
@@ -266,10 +233,34 @@ def _outcome(
             hint="the plugin must not call exit() while loading or listing parameters",
         )
     return RawExtraction(
-        params=found.get(b"P"),
-        processors=found.get(b"R"),
+        params=found.get(_frames.PARAMS),
+        processors=found.get(_frames.PROCESSORS),
         log=log_tail,
     )
+
+
+def _raise_reported_error(lib: Path, found: dict[bytes, bytes]) -> None:
+    """The errors the child reported itself, in its own frames."""
+
+    def said(tag: bytes) -> str | None:
+        return found[tag].decode("utf-8", "replace").strip() if tag in found else None
+
+    if (internal := said(_frames.INTERNAL_ERROR)) is not None:
+        last = (internal.splitlines() or ["no message"])[-1]
+        raise InternalError(f"the extraction child failed: {last}", path=lib)
+    if (symbol := said(_frames.SYMBOL_MISSING)) is not None:
+        raise SymbolMissing(
+            f"the library does not export `{symbol}`",
+            path=lib,
+            hint="build with `--features _param-discovery` and export the Wavecraft contract",
+        )
+    if (load_error := said(_frames.LOAD_ERROR)) is not None:
+        raise LoadFailed(
+            f"dlopen failed: {load_error}",
+            path=lib,
+            hint="check that the library was built for this machine and that its "
+            "dependencies are installed (ldd shows missing ones)",
+        )
 
 
 def _last_words(log_tail: str) -> str:
@@ -306,6 +297,8 @@ def _decode_json(data: bytes, what: str, lib: Path) -> object:
 
 def decode(raw: RawExtraction, lib: Path) -> ExtractionResult:
     """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
+    from wavecraft_build.metadata import validate
+
     if raw.params is None:
         raise InvalidJson(
             "wavecraft_get_params_json returned NULL",

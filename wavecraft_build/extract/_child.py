@@ -5,36 +5,38 @@ reads the library path from stdin, so it can be started (and cffi imported) befo
 library exists; nothing of the plugin is touched before the path arrives.
 It must stay tiny and import almost nothing: its start-up time is most of a cold
 extraction. Plugin code may print anything on stdout/stderr (the parent points both at a
-log file); results travel only as frames on FD: one tag byte, a 4-byte big-endian length,
-the payload. Tags: S = stage about to run, P = params JSON bytes, Q = params getter
-returned NULL, R = processors JSON bytes, N = no processors getter, E = load/symbol error.
+log file); results travel only as frames on FD (``_frames`` says what each tag means).
 It never parses the JSON and never dlcloses: it exits with os._exit right after the calls.
+An error in this script's own code is reported as such (``INTERNAL_ERROR``), never
+blamed on the plugin.
 """
 
 import os
 import sys
 
+TYPE_CHECKING = False  # importing typing would slow down every extraction
+if TYPE_CHECKING:
+    from typing import Any
+
 PR_SET_PDEATHSIG = 1
 SIGKILL = 9
 RTLD_NOW = 2
+REQUIRED = ("wavecraft_free_string", "wavecraft_get_params_json")
 
 
-def main() -> None:
-    fd_text, parent_text, *paths = sys.argv[1:]
-    sys.path[:0] = paths
-    out = int(fd_text)
+def main(out: int, parent_pid: int) -> None:
+    import _frames
+    from _wavecraft_ffi import ffi  # generated out-of-line ABI module: no cdef parsing
 
-    def frame(tag: bytes, payload: bytes) -> None:
-        data = tag + len(payload).to_bytes(4, "big") + payload
+    def frame(tag: bytes, payload: bytes = b"") -> None:
+        data = _frames.encode(tag, payload)
         while data:
             data = data[os.write(out, data) :]
-
-    from _wavecraft_ffi import ffi  # generated out-of-line ABI module: no cdef parsing
 
     if sys.platform.startswith("linux"):
         # Die with the parent even if it is SIGKILLed, then close the race with getppid.
         ffi.dlopen(None).prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
-        if os.getppid() != int(parent_text):
+        if os.getppid() != parent_pid:
             os._exit(1)
 
     chunks = []
@@ -44,44 +46,68 @@ def main() -> None:
         os._exit(0)  # discarded before use
     lib_path = os.fsdecode(b"".join(chunks))
 
-    frame(b"S", b"dlopen")
+    frame(_frames.STAGE, b"dlopen")
     try:
         lib = ffi.dlopen(lib_path, RTLD_NOW)
     except OSError as exc:
-        frame(b"E", b"load\0" + str(exc).encode("utf-8", "replace"))
+        frame(_frames.LOAD_ERROR, str(exc).encode("utf-8", "replace"))
         os._exit(0)
 
-    def call(name: str, tag: bytes) -> None:
+    def symbol(name: str) -> "Any":
+        """The function ``name``, or None: cffi raises ffi.error (not AttributeError)."""
         try:
-            getter = getattr(lib, name)
-        except AttributeError:
-            if tag == b"R":
-                frame(b"N", b"")
-                return
-            frame(b"E", b"symbol\0" + name.encode())
+            return getattr(lib, name)
+        except (AttributeError, ffi.error):
+            return None
+
+    for name in REQUIRED:  # resolve before any getter runs
+        if symbol(name) is None:
+            frame(_frames.SYMBOL_MISSING, name.encode())
             os._exit(0)
-        frame(b"S", name.encode())
+
+    def call(name: str, found: bytes, null: bytes) -> None:
+        getter = symbol(name)
+        if getter is None:
+            frame(null)
+            return
+        frame(_frames.STAGE, name.encode())
         ptr = getter()
         if ptr == ffi.NULL:
-            frame(b"Q" if tag == b"P" else b"N", b"")
+            frame(null)
             return
         try:
             data = ffi.string(ptr)
         finally:
-            frame(b"S", b"wavecraft_free_string")
+            frame(_frames.STAGE, b"wavecraft_free_string")
             lib.wavecraft_free_string(ptr)
-        frame(tag, data)
+        frame(found, data)
 
-    try:
-        lib.wavecraft_free_string  # noqa: B018 - resolve before any getter runs
-    except AttributeError:
-        frame(b"E", b"symbol\0wavecraft_free_string")
-        os._exit(0)
-    call("wavecraft_get_params_json", b"P")
-    call("wavecraft_get_processors_json", b"R")
-    frame(b"S", b"done")
+    call("wavecraft_get_params_json", _frames.PARAMS, _frames.PARAMS_NULL)
+    call("wavecraft_get_processors_json", _frames.PROCESSORS, _frames.NO_PROCESSORS)
+    frame(_frames.STAGE, b"done")
     sys.stdout.flush()
     os._exit(0)
 
 
-main()
+def _report_internal_error(out: int) -> None:
+    """Our own bug: send the traceback as an INTERNAL_ERROR frame, exit distinctly."""
+    import traceback
+
+    text = traceback.format_exc().encode("utf-8", "replace")
+    try:
+        import _frames
+
+        data = _frames.encode(_frames.INTERNAL_ERROR, text)
+        while data:
+            data = data[os.write(out, data) :]
+    finally:
+        os._exit(70)
+
+
+if __name__ == "__main__":
+    fd_text, parent_text, *paths = sys.argv[1:]
+    sys.path[:0] = paths
+    try:
+        main(int(fd_text), int(parent_text))
+    except BaseException:
+        _report_internal_error(int(fd_text))

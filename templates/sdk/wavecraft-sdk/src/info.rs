@@ -1,4 +1,4 @@
-//! The flat parameter list of a signal, its unique ids and its JSON.
+//! The flat parameter list of a signal, its unique ids and its JSON (serde_json).
 //!
 //! Everything here is computed per call into owned values that the caller drops: no
 //! global cache (`OnceLock`, `lazy_static`, `static mut`) and no `Box::leak`. Calling it
@@ -8,6 +8,8 @@
 //! `<id>_<n>`, and each parameter id is `<processor instance id>_<local id>`:
 //! `SignalChain![Gain, Gain]` gives processors `gain`, `gain_2` and parameters
 //! `gain_level`, `gain_2_level`.
+
+use serde::Serialize;
 
 use crate::param::{ParamKind, ParamSpec};
 use crate::processor::Signal;
@@ -79,65 +81,65 @@ pub fn validate<S: Signal>() -> Result<(), String> {
     }
 }
 
-/// The JSON array of ParameterInfo the binary contract promises.
+/// One element of `wavecraft_get_params_json`'s array (the contract's ParameterInfo).
+#[derive(Serialize)]
+struct ParameterJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: f32,
+    default: f32,
+    min: f32,
+    max: f32,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    unit: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    group: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variants: Option<&'static [&'static str]>,
+}
+
+#[derive(Serialize)]
+struct ProcessorJson<'a> {
+    id: &'a str,
+}
+
+/// The JSON array of ParameterInfo the binary contract promises (serde_json: f32 values
+/// in their shortest round-trip form, strings escaped).
 pub fn params_json<S: Signal>() -> String {
-    let mut out = String::from("[");
-    for (index, info) in param_infos::<S>().iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        let spec = info.spec;
-        let (min, max) = spec.plain_range();
-        let default = spec.default_plain();
-        out.push_str("{\"id\":");
-        push_json_str(&mut out, &info.id);
-        out.push_str(",\"name\":");
-        push_json_str(&mut out, &info.name);
-        out.push_str(",\"type\":");
-        push_json_str(&mut out, spec.type_name());
-        for (key, value) in [("value", default), ("default", default), ("min", min), ("max", max)] {
-            out.push_str(",\"");
-            out.push_str(key);
-            out.push_str("\":");
-            push_json_num(&mut out, value);
-        }
-        if !spec.unit.is_empty() {
-            out.push_str(",\"unit\":");
-            push_json_str(&mut out, spec.unit);
-        }
-        if !spec.group.is_empty() {
-            out.push_str(",\"group\":");
-            push_json_str(&mut out, spec.group);
-        }
-        if let ParamKind::Enum { variants, .. } = spec.kind {
-            out.push_str(",\"variants\":[");
-            for (n, variant) in variants.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                push_json_str(&mut out, variant);
+    let infos = param_infos::<S>();
+    let items: Vec<ParameterJson<'_>> = infos
+        .iter()
+        .map(|info| {
+            let spec = info.spec;
+            let (min, max) = spec.plain_range();
+            let default = spec.default_plain();
+            ParameterJson {
+                id: &info.id,
+                name: &info.name,
+                kind: spec.type_name(),
+                value: default,
+                default,
+                min,
+                max,
+                unit: spec.unit,
+                group: spec.group,
+                variants: match spec.kind {
+                    ParamKind::Enum { variants, .. } => Some(variants),
+                    _ => None,
+                },
             }
-            out.push(']');
-        }
-        out.push('}');
-    }
-    out.push(']');
-    out
+        })
+        .collect();
+    serde_json::to_string(&items).expect("parameter metadata always serialises")
 }
 
 /// `[{"id":"input_gain"},...]`.
 pub fn processors_json<S: Signal>() -> String {
-    let mut out = String::from("[");
-    for (index, id) in processor_ids::<S>().iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"id\":");
-        push_json_str(&mut out, id);
-        out.push('}');
-    }
-    out.push(']');
-    out
+    let ids = processor_ids::<S>();
+    let items: Vec<ProcessorJson<'_>> = ids.iter().map(|id| ProcessorJson { id }).collect();
+    serde_json::to_string(&items).expect("processor ids always serialise")
 }
 
 /// Walks the processors with their instance id and occurrence number (1, 2, ...).
@@ -169,50 +171,27 @@ fn is_snake(id: &str) -> bool {
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
-fn push_json_str(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn push_json_num(out: &mut String, value: f32) {
-    if value.is_finite() {
-        // `Display` for f32 is the shortest round-trip form and never uses an exponent,
-        // so it is always a valid JSON number (`0.1`, not `0.10000000149011612`).
-        out.push_str(&value.to_string());
-    } else {
-        out.push_str("null");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn escapes_json_strings() {
-        let mut out = String::new();
-        push_json_str(&mut out, "a\"b\\c\nd\u{1}é");
-        assert_eq!(out, "\"a\\\"b\\\\c\\nd\\u0001é\"");
-    }
-
-    #[test]
-    fn numbers_are_short() {
-        let mut out = String::new();
-        push_json_num(&mut out, 0.1);
-        push_json_num(&mut out, -24.0);
-        assert_eq!(out, "0.1-24");
+    fn names_are_escaped_and_numbers_short() {
+        let item = ParameterJson {
+            id: "gain_level",
+            name: "a\"b\\c\nd\u{1}é",
+            kind: "float",
+            value: 0.1,
+            default: 0.1,
+            min: -24.0,
+            max: f32::INFINITY,
+            unit: "",
+            group: "G",
+            variants: None,
+        };
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(json.contains(r#""name":"a\"b\\c\nd\u0001é""#), "{json}");
+        assert!(json.contains(r#""value":0.1,"default":0.1,"min":-24.0,"max":null"#), "{json}");
+        assert!(!json.contains("unit") && json.contains(r#""group":"G""#), "{json}");
     }
 }

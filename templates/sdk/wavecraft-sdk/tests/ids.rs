@@ -64,10 +64,10 @@ fn json_has_every_field() {
     assert_eq!(
         params_json::<S>(),
         concat!(
-            r#"[{"id":"gain_level","name":"Level","type":"float","value":0,"default":0,"min":-24,"max":24,"unit":"dB"},"#,
-            r#"{"id":"offset_enabled","name":"Enabled","type":"bool","value":1,"default":1,"min":0,"max":1},"#,
-            r#"{"id":"offset_amount","name":"Amount","type":"enum","value":0,"default":0,"min":0,"max":1,"group":"Tone","variants":["Small \"0.1\"","Large"]},"#,
-            r#"{"id":"offset_scale","name":"Scale","type":"float","value":1,"default":1,"min":0,"max":10}]"#,
+            r#"[{"id":"gain_level","name":"Level","type":"float","value":0.0,"default":0.0,"min":-24.0,"max":24.0,"unit":"dB"},"#,
+            r#"{"id":"offset_enabled","name":"Enabled","type":"bool","value":1.0,"default":1.0,"min":0.0,"max":1.0},"#,
+            r#"{"id":"offset_amount","name":"Amount","type":"enum","value":0.0,"default":0.0,"min":0.0,"max":1.0,"group":"Tone","variants":["Small \"0.1\"","Large"]},"#,
+            r#"{"id":"offset_scale","name":"Scale","type":"float","value":1.0,"default":1.0,"min":0.0,"max":10.0}]"#,
         )
     );
 }

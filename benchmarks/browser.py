@@ -17,8 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devloop import DevProcess
-
+from benchmarks.devloop import DevProcess
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-FIXTURE = Path(__file__).resolve().parent / "crates" / "fixture-plugin"
+FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "crates" / "fixture-plugin"
 Event = dict[str, Any]
 
 

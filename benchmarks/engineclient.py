@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from devloop import free_port
 from websockets.sync.client import ClientConnection, connect
 
+from benchmarks.devloop import free_port
 from wavecraft_build.engine.supervisor import EngineOptions, EngineSupervisor
 from wavecraft_build.extract import extract_params
 from wavecraft_build.metadata import ExtractionResult

@@ -1,0 +1,66 @@
+"""What the CLI imports, as a user runs it: a cache hit must stay a stat, two reads, a print.
+
+Run through the installed console script with ``python -X importtime``, so the wrapper pip
+generates and the venv's ``.pth`` files count too. The time itself is in
+benchmarks/bench_cli.py; here only module names, which do not flake on a busy machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).parent / "wavecraft-build"
+# What a hit must never load again: the progress UI, the parser, numpy, the metadata classes
+# and what they drag in. A hit that needs one of these has lost its fast path.
+HIT_FORBIDDEN = ("rich", "argparse", "numpy", "json", "pathlib", "dataclasses", "subprocess",
+                 "wavecraft_build.metadata", "wavecraft_build.cache", "elftools")
+ANY_FORBIDDEN = ("rich", "numpy", "elftools", "wavecraft_build.scaffold", "watchfiles")
+
+
+def imported(*args: str, env: dict[str, str]) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Modules the console script imported for ``args`` (top-level and dotted names)."""
+    assert SCRIPT.is_file(), f"the console script is not installed at {SCRIPT}"
+    done = subprocess.run([sys.executable, "-X", "importtime", str(SCRIPT), *args],
+                          env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=120, check=False)
+    names = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    return names, done
+
+
+def _loaded(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names for f in forbidden if n == f or n.startswith(f + "."))
+
+
+def test_a_cache_hit_imports_almost_nothing(fixture_lib: Path, tmp_path: Path) -> None:
+    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache")}
+    env_no_mode = {**env, "WAVECRAFT_FIXTURE_MODE": ""}
+    cold_names, cold = imported("extract", "--json", str(fixture_lib), env=env_no_mode)
+    assert cold.returncode == 0, cold.stderr[-2000:]
+    assert not _loaded(cold_names, ANY_FORBIDDEN)
+    hit_names, hit = imported("extract", str(fixture_lib), "--json", env=env_no_mode)
+    assert hit.returncode == 0, hit.stderr[-2000:]
+    assert hit.stdout == cold.stdout and json.loads(hit.stdout)[0]["id"] == "gain_level"
+    assert not _loaded(hit_names, HIT_FORBIDDEN), "the hit path imports too much"
+    assert "wavecraft_build._fastpath" in hit_names
+
+
+@pytest.mark.parametrize("args", [["--help"], ["extract", "--help"], ["new", "--help"]])
+def test_help_imports_no_command_code(args: list[str]) -> None:
+    names, done = imported(*args, env={})
+    assert done.returncode == 0 and "usage: wavecraft-build" in done.stdout
+    assert not _loaded(names, (*ANY_FORBIDDEN, "wavecraft_build.pipeline", "dataclasses",
+                               "pathlib"))
+
+
+def test_the_vendor_default_in_help_is_the_scaffolds(tmp_path: Path) -> None:
+    from wavecraft_build.scaffold import DEFAULT_VENDOR
+
+    _names, done = imported("new", "--help", env={})
+    assert f"(default: {DEFAULT_VENDOR})" in " ".join(done.stdout.split())

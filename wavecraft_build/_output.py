@@ -1,0 +1,51 @@
+"""How a parameter list is printed: the aligned table, and the exact ``--json`` text.
+
+``printed_json`` is also what the cache stores next to each entry, so the CLI's fast path
+can print a hit byte for byte as the full path would.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wavecraft_build.metadata import ExtractionResult
+
+__all__ = ["format_table", "print_result", "printed_json"]
+
+
+def printed_json(result: ExtractionResult) -> str:
+    """The parameter list as ``extract --json`` prints it (one definition for both paths)."""
+    return json.dumps([p.to_json() for p in result.parameters], indent=2) + "\n"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_table(result: ExtractionResult) -> str:
+    """A readable, aligned table of parameters (plain text, no terminal codes)."""
+    head = ("id", "name", "type", "range", "default", "unit", "group")
+    rows = [head]
+    for p in result.parameters:
+        if p.type == "enum" and p.variants:
+            rng = " | ".join(p.variants)
+            default = p.variants[int(p.default)]
+        elif p.type == "bool":
+            rng, default = "off/on", "on" if p.default else "off"
+        else:
+            rng = f"{_number(p.min)} .. {_number(p.max)}"
+            default = _number(p.default)
+        rows.append((p.id, p.name, p.type, rng, default, p.unit or "", p.group or ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    procs = ", ".join(p.id for p in result.processors)
+    footer = f"{len(result.parameters)} parameters" + (f"; processors: {procs}" if procs else "")
+    return "\n".join([*lines, footer])
+
+
+def print_result(result: ExtractionResult, as_json: bool) -> None:
+    sys.stdout.write(printed_json(result) if as_json else format_table(result) + "\n")
