@@ -29,7 +29,6 @@ from benchmarks.bench_extract import fixture_lib
 from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.extract import extract_params
 
-
 BLOCK_S = 128 / 48_000
 
 
