@@ -19,7 +19,7 @@ from helpers import snapshot_tree
 
 from wavecraft_build.cli import main
 from wavecraft_build.config import ProjectConfig, load_project
-from wavecraft_build.errors import BuildFailed, ReleaseError
+from wavecraft_build.errors import CodegenError, ReleaseError
 from wavecraft_build.pipeline import BUILD_STEPS, Context, load_state, run
 from wavecraft_build.release import ReleaseOptions, lock, release
 
@@ -154,11 +154,16 @@ def test_a_renamed_id_fails_at_the_ui_and_undoing_it_releases(
     project = _with_ui(fixture_release_project(), uses=["gain_level"])
     run(Context(project=project), BUILD_STEPS)  # bindings and state of the original ids
     options = ReleaseOptions(wheel=False, out_dir=tmp_path / "out")
+    generated = snapshot_tree(project.root / "ui" / "src" / "generated")
+    builds = len(_ui_builds(project))
     _rename_gain(project)  # no build in between
-    with pytest.raises(BuildFailed, match=r"TS2322.*gain_level") as info:
+    # The source's own parameters are read first, and the user's stub that still places
+    # the old id is named before any npm build (rather than a raw TS2322 from tsc).
+    with pytest.raises(CodegenError, match=r"places parameter 'gain_level'") as info:
         release(project, options)
-    assert "fix the UI error" in (info.value.hint or "")
-    assert "amp_level" in _ui_builds(project)[-1]  # built from the renamed source's bindings
+    assert "remove or rename that control" in (info.value.hint or "")
+    assert len(_ui_builds(project)) == builds  # no UI was built from stale bindings
+    assert snapshot_tree(project.root / "ui" / "src" / "generated") == generated
     _rename_gain(project, "amp", "gain")  # undo: the source matches the UI again
     builds = len(_ui_builds(project))
     report = release(project, options)
