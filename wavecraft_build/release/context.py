@@ -109,8 +109,8 @@ class ReleaseReport:
         vst3 = self.bundles.get("vst3")
         if vst3 is not None and not self.installed:
             out.append(
-                "load it: copy the bundles to ~/.vst3 and ~/.clap (or run `wavecraft-build "
-                "release --install`) and rescan in your host, or from Python: "
+                "load it: copy the bundles to ~/.vst3 and ~/.clap (or run `nox -s release -- "
+                "--install` in the project) and rescan in your host, or from Python: "
                 f"pedalboard.load_plugin({str(vst3)!r})"
             )
         return out
