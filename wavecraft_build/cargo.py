@@ -4,7 +4,9 @@ The artifact path always comes from cargo's own ``compiler-artifact`` message, n
 guessing ``target/debug/lib*.so``: that is what makes a custom ``CARGO_TARGET_DIR``, a
 workspace member, a ``[lib] name`` that differs from the package, or ``--target`` work.
 A failed build raises ``BuildFailed`` with cargo's first error; a cancelled one raises
-``Cancelled`` after cargo and every rustc it started were killed.
+``Cancelled`` after cargo and every rustc it started were killed. Every run goes through
+``compiler_cache`` (``BuildRequest.compiler_cache``): sccache as ``RUSTC_WRAPPER`` when it
+is on, and one retry without it when the build failed with sccache's own error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build import compiler_cache as ccache
 from wavecraft_build._proc import run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
@@ -47,6 +50,8 @@ class BuildRequest:
     target: str | None = None
     target_dir: Path | None = None
     lib_only: bool = True
+    #: "sccache" | "none" (``[tool.wavecraft] compiler-cache``; WAVECRAFT_COMPILER_CACHE wins)
+    compiler_cache: str = "none"
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class BuildResult:
     target: str
     release: bool
     fresh: bool
+    #: this run's compiler-cache hits and misses (None: no cache in use)
+    compiler_cache: ccache.CacheRun | None = None
 
 
 def cargo_executable() -> str:
@@ -143,6 +150,48 @@ def _package_name(artifact: dict[str, Any]) -> str:
     return pid.split(" ", 1)[0]
 
 
+@dataclass
+class _Outcome:
+    code: int
+    messages: list[dict[str, Any]]
+    artifacts: list[dict[str, Any]]
+    stderr: bytes
+
+
+def _run_cargo(
+    req: BuildRequest,
+    env: dict[str, str] | None,
+    on_line: Callable[[dict[str, Any]], None] | None,
+    cancel: threading.Event | None,
+) -> _Outcome:
+    out = _Outcome(0, [], [], b"")
+
+    def take(line: str) -> None:
+        if not line.startswith("{"):
+            return
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            return
+        reason = msg.get("reason")
+        if reason == "compiler-artifact":
+            out.artifacts.append(msg)
+        elif reason == "compiler-message":
+            out.messages.append(msg)
+        if on_line is not None:
+            on_line(msg)
+
+    # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
+    with tempfile.TemporaryFile() as err:
+        out.code = run_lines(
+            _argv(req), cwd=req.manifest.parent, env=env, on_stdout=take, stderr=err,
+            cancel=cancel,
+        )
+        err.seek(0)
+        out.stderr = err.read()
+    return out
+
+
 def build(
     req: BuildRequest,
     *,
@@ -159,42 +208,25 @@ def build(
         raise ConfigError(
             "no Cargo.toml here", path=req.manifest, hint="pass --project DIR of a plugin"
         )
-    messages: list[dict[str, Any]] = []
-    artifacts: list[dict[str, Any]] = []
-
-    def take(line: str) -> None:
-        if not line.startswith("{"):
-            return
-        try:
-            msg = json.loads(line)
-        except json.JSONDecodeError:
-            return
-        reason = msg.get("reason")
-        if reason == "compiler-artifact":
-            artifacts.append(msg)
-        elif reason == "compiler-message":
-            messages.append(msg)
-        if on_line is not None:
-            on_line(msg)
-
-    # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
-    with tempfile.TemporaryFile() as err:
-        code = run_lines(
-            _argv(req), cwd=req.manifest.parent, on_stdout=take, stderr=err, cancel=cancel
-        )
-        err.seek(0)
-        stderr_bytes = err.read()
+    cc = ccache.prepare(req.compiler_cache)
+    out = _run_cargo(req, cc.env, on_line, cancel)
+    stderr_text = out.stderr.decode("utf-8", "replace")
+    if out.code != 0 and cc.wrapper and ccache.is_sccache_failure(stderr_text):
+        ccache.note("warning: sccache failed during the build (see --verbose); "
+                            "building again without the compiler cache")
+        out = _run_cargo(req, cc.without_wrapper(), on_line, cancel)
+        stderr_text = out.stderr.decode("utf-8", "replace")
     if stderr_sink is not None:
-        stderr_sink(stderr_bytes)
-    if code != 0:
-        first = _first_error(messages, stderr_bytes.decode("utf-8", "replace"))
+        stderr_sink(out.stderr)
+    if out.code != 0:
+        first = _first_error(out.messages, stderr_text)
         raise BuildFailed(
             f"cargo build failed: {first}",
             path=req.manifest,
             hint="fix the error above (run with --verbose for cargo's full output); "
             "the last good parameters and bindings are unchanged",
         )
-    art = _pick_artifact(req, artifacts)
+    art = _pick_artifact(req, out.artifacts)
     lib = _library_file(art, req)
     return BuildResult(
         artifact=lib,
@@ -203,6 +235,7 @@ def build(
         target=req.target or host_triple(),
         release=req.release,
         fresh=bool(art.get("fresh", False)),
+        compiler_cache=ccache.finish(cc),
     )
 
 

@@ -13,11 +13,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wavecraft_build import __version__
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, WavecraftError
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.progress import reporting
+
+if TYPE_CHECKING:
+    from wavecraft_build.compiler_cache import Prepared
 
 __all__ = ["main"]
 
@@ -71,6 +75,22 @@ def _print_result(result: ExtractionResult, as_json: bool) -> None:
         print(format_table(result))
 
 
+def _compiler_cache_start(mode: str) -> Prepared:
+    """The compiler cache's counters before a command's cargo runs."""
+    from wavecraft_build import compiler_cache
+
+    return compiler_cache.prepare(mode)
+
+
+def _compiler_cache_summary(start: Prepared) -> None:
+    """One line on stderr: the compiler cache's hits and misses during the command."""
+    from wavecraft_build import compiler_cache
+
+    cache_run = compiler_cache.finish(start)
+    if cache_run is not None:
+        print(f"wavecraft-build: {cache_run.summary()}", file=sys.stderr)
+
+
 # -- commands -------------------------------------------------------------------------
 
 
@@ -107,6 +127,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from wavecraft_build.pipeline import Context, run
 
     project = load_project(args.project, timeout=args.timeout)
+    cache_start = _compiler_cache_start(project.compiler_cache)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         ctx = run(
             Context(
@@ -124,6 +145,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         source = "from cache" if ctx.cache_hit else "extracted"
         print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
+        _compiler_cache_summary(cache_start)
     return 0
 
 
@@ -169,6 +191,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from wavecraft_build.release import ReleaseOptions, release
 
     project = load_project(args.project)
+    cache_start = _compiler_cache_start(project.compiler_cache)
     options = ReleaseOptions(
         install=args.install,
         ui=not args.no_ui,
@@ -183,6 +206,8 @@ def _cmd_release(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=2))
     else:
         print("\n".join(report.lines()))
+    if not args.quiet:
+        _compiler_cache_summary(cache_start)
     return 0
 
 

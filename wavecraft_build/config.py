@@ -33,6 +33,10 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
         '"python/<lib>_params.py"',
         "where the generated Python parameter module is written",
     ),
+    "compiler-cache": (
+        '"none"',
+        '`"sccache"`: every cargo run goes through sccache (`WAVECRAFT_COMPILER_CACHE` wins)',
+    ),
 }
 DEFAULT_TIMEOUT = 30.0
 
@@ -47,6 +51,8 @@ class ProjectConfig:
     features: tuple[str, ...]
     python_bindings: Path
     lib_name: str
+    #: "sccache" | "none"; ``compiler_cache.resolve_mode`` lets WAVECRAFT_COMPILER_CACHE win
+    compiler_cache: str = "none"
 
     @property
     def manifest(self) -> Path:
@@ -135,6 +141,12 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     if not all(isinstance(f, str) and f for f in features):
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
     lib_name = _lib_name(engine / "Cargo.toml")
+    compiler_cache = _get(table, "compiler-cache", str, src) or "none"
+    if compiler_cache not in ("sccache", "none"):
+        raise ConfigError(
+            f'[tool.wavecraft] compiler-cache must be "sccache" or "none", got {compiler_cache!r}',
+            path=src,
+        )
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
     return ProjectConfig(
         root=root,
@@ -145,4 +157,5 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         features=tuple(features),
         python_bindings=(root / bindings_rel).resolve(),
         lib_name=lib_name,
+        compiler_cache=compiler_cache,
     )

@@ -117,6 +117,7 @@ def cargo_build(ctx: Context) -> None:
         features=ctx.features,
         release=ctx.release,
         package=ctx.project.package,
+        compiler_cache=ctx.project.compiler_cache,
     )
     ctx.build = cargo.build(
         req,

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from wavecraft_build import __version__, _bundle, _wheel, cargo
+from wavecraft_build import compiler_cache as ccache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build._tools import (
     Runner,
@@ -54,6 +55,7 @@ from wavecraft_build._tools import (
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig, read_toml
 from wavecraft_build.errors import (
+    BuildFailed,
     ConfigError,
     ReleaseError,
     ToolMissing,
@@ -311,6 +313,7 @@ def release_build(ctx: ReleaseContext) -> None:
         features=ctx.release_features,
         release=True,
         package=ctx.project.package,
+        compiler_cache=ctx.project.compiler_cache,
     )
     ctx.build = cargo.build(
         req, on_line=ctx.reporter.cargo_message, cancel=ctx.cancel,
@@ -470,11 +473,31 @@ def build_wheel(ctx: ReleaseContext) -> None:
         manifest=ctx.project.manifest, parameters=ctx.reference.parameters,
         features=ctx.release_features,
     )
-    staged = _wheel.build_wheel(
-        project, target_dir=ctx.target_dir, dest_dir=ctx.staging, run=_runner(ctx),
-        epoch=source_date_epoch(),
-    )
+    staged = _wheel_through_cache(ctx, project)
     ctx.wheel = ctx.out_dir / staged.name
+
+
+def _wheel_through_cache(ctx: ReleaseContext, project: _wheel.WheelProject) -> Path:
+    """maturin runs cargo itself: the same compiler cache, the same one retry without it."""
+    assert ctx.staging is not None
+    cache = ccache.prepare(ctx.project.compiler_cache)
+
+    def attempt(env: dict[str, str] | None) -> Path:
+        assert ctx.staging is not None
+        return _wheel.build_wheel(
+            project, target_dir=ctx.target_dir, dest_dir=ctx.staging, run=_runner(ctx),
+            epoch=source_date_epoch(), env=env,
+        )
+
+    try:
+        return attempt(cache.env)
+    except BuildFailed as exc:
+        log = exc.path.read_text(errors="replace") if exc.path and exc.path.is_file() else ""
+        if cache.wrapper is None or not ccache.is_sccache_failure(log):
+            raise
+    ccache.note("warning: sccache failed during maturin's build; building the wheel again "
+                "without the compiler cache")
+    return attempt(cache.without_wrapper())
 
 
 def write_manifest(ctx: ReleaseContext) -> None:
