@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from wavecraft_build import compiler_cache as ccache
-from wavecraft_build._proc import run_lines
+from wavecraft_build._proc import Cancelled, run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
 __all__ = [
@@ -192,6 +192,23 @@ def _run_cargo(
     return out
 
 
+def _run_cached(
+    req: BuildRequest,
+    cc: ccache.Prepared,
+    on_line: Callable[[dict[str, Any]], None] | None,
+    cancel: threading.Event | None,
+) -> _Outcome:
+    """cargo through the compiler cache; again without it if the cache's backend went away."""
+    with ccache.watch(cc, cancel) as watch:
+        try:
+            return _run_cargo(req, cc.env, on_line, watch.cancel)
+        except Cancelled:
+            if watch.tripped is None or (cancel is not None and cancel.is_set()):
+                raise
+    ccache.note(f"warning: compiler cache off for the rest of this build: {watch.tripped}")
+    return _run_cargo(req, cc.without_wrapper(), on_line, cancel)
+
+
 def build(
     req: BuildRequest,
     *,
@@ -209,11 +226,11 @@ def build(
             "no Cargo.toml here", path=req.manifest, hint="pass --project DIR of a plugin"
         )
     cc = ccache.prepare(req.compiler_cache)
-    out = _run_cargo(req, cc.env, on_line, cancel)
+    out = _run_cached(req, cc, on_line, cancel)
     stderr_text = out.stderr.decode("utf-8", "replace")
     if out.code != 0 and cc.wrapper and ccache.is_sccache_failure(stderr_text):
         ccache.note("warning: sccache failed during the build (see --verbose); "
-                            "building again without the compiler cache")
+                    "building again without the compiler cache")
         out = _run_cargo(req, cc.without_wrapper(), on_line, cancel)
         stderr_text = out.stderr.decode("utf-8", "replace")
     if stderr_sink is not None:

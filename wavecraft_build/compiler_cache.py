@@ -12,8 +12,14 @@ that loses its server compiles locally instead of failing the build.
 Never worse than no cache:
 
 - a ``RUSTC_WRAPPER`` the user set is kept, and said so in one line (no double wrapping);
-- sccache missing, a server that does not start in time (a Redis that is down makes
-  sccache's startup check fail), unreadable stats: plain cargo, one warning line;
+- sccache missing, a server that does not start in time, a Redis endpoint
+  (``SCCACHE_REDIS_ENDPOINT``) that does not accept a connection, unreadable stats: plain
+  cargo, one warning line;
+- a Redis that goes away during a build would stall every compile for about a minute
+  (sccache waits out its connection pool on the read and again on the write, measured
+  with 0.16), so ``watch`` probes it every second while cargo runs: when it stops
+  answering, cargo is stopped and ``cargo.build`` runs again without the wrapper (the
+  crates already built stay fresh);
 - ``cargo.build`` retries a build once without the wrapper when it failed with sccache's
   own error output (``is_sccache_failure``).
 
@@ -29,14 +35,19 @@ wiring them; ``CacheRun.summary`` is the line the commands print at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import socket
 import sys
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from wavecraft_build._proc import run
 from wavecraft_build.errors import ConfigError
@@ -53,7 +64,9 @@ __all__ = [
     "note",
     "prepare",
     "read_stats",
+    "redis_address",
     "resolve_mode",
+    "watch",
 ]
 
 ENV_MODE = "WAVECRAFT_COMPILER_CACHE"
@@ -61,6 +74,8 @@ MODES = ("sccache", "none")
 #: sccache waits 10 s for its server by default; a Redis that is down takes that long.
 _START_TIMEOUT = 30.0
 _STATS_TIMEOUT = 10.0
+_PROBE_TIMEOUT = 2.0
+_PROBE_EVERY = 1.0
 _SCCACHE_ERROR = re.compile(r"^sccache: (error|caused by)", re.MULTILINE)
 _said: set[str] = set()
 
@@ -174,6 +189,30 @@ def _start_server(exe: str, env: dict[str, str]) -> str | None:
     return (errors or lines or [f"sccache exited with {done.returncode}"])[-1][:200]
 
 
+def redis_address(env: dict[str, str]) -> tuple[str, int] | None:
+    """host and port of the Redis sccache is told to use in ``env`` (TCP only), else None."""
+    url = env.get("SCCACHE_REDIS_ENDPOINT") or env.get("SCCACHE_REDIS") or ""
+    if not url or "unix" in url.split(":", 1)[0]:
+        return None
+    parts = urlsplit(url if "://" in url else f"redis://{url}")
+    try:
+        return (parts.hostname or "127.0.0.1", parts.port or 6379)
+    except ValueError:
+        return None
+
+
+def _backend_problem(env: dict[str, str]) -> str | None:
+    """Why the configured Redis cannot be used right now (None: fine or not Redis)."""
+    address = redis_address(env)
+    if address is None:
+        return None
+    try:
+        with socket.create_connection(address, timeout=_PROBE_TIMEOUT):
+            return None
+    except OSError as exc:
+        return f"Redis at {address[0]}:{address[1]} is unreachable ({exc.strerror or exc})"
+
+
 @dataclass(frozen=True)
 class Prepared:
     """The compiler cache of one cargo run. ``env`` None: cargo inherits the environment."""
@@ -210,7 +249,7 @@ def prepare(configured: str) -> Prepared:
         return Prepared(mode)
     env = dict(os.environ)
     env.setdefault("SCCACHE_IGNORE_SERVER_IO_ERROR", "1")
-    problem = _start_server(exe, env)
+    problem = _backend_problem(env) or _start_server(exe, env)
     before = read_stats(exe, env) if problem is None else None
     if before is None:
         why = problem or "sccache --show-stats gave no answer"
@@ -253,3 +292,45 @@ def finish(prepared: Prepared) -> CacheRun | None:
         note(f"warning: the compiler cache had {delta.errors} errors during this build "
              f"({delta.location} unreachable or full?); those crates compiled without it")
     return CacheRun(delta, prepared)
+
+
+@dataclass
+class Watch:
+    """The cancel event for cargo while ``watch`` runs; ``tripped``: the backend went away."""
+
+    cancel: threading.Event | None
+    tripped: str | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+
+@contextlib.contextmanager
+def watch(prepared: Prepared, cancel: threading.Event | None) -> Iterator[Watch]:
+    """Give cargo a cancel event that also fires when the cache's Redis stops answering.
+
+    Without a Redis to watch, the caller's own ``cancel`` is passed through unchanged.
+    """
+    if prepared.wrapper is None or prepared.env is None or redis_address(prepared.env) is None:
+        yield Watch(cancel)
+        return
+    env = prepared.env
+    state = Watch(threading.Event())
+
+    def loop() -> None:
+        assert state.cancel is not None
+        while not state._stop.wait(_PROBE_EVERY):
+            if cancel is not None and cancel.is_set():
+                state.cancel.set()
+                return
+            problem = _backend_problem(env)
+            if problem is not None:
+                state.tripped = problem
+                state.cancel.set()
+                return
+
+    thread = threading.Thread(target=loop, name="compiler-cache-watch", daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state._stop.set()
+        thread.join()
