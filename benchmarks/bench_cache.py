@@ -83,7 +83,7 @@ def _reloads(project: Path, target: Path, mode: str) -> list[float]:
                 lambda e: e["event"] == "reload_complete" and not e["first"], timeout=120
             )
             times.append(done["_t"] - t0)
-        dev.interrupt()
+        dev.interrupt(timeout=30)
     finally:
         dev.close()
         os.environ.pop("WAVECRAFT_COMPILER_CACHE", None)

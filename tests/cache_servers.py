@@ -60,11 +60,11 @@ def redis_server(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 def sccache_env(folder: Path, *, redis: str | None = None) -> dict[str, str]:
     """Environment for a private sccache server: own port, own disk cache, short idle time."""
+    folder.mkdir(parents=True, exist_ok=True)
     env = {
         "SCCACHE_SERVER_PORT": str(free_port()),
         "SCCACHE_DIR": str(folder / "sccache"),
         "SCCACHE_IDLE_TIMEOUT": "300",  # a server a crashed test left behind goes away
-        "SCCACHE_ERROR_LOG": str(folder / "sccache-server.log"),
     }
     if redis:
         env["SCCACHE_REDIS_ENDPOINT"] = redis

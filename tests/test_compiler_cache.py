@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import stat
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,9 @@ def _request(manifest: Path, target: Path, mode: str = "sccache") -> cargo.Build
 
 @pytest.fixture(autouse=True)
 def _fresh_notes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test sees the cache's one-per-process notes again."""
+    """Each test sees the cache's one-per-process notes and its start-up retries again."""
     monkeypatch.setattr(compiler_cache, "_said", set())
+    monkeypatch.setattr(compiler_cache, "_down_until", {})
 
 
 @pytest.fixture
@@ -135,6 +137,24 @@ def test_unreachable_redis_falls_back_with_one_warning(
     warnings = [ln for ln in capfd.readouterr().err.splitlines() if "warning" in ln]
     assert len(warnings) == 1, warnings
     assert "compiler cache off" in warnings[0] and "unreachable" in warnings[0]
+
+
+def test_server_that_cannot_start_is_not_waited_for_twice(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    env = sccache_env(tmp_path)
+    env["SCCACHE_ERROR_LOG"] = str(tmp_path / "missing-folder" / "log")  # the server dies
+    with sccache_server(env):
+        manifest = _project(tmp_path / "src")
+        first = cargo.build(_request(manifest, tmp_path / "t1"))
+        start = time.monotonic()
+        second = cargo.build(_request(manifest, tmp_path / "t2"))
+        second_s = time.monotonic() - start
+    assert first.compiler_cache is None and second.compiler_cache is None
+    assert second.artifact.is_file()
+    warnings = [ln for ln in capfd.readouterr().err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "compiler cache off for this build" in warnings[0], warnings
+    assert second_s < 8, "the dev loop would wait out sccache's 10 s start-up on every build"
 
 
 def test_redis_stopped_during_the_build(

@@ -43,6 +43,7 @@ import shutil
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,12 @@ _START_TIMEOUT = 30.0
 _STATS_TIMEOUT = 10.0
 _PROBE_TIMEOUT = 2.0
 _PROBE_EVERY = 1.0
+#: After a failed start, later builds of this process skip the cache this long at no cost
+#: (the dev loop would otherwise wait out sccache's startup timeout on every rebuild).
+_RETRY_AFTER = 60.0
+_down_until: dict[tuple[str, ...], float] = {}
+_SERVER_KEYS = ("SCCACHE_SERVER_PORT", "SCCACHE_SERVER_UDS", "SCCACHE_DIR",
+                "SCCACHE_REDIS_ENDPOINT", "SCCACHE_REDIS", "SCCACHE_CONF")
 _SCCACHE_ERROR = re.compile(r"^sccache: (error|caused by)", re.MULTILINE)
 _said: set[str] = set()
 
@@ -219,7 +226,7 @@ class Prepared:
 
     mode: str
     wrapper: str | None = None
-    env: dict[str, str] | None = None
+    env: dict[str, str] | None = field(default=None, repr=False)
     before: CacheStats | None = None
 
     def without_wrapper(self) -> dict[str, str] | None:
@@ -249,9 +256,13 @@ def prepare(configured: str) -> Prepared:
         return Prepared(mode)
     env = dict(os.environ)
     env.setdefault("SCCACHE_IGNORE_SERVER_IO_ERROR", "1")
+    key = (exe, *(env.get(k, "") for k in _SERVER_KEYS))
+    if time.monotonic() < _down_until.get(key, 0.0):
+        return Prepared(mode)  # failed moments ago: said so then, do not wait again
     problem = _backend_problem(env) or _start_server(exe, env)
     before = read_stats(exe, env) if problem is None else None
     if before is None:
+        _down_until[key] = time.monotonic() + _RETRY_AFTER
         why = problem or "sccache --show-stats gave no answer"
         note(f"warning: compiler cache off for this build: {why}; building with plain cargo")
         return Prepared(mode)
