@@ -21,6 +21,7 @@ from cache_servers import free_port, redis_server, sccache_env, sccache_server
 
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build.config import load_project
+from wavecraft_build.doctor import check_sccache
 from wavecraft_build.errors import ConfigError
 
 _DEP_A = "pub fn a(x: u32) -> u32 { x.wrapping_mul(31) + 7 }\n"
@@ -88,6 +89,9 @@ def test_second_build_after_clean_hits(sccache: str, tmp_path: Path) -> None:
     assert (second.compiler_cache.stats.hits, second.compiler_cache.stats.misses) == (2, 0)
     assert "2 hits, 0 misses (100% hit rate)" in second.compiler_cache.summary()
     assert second.artifact.is_file()
+    doctor = check_sccache()  # what `wavecraft-build doctor` shows: backend and hit rate
+    assert doctor.ok and "hit rate 50% (2 hits, 2 misses)" in doctor.detail
+    assert f'Local disk: "{tmp_path / "sccache"}"' in doctor.detail
 
 
 def test_cache_off_means_no_wrapper(
