@@ -8,6 +8,7 @@ a cdylib: what it never does); the template test builds the real scaffold (slow)
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import textwrap
@@ -20,6 +21,7 @@ import pytest
 from cache_servers import free_port, redis_server, sccache_env, sccache_server
 
 from wavecraft_build import cargo, compiler_cache
+from wavecraft_build._proc import run
 from wavecraft_build.config import load_project
 from wavecraft_build.doctor import check_sccache
 from wavecraft_build.errors import ConfigError
@@ -92,6 +94,22 @@ def test_second_build_after_clean_hits(sccache: str, tmp_path: Path) -> None:
     doctor = check_sccache()  # what `wavecraft-build doctor` shows: backend and hit rate
     assert doctor.ok and "hit rate 50% (2 hits, 2 misses)" in doctor.detail
     assert f'Local disk: "{tmp_path / "sccache"}"' in doctor.detail
+
+
+def test_plain_cargo_reuses_what_cargo_build_stored(sccache: str, tmp_path: Path) -> None:
+    """The rustc flags of our cargo.build equal a plain `cargo build`'s (and maturin's), so a
+    release build's entries serve the wheel's build and the user's own cargo runs."""
+    manifest = _project(tmp_path / "src")
+    cargo.build(_request(manifest, tmp_path / "ours"))
+    before = compiler_cache.read_stats(sccache)
+    env = {**os.environ, "RUSTC_WRAPPER": sccache}
+    done = run([cargo.cargo_executable(), "build", "--release", "--lib", "--target-dir",
+                str(tmp_path / "theirs")], cwd=manifest.parent, env=env, timeout=600)
+    assert done.ok, done.stderr
+    after = compiler_cache.read_stats(sccache)
+    assert before is not None and after is not None
+    delta = after.minus(before)
+    assert (delta.hits, delta.misses) == (2, 0)
 
 
 def test_cache_off_means_no_wrapper(

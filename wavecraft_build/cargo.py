@@ -90,7 +90,10 @@ def host_triple() -> str:
 
 
 def _argv(req: BuildRequest) -> list[str]:
-    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-short"]
+    # Not json-diagnostic-short: it adds `diagnostic-short` to rustc's --json flags, which
+    # are part of sccache's key, so no entry would be shared with a plain `cargo build` or
+    # maturin's build of the wheel. _first_error writes the short form itself.
+    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-rendered-ansi"]
     argv += ["--manifest-path", str(req.manifest)]
     if req.lib_only:
         argv.append("--lib")
@@ -107,12 +110,23 @@ def _argv(req: BuildRequest) -> list[str]:
     return argv
 
 
+def _short(diag: dict[str, Any]) -> str:
+    """rustc's diagnostic in one line: ``src/lib.rs:3:5: error[E0425]: cannot find ...``."""
+    code = (diag.get("code") or {}).get("code")
+    head = f"{diag.get('level', 'error')}{f'[{code}]' if code else ''}: "
+    text = head + str(diag.get("message") or "compile error").splitlines()[0]
+    spans = [s for s in diag.get("spans") or [] if s.get("is_primary")]
+    if spans:
+        where = (spans[0].get(k) for k in ("file_name", "line_start", "column_start"))
+        text = ":".join(str(w) for w in where) + f": {text}"
+    return text
+
+
 def _first_error(messages: list[dict[str, Any]], stderr_text: str) -> str:
     for msg in messages:
         inner = msg.get("message") or {}
         if msg.get("reason") == "compiler-message" and inner.get("level") == "error":
-            rendered = str(inner.get("rendered") or inner.get("message") or "").strip()
-            return rendered.splitlines()[0] if rendered else "compile error"
+            return _short(inner)
     for line in stderr_text.splitlines():
         if line.lstrip().startswith("error"):
             return line.strip()
