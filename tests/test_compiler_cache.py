@@ -179,6 +179,22 @@ def test_server_that_cannot_start_is_not_waited_for_twice(
     assert second_s < 8, "the dev loop would wait out sccache's 10 s start-up on every build"
 
 
+def test_unwritable_disk_cache_builds_with_one_warning(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A disk cache that cannot be written (here: its folder would be below a regular file,
+    as good as a full disk for sccache) costs a warning, never the build."""
+    (tmp_path / "a-file").write_text("")
+    env = sccache_env(tmp_path)
+    env["SCCACHE_DIR"] = str(tmp_path / "a-file" / "sccache")
+    with sccache_server(env):
+        built = cargo.build(_request(_project(tmp_path / "src"), tmp_path / "target"))
+    assert built.artifact.is_file()
+    assert built.compiler_cache is not None and built.compiler_cache.stats.errors > 0
+    warnings = [ln for ln in capfd.readouterr().err.splitlines() if "warning" in ln]
+    assert len(warnings) == 1 and "errors during this build" in warnings[0], warnings
+
+
 def test_redis_stopped_during_the_build(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
