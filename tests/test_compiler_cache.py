@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,32 @@ def test_plain_cargo_reuses_what_cargo_build_stored(sccache: str, tmp_path: Path
     assert before is not None and after is not None
     delta = after.minus(before)
     assert (delta.hits, delta.misses) == (2, 0)
+
+
+def test_concurrent_builds_share_one_server(tmp_path: Path) -> None:
+    """Two projects built at once (say dev and release) with no server running yet: both
+    start it or find it started, both compile through it, neither fails."""
+    manifests = [_project(tmp_path / f"p{i}") for i in range(2)]
+    results: list[cargo.BuildResult] = []
+    errors: list[BaseException] = []
+
+    def build(manifest: Path, target: Path) -> None:
+        try:
+            results.append(cargo.build(_request(manifest, target)))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    with sccache_server(sccache_env(tmp_path)) as exe:
+        threads = [threading.Thread(target=build, args=(m, m.parent.parent / "target"))
+                   for m in manifests]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        total = compiler_cache.read_stats(exe)
+    assert not errors, errors
+    assert len(results) == 2 and all(r.compiler_cache is not None for r in results)
+    assert total is not None and total.hits + total.misses == 4  # 2 rlibs per project
 
 
 def test_cache_off_means_no_wrapper(
