@@ -8,8 +8,10 @@ a cdylib: what it never does); the template test builds the real scaffold (slow)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import stat
 import textwrap
 import threading
@@ -270,6 +272,44 @@ def test_redis_address_forms() -> None:
                       ("unix:///tmp/redis.sock", None)):
         assert compiler_cache.redis_address({"SCCACHE_REDIS_ENDPOINT": url}) == want, url
     assert compiler_cache.redis_address({}) is None
+
+
+def test_sccache_error_is_retried_without_the_wrapper(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """With SCCACHE_IGNORE_SERVER_IO_ERROR=0 (the user's choice) a broken server fails the
+    compile with sccache's own error; the build runs once more without sccache."""
+    env = sccache_env(tmp_path)
+    env["SCCACHE_IGNORE_SERVER_IO_ERROR"] = "0"
+    impostor = socket.socket()
+    impostor.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def hang_up() -> None:  # accepts sccache's clients and closes: no valid response
+        with contextlib.suppress(OSError):
+            while True:
+                impostor.accept()[0].close()
+
+    broken: list[bool] = []
+    with sccache_server(env) as exe:
+
+        def break_server(msg: dict[str, Any]) -> None:
+            # dep_b's build script was just compiled; it runs 1.5 s, then dep_b compiles.
+            target = msg.get("target") or {}
+            if target.get("kind") == ["custom-build"] and not broken:
+                broken.append(True)
+                run([exe, "--stop-server"], timeout=30)
+                impostor.bind(("127.0.0.1", int(env["SCCACHE_SERVER_PORT"])))
+                impostor.listen()
+                threading.Thread(target=hang_up, daemon=True).start()
+
+        try:
+            built = cargo.build(_request(_project(tmp_path / "src"), tmp_path / "target"),
+                                on_line=break_server)
+        finally:
+            impostor.close()
+    assert built.artifact.is_file()
+    err = capfd.readouterr().err
+    assert "sccache failed during the build" in err, err
 
 
 @pytest.mark.slow
