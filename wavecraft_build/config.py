@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build.compiler_cache import MODES
 from wavecraft_build.errors import ConfigError
 
 try:
@@ -142,9 +143,10 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
     lib_name = _lib_name(engine / "Cargo.toml")
     compiler_cache = _get(table, "compiler-cache", str, src) or "none"
-    if compiler_cache not in ("sccache", "none"):
+    if compiler_cache not in MODES:
         raise ConfigError(
-            f'[tool.wavecraft] compiler-cache must be "sccache" or "none", got {compiler_cache!r}',
+            f"[tool.wavecraft] compiler-cache must be one of {', '.join(MODES)}, "
+            f"got {compiler_cache!r}",
             path=src,
         )
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
