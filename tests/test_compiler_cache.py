@@ -27,7 +27,7 @@ from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._proc import run
 from wavecraft_build.config import load_project
 from wavecraft_build.doctor import check_sccache
-from wavecraft_build.errors import ConfigError
+from wavecraft_build.errors import BuildFailed, ConfigError
 
 _DEP_A = "pub fn a(x: u32) -> u32 { x.wrapping_mul(31) + 7 }\n"
 _DEP_B = "pub fn b(x: u32) -> u32 { dep_a::a(x) ^ 0x5a }\n"
@@ -310,6 +310,35 @@ def test_sccache_error_is_retried_without_the_wrapper(
     assert built.artifact.is_file()
     err = capfd.readouterr().err
     assert "sccache failed during the build" in err, err
+
+
+def test_tool_failing_with_sccache_error_runs_again_without_it(
+    sccache: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The fallback for tools that run cargo themselves (maturin): BuildFailed whose log shows
+    sccache's error -> once more without RUSTC_WRAPPER; any other failure stays a failure."""
+    prepared = compiler_cache.prepare("sccache")
+    assert prepared.env is not None and prepared.env["RUSTC_WRAPPER"] == sccache
+    log = tmp_path / "tool.log"
+    seen: list[str | None] = []
+
+    def attempt(env: dict[str, str] | None, _cancel: threading.Event | None) -> str:
+        seen.append((env or {}).get("RUSTC_WRAPPER"))
+        if len(seen) == 1:
+            log.write_text("sccache: error: failed to execute compile\n")
+            raise BuildFailed("the tool failed", path=log)
+        return "built"
+
+    assert compiler_cache.run_with_fallback(prepared, None, attempt, what="the tool") == "built"
+    assert seen == [sccache, None]
+    assert "sccache failed during the tool" in capfd.readouterr().err
+
+    def compile_error(env: dict[str, str] | None, _cancel: threading.Event | None) -> str:
+        log.write_text("error[E0425]: cannot find value `x` in this scope\n")
+        raise BuildFailed("the tool failed", path=log)
+
+    with pytest.raises(BuildFailed):
+        compiler_cache.run_with_fallback(prepared, None, compile_error, what="the tool")
 
 
 @pytest.mark.slow

@@ -44,14 +44,14 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from wavecraft_build._proc import run
-from wavecraft_build.errors import ConfigError
+from wavecraft_build._proc import Cancelled, run
+from wavecraft_build.errors import BuildFailed, ConfigError
 
 __all__ = [
     "ENV_MODE",
@@ -67,6 +67,7 @@ __all__ = [
     "read_stats",
     "redis_address",
     "resolve_mode",
+    "run_with_fallback",
     "watch",
 ]
 
@@ -359,3 +360,29 @@ def watch(prepared: Prepared, cancel: threading.Event | None) -> Iterator[Watch]
     finally:
         state._stop.set()
         thread.join()
+
+
+T = TypeVar("T")
+Attempt = Callable[[dict[str, str] | None, threading.Event | None], T]
+
+
+def run_with_fallback(
+    prepared: Prepared, cancel: threading.Event | None, attempt: Attempt[T], *, what: str
+) -> T:
+    """``attempt(env, cancel)`` through the cache, and once more without it when the cache's
+    Redis went away meanwhile (``watch``) or it raised ``BuildFailed`` whose log file
+    (``path``) shows sccache's own error. For tools that run cargo themselves (maturin)."""
+    with watch(prepared, cancel) as state:
+        try:
+            return attempt(prepared.env, state.cancel)
+        except Cancelled:
+            if state.tripped is None or (cancel is not None and cancel.is_set()):
+                raise
+            note(f"warning: compiler cache off for the rest of {what}: {state.tripped}")
+        except BuildFailed as exc:
+            log = exc.path.read_text(errors="replace") if exc.path and exc.path.is_file() else ""
+            if prepared.wrapper is None or not is_sccache_failure(log):
+                raise
+            note(f"warning: sccache failed during {what}; running it again without the "
+                 "compiler cache")
+    return attempt(prepared.without_wrapper(), cancel)

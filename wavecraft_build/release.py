@@ -55,7 +55,6 @@ from wavecraft_build._tools import (
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig, read_toml
 from wavecraft_build.errors import (
-    BuildFailed,
     ConfigError,
     ReleaseError,
     ToolMissing,
@@ -478,26 +477,19 @@ def build_wheel(ctx: ReleaseContext) -> None:
 
 
 def _wheel_through_cache(ctx: ReleaseContext, project: _wheel.WheelProject) -> Path:
-    """maturin runs cargo itself: the same compiler cache, the same one retry without it."""
-    assert ctx.staging is not None
-    cache = ccache.prepare(ctx.project.compiler_cache)
+    """maturin runs cargo itself: the same compiler cache and the same fallbacks as cargo."""
 
-    def attempt(env: dict[str, str] | None) -> Path:
+    def attempt(env: dict[str, str] | None, cancel: threading.Event | None) -> Path:
         assert ctx.staging is not None
-        return _wheel.build_wheel(
-            project, target_dir=ctx.target_dir, dest_dir=ctx.staging, run=_runner(ctx),
-            epoch=source_date_epoch(), env=env,
-        )
 
-    try:
-        return attempt(cache.env)
-    except BuildFailed as exc:
-        log = exc.path.read_text(errors="replace") if exc.path and exc.path.is_file() else ""
-        if cache.wrapper is None or not ccache.is_sccache_failure(log):
-            raise
-    ccache.note("warning: sccache failed during maturin's build; building the wheel again "
-                "without the compiler cache")
-    return attempt(cache.without_wrapper())
+        def run(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> tuple[int, str]:
+            return run_logged(argv, cwd, sink=ctx.reporter.tool_output, cancel=cancel, env=env)
+
+        return _wheel.build_wheel(project, target_dir=ctx.target_dir, dest_dir=ctx.staging,
+                                  run=run, epoch=source_date_epoch(), env=env)
+
+    cache = ccache.prepare(ctx.project.compiler_cache)
+    return ccache.run_with_fallback(cache, ctx.cancel, attempt, what="maturin's build")
 
 
 def write_manifest(ctx: ReleaseContext) -> None:
