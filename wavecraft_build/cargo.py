@@ -4,7 +4,9 @@ The artifact path always comes from cargo's own ``compiler-artifact`` message, n
 guessing ``target/debug/lib*.so``: that is what makes a custom ``CARGO_TARGET_DIR``, a
 workspace member, a ``[lib] name`` that differs from the package, or ``--target`` work.
 A failed build raises ``BuildFailed`` with cargo's first error; a cancelled one raises
-``Cancelled`` after cargo and every rustc it started were killed.
+``Cancelled`` after cargo and every rustc it started were killed. Every run goes through
+``compiler_cache`` (``BuildRequest.compiler_cache``): sccache as ``RUSTC_WRAPPER`` when it
+is on, and one retry without it when the build failed with sccache's own error.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build import compiler_cache as ccache
 from wavecraft_build._fastpath import host_triple
-from wavecraft_build._proc import run_lines
+from wavecraft_build._proc import Cancelled, run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
 __all__ = [
@@ -46,6 +49,8 @@ class BuildRequest:
     target: str | None = None
     target_dir: Path | None = None
     lib_only: bool = True
+    #: "sccache" | "none" (``[tool.wavecraft] compiler-cache``; WAVECRAFT_COMPILER_CACHE wins)
+    compiler_cache: str = "none"
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class BuildResult:
     target: str
     release: bool
     fresh: bool
+    #: this run's compiler-cache hits and misses (None: no cache in use)
+    compiler_cache: ccache.CacheRun | None = None
 
 
 def cargo_executable() -> str:
@@ -70,7 +77,10 @@ def cargo_executable() -> str:
 
 
 def _argv(req: BuildRequest) -> list[str]:
-    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-short"]
+    # Not json-diagnostic-short: it adds `diagnostic-short` to rustc's --json flags, which
+    # are part of sccache's key, so no entry would be shared with a plain `cargo build` or
+    # maturin's build of the wheel. _first_error writes the short form itself.
+    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-rendered-ansi"]
     argv += ["--manifest-path", str(req.manifest)]
     if req.lib_only:
         argv.append("--lib")
@@ -87,12 +97,23 @@ def _argv(req: BuildRequest) -> list[str]:
     return argv
 
 
+def _short(diag: dict[str, Any]) -> str:
+    """rustc's diagnostic in one line: ``src/lib.rs:3:5: error[E0425]: cannot find ...``."""
+    code = (diag.get("code") or {}).get("code")
+    head = f"{diag.get('level', 'error')}{f'[{code}]' if code else ''}: "
+    text = head + str(diag.get("message") or "compile error").splitlines()[0]
+    spans = [s for s in diag.get("spans") or [] if s.get("is_primary")]
+    if spans:
+        where = (spans[0].get(k) for k in ("file_name", "line_start", "column_start"))
+        text = ":".join(str(w) for w in where) + f": {text}"
+    return text
+
+
 def _first_error(messages: list[dict[str, Any]], stderr_text: str) -> str:
     for msg in messages:
         inner = msg.get("message") or {}
         if msg.get("reason") == "compiler-message" and inner.get("level") == "error":
-            rendered = str(inner.get("rendered") or inner.get("message") or "").strip()
-            return rendered.splitlines()[0] if rendered else "compile error"
+            return _short(inner)
     for line in stderr_text.splitlines():
         if line.lstrip().startswith("error"):
             return line.strip()
@@ -130,6 +151,65 @@ def _package_name(artifact: dict[str, Any]) -> str:
     return pid.split(" ", 1)[0]
 
 
+@dataclass
+class _Outcome:
+    code: int
+    messages: list[dict[str, Any]]
+    artifacts: list[dict[str, Any]]
+    stderr: bytes
+
+
+def _run_cargo(
+    req: BuildRequest,
+    env: dict[str, str] | None,
+    on_line: Callable[[dict[str, Any]], None] | None,
+    cancel: threading.Event | None,
+) -> _Outcome:
+    out = _Outcome(0, [], [], b"")
+
+    def take(line: str) -> None:
+        if not line.startswith("{"):
+            return
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            return
+        reason = msg.get("reason")
+        if reason == "compiler-artifact":
+            out.artifacts.append(msg)
+        elif reason == "compiler-message":
+            out.messages.append(msg)
+        if on_line is not None:
+            on_line(msg)
+
+    # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
+    with tempfile.TemporaryFile() as err:
+        out.code = run_lines(
+            _argv(req), cwd=req.manifest.parent, env=env, on_stdout=take, stderr=err,
+            cancel=cancel,
+        )
+        err.seek(0)
+        out.stderr = err.read()
+    return out
+
+
+def _run_cached(
+    req: BuildRequest,
+    cc: ccache.Prepared,
+    on_line: Callable[[dict[str, Any]], None] | None,
+    cancel: threading.Event | None,
+) -> _Outcome:
+    """cargo through the compiler cache; again without it if the cache's backend went away."""
+    with ccache.watch(cc, cancel) as watch:
+        try:
+            return _run_cargo(req, cc.env, on_line, watch.cancel)
+        except Cancelled:
+            if watch.tripped is None or (cancel is not None and cancel.is_set()):
+                raise
+    ccache.note(f"warning: compiler cache off for the rest of this build: {watch.tripped}")
+    return _run_cargo(req, cc.without_wrapper(), on_line, cancel)
+
+
 def build(
     req: BuildRequest,
     *,
@@ -146,42 +226,25 @@ def build(
         raise ConfigError(
             "no Cargo.toml here", path=req.manifest, hint="pass --project DIR of a plugin"
         )
-    messages: list[dict[str, Any]] = []
-    artifacts: list[dict[str, Any]] = []
-
-    def take(line: str) -> None:
-        if not line.startswith("{"):
-            return
-        try:
-            msg = json.loads(line)
-        except json.JSONDecodeError:
-            return
-        reason = msg.get("reason")
-        if reason == "compiler-artifact":
-            artifacts.append(msg)
-        elif reason == "compiler-message":
-            messages.append(msg)
-        if on_line is not None:
-            on_line(msg)
-
-    # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
-    with tempfile.TemporaryFile() as err:
-        code = run_lines(
-            _argv(req), cwd=req.manifest.parent, on_stdout=take, stderr=err, cancel=cancel
-        )
-        err.seek(0)
-        stderr_bytes = err.read()
+    cc = ccache.prepare(req.compiler_cache)
+    out = _run_cached(req, cc, on_line, cancel)
+    stderr_text = out.stderr.decode("utf-8", "replace")
+    if out.code != 0 and cc.wrapper and ccache.is_sccache_failure(stderr_text):
+        ccache.note("warning: sccache failed during the build (see --verbose); "
+                    "building again without the compiler cache")
+        out = _run_cargo(req, cc.without_wrapper(), on_line, cancel)
+        stderr_text = out.stderr.decode("utf-8", "replace")
     if stderr_sink is not None:
-        stderr_sink(stderr_bytes)
-    if code != 0:
-        first = _first_error(messages, stderr_bytes.decode("utf-8", "replace"))
+        stderr_sink(out.stderr)
+    if out.code != 0:
+        first = _first_error(out.messages, stderr_text)
         raise BuildFailed(
             f"cargo build failed: {first}",
             path=req.manifest,
             hint="fix the error above (run with --verbose for cargo's full output); "
             "the last good parameters and bindings are unchanged",
         )
-    art = _pick_artifact(req, artifacts)
+    art = _pick_artifact(req, out.artifacts)
     lib = _library_file(art, req)
     return BuildResult(
         artifact=lib,
@@ -190,6 +253,7 @@ def build(
         target=req.target or host_triple(),
         release=req.release,
         fresh=bool(art.get("fresh", False)),
+        compiler_cache=ccache.finish(cc),
     )
 
 

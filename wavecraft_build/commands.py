@@ -17,10 +17,28 @@ if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
+    from wavecraft_build.compiler_cache import Prepared
     from wavecraft_build.engine.supervisor import EngineOptions
 
 __all__ = ["build", "codegen", "dev", "doctor", "extract", "new", "release", "validate"]
 
+
+
+
+def _compiler_cache_start(mode: str) -> Prepared:
+    """The compiler cache's counters before a command's cargo runs."""
+    from wavecraft_build import compiler_cache
+
+    return compiler_cache.prepare(mode)
+
+
+def _compiler_cache_summary(start: Prepared) -> None:
+    """One line on stderr: the compiler cache's hits and misses during the command."""
+    from wavecraft_build import compiler_cache
+
+    cache_run = compiler_cache.finish(start)
+    if cache_run is not None:
+        print(f"wavecraft-build: {cache_run.summary()}", file=sys.stderr)
 
 
 
@@ -79,6 +97,7 @@ def build(args: argparse.Namespace) -> int:
     from wavecraft_build.progress import reporting
 
     project = load_project(args.project, timeout=args.timeout)
+    cache_start = _compiler_cache_start(project.compiler_cache)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         ctx = run(
             Context(
@@ -94,6 +113,8 @@ def build(args: argparse.Namespace) -> int:
     if not (args.quiet or args.json):
         source = "from cache" if ctx.cache_hit else "extracted"
         print(f"library: {ctx.build.artifact} (parameters {source})", file=sys.stderr)
+    if not args.quiet:
+        _compiler_cache_summary(cache_start)
     return 0
 
 
@@ -145,6 +166,7 @@ def release(args: argparse.Namespace) -> int:
     from wavecraft_build.release import ReleaseOptions, release
 
     project = load_project(args.project)
+    cache_start = _compiler_cache_start(project.compiler_cache)
     options = ReleaseOptions(
         install=args.install,
         ui=not args.no_ui,
@@ -160,6 +182,8 @@ def release(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=2))
     elif not args.json:
         print("\n".join(report.lines()))
+    if not args.quiet:
+        _compiler_cache_summary(cache_start)
     if args.validate:
         return _validate(report.out_dir, args, report.to_json() if args.json else None)
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build.compiler_cache import MODES
 from wavecraft_build.errors import ConfigError
 
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
@@ -29,6 +30,10 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
         "where the generated Python parameter module is written",
     ),
     "dev-port": ("9000", "port of the dev engine's WebSocket server on 127.0.0.1"),
+    "compiler-cache": (
+        '"none"',
+        '`"sccache"`: every cargo run goes through sccache (`WAVECRAFT_COMPILER_CACHE` wins)',
+    ),
 }
 DEFAULT_DEV_PORT = 9000
 DEFAULT_TIMEOUT = 30.0
@@ -50,6 +55,8 @@ class ProjectConfig:
     version: str = "0.0.0"
     plugin_metadata: Mapping[str, Any] = field(default_factory=dict)
     dev_port: int = DEFAULT_DEV_PORT
+    #: "sccache" | "none"; ``compiler_cache.resolve_mode`` lets WAVECRAFT_COMPILER_CACHE win
+    compiler_cache: str = "none"
 
     @property
     def manifest(self) -> Path:
@@ -157,6 +164,13 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
     package = _package(engine / "Cargo.toml")
     lib_name = package.lib_name
+    compiler_cache = _get(table, "compiler-cache", str, src) or "none"
+    if compiler_cache not in MODES:
+        raise ConfigError(
+            f"[tool.wavecraft] compiler-cache must be one of {', '.join(MODES)}, "
+            f"got {compiler_cache!r}",
+            path=src,
+        )
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
     dev_port = _get(table, "dev-port", int, src)
     if dev_port is not None and not 1 <= dev_port <= 65535:
@@ -174,4 +188,5 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         version=package.version,
         plugin_metadata=package.metadata,
         dev_port=dev_port if dev_port is not None else DEFAULT_DEV_PORT,
+        compiler_cache=compiler_cache,
     )

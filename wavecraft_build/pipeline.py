@@ -141,6 +141,7 @@ def cargo_step(kind: BuildKind) -> Step[Context]:
             features=ctx.features if kind.discovery else ctx.release_features,
             release=ctx.release if kind.discovery else True,
             package=ctx.project.package,
+            compiler_cache=ctx.project.compiler_cache,
         )
         ctx.builds[kind] = cargo.build(
             req,

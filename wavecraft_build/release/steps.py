@@ -17,10 +17,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from wavecraft_build import cargo
+from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
 from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
@@ -71,11 +72,13 @@ def check_lock(ctx: ReleaseContext) -> None:
 # -- UI --------------------------------------------------------------------------------
 
 
-def _runner(ctx: ReleaseContext) -> Runner:
-    """Run a tool in its own process group, its output to the reporter, cancellable."""
+def _runner(ctx: ReleaseContext, cancel: threading.Event | None = None) -> Runner:
+    """Run a tool in its own process group, its output to the reporter, cancellable
+    (by ``cancel``, default the release's own cancel event)."""
+    stop = cancel or ctx.cancel
 
     def run(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> tuple[int, str]:
-        return run_logged(argv, cwd, sink=ctx.reporter.tool_output, cancel=ctx.cancel, env=env)
+        return run_logged(argv, cwd, sink=ctx.reporter.tool_output, cancel=stop, env=env)
 
     return run
 
@@ -167,10 +170,17 @@ def build_wheel(ctx: ReleaseContext) -> None:
         manifest=ctx.project.manifest, parameters=ctx.result.parameters,
         features=ctx.release_features,
     )
-    staged = wheel.build_wheel(
-        project, target_dir=ctx.target_dir, dest_dir=ctx.staging, run=_runner(ctx),
-        epoch=manifest.source_date_epoch(),
-    )
+    staging = ctx.staging
+
+    # maturin runs cargo itself: the same compiler cache and the same fallbacks as cargo.
+    def attempt(env: dict[str, str] | None, cancel: threading.Event | None) -> Path:
+        return wheel.build_wheel(
+            project, target_dir=ctx.target_dir, dest_dir=staging, run=_runner(ctx, cancel),
+            epoch=manifest.source_date_epoch(), env=env,
+        )
+
+    cache = compiler_cache.prepare(ctx.project.compiler_cache)
+    staged = compiler_cache.run_with_fallback(cache, ctx.cancel, attempt, what="maturin's build")
     ctx.wheel = ctx.out_dir / staged.name
 
 

@@ -161,12 +161,14 @@ def write_project(project: WheelProject, root: Path, wheel_target: Path) -> None
 
 
 def build_wheel(
-    project: WheelProject, *, target_dir: Path, dest_dir: Path, run: Runner, epoch: int
+    project: WheelProject, *, target_dir: Path, dest_dir: Path, run: Runner, epoch: int,
+    env: dict[str, str] | None = None,
 ) -> Path:
     """Build the wheel with maturin and copy it into ``dest_dir``; return the copy.
 
     ``target_dir`` is the release's cargo target dir (the project goes under it), ``epoch``
-    the SOURCE_DATE_EPOCH for maturin and the copy's mtime.
+    the SOURCE_DATE_EPOCH for maturin and the copy's mtime, ``env`` the environment for
+    maturin's cargo (the compiler cache's ``RUSTC_WRAPPER``; None: this process's).
     """
     base = target_dir / WHEEL_DIR
     root = base / project.crate
@@ -183,7 +185,7 @@ def build_wheel(
     ]
     if project.features:
         argv += ["--features", ",".join(project.features)]
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     env["SOURCE_DATE_EPOCH"] = str(epoch)
     env.pop("CARGO_TARGET_DIR", None)
     code, output = run(argv, root, env)
