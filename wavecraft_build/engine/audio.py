@@ -17,6 +17,8 @@ muted until the next swap, and ``on_fail`` says why, once.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +35,7 @@ from wavecraft_build.engine.sources import LoopSource
 __all__ = ["AudioConfig", "BlockClock", "ClockStats", "ValueSource"]
 
 _RESYNC_S: Final = 0.25
+_RT_PRIORITY: Final = 10
 
 Buffer = npt.NDArray[np.float32]
 
@@ -63,6 +66,13 @@ class ClockStats:
     worst_block_s: float = 0.0
     #: Worst finish time past the block's start, in blocks (a late block is > buffer_blocks).
     worst_lag_blocks: float = 0.0
+
+
+def _realtime_priority() -> None:
+    """Ask for a real-time scheduling class for this thread, as audio software does; most
+    users lack the privilege (then nothing changes), the block clock works either way."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(_RT_PRIORITY))
 
 
 class ValueSource(Protocol):
@@ -140,6 +150,7 @@ class BlockClock:
         self.stats.swaps += 1
 
     def _run(self) -> None:
+        _realtime_priority()
         period = self.config.block_seconds
         budget = self.config.buffer_blocks
         self.t0 = t0 = time.perf_counter()
