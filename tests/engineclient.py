@@ -48,8 +48,8 @@ class EngineHandle:
 
     def swap(self, library: Path, result: ExtractionResult | None = None) -> Event:
         """Swap ``library`` in and wait for the engine to confirm it."""
-        self.supervisor.swap(library, result or extract_params(library))
-        return self.wait_event("engine_swapped")
+        copy = str(self.supervisor.swap(library, result or extract_params(library)))
+        return self.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] == copy)
 
     def wait_for(self, pred: Callable[[Event], bool], timeout: float = 30) -> Event:
         """The first event matching ``pred`` that no earlier wait returned (events that

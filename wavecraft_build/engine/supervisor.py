@@ -157,14 +157,16 @@ class EngineSupervisor:
 
     # -- commands ------------------------------------------------------------------------
 
-    def swap(self, library: Path, result: ExtractionResult) -> None:
-        """Hand the engine a private copy of ``library`` to swap in (returns at once)."""
+    def swap(self, library: Path, result: ExtractionResult) -> Path:
+        """Hand the engine a private copy of ``library`` to swap in; returns at once, with
+        the copy's path (``engine_swapped`` names it when the engine has swapped)."""
         lib = _Lib(stage_copy(library, self._scratch), result.to_json()["parameters"])
         with self._lock:
             if self._current is None and not self._stopping:
                 self._spawn()  # it had given up after repeated crashes: a new build, a new try
             self._inflight = lib
             self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
+        return lib.copy
 
     def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""
