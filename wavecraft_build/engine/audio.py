@@ -116,6 +116,7 @@ class BlockClock:
         self._dsp: EngineDsp | None = None
         self._failed: EngineDsp | None = None
         self._pending: EngineDsp | None = None
+        self._old: EngineDsp | None = None  # the one the last swap replaced
         self._swapped = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,8 +152,6 @@ class BlockClock:
             return self._old
 
     # -- the audio thread --------------------------------------------------------------
-
-    _old: EngineDsp | None = None
 
     def _take_pending(self) -> None:
         self._old, self._dsp, self._pending = self._dsp, self._pending, None

@@ -149,9 +149,16 @@ class EngineSupervisor:
         finally:
             os.close(write_fd)
         p = _Process(proc)
-        self.pid = proc.pid
         with self._lock:
-            self._current = p
+            stopped = self._stopping
+            if not stopped:
+                self._current = p
+                self.pid = proc.pid
+        if stopped:  # stop() ran while a crashed engine was being replaced
+            kill_group(proc)
+            _close_stdin(p)
+            os.close(read_fd)
+            return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
 
