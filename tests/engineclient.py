@@ -169,6 +169,15 @@ class Client:
                 return dict(msg.get("params", {}))
         raise TimeoutError(f"no {method} notification")
 
+    def drain(self) -> None:
+        """Drop everything received so far: the next meter reading is a fresh one."""
+        while True:
+            try:
+                self._take(0)
+            except TimeoutError:
+                break
+        self.notifications.clear()
+
     def until(self, pred: Callable[[dict[str, Any]], bool],
               timeout: float = 60) -> list[dict[str, Any]]:
         """Every text message up to and including the first that matches ``pred``."""

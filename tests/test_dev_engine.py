@@ -29,7 +29,7 @@ def dev_project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def dev(dev_project: Path, cargo_target_dir: Path) -> Iterator[DevProcess]:
-    proc = DevProcess(dev_project, cargo_target_dir / "dev")
+    proc = DevProcess(dev_project, cargo_target_dir / "dev-engine")
     yield proc
     proc.close()
 
@@ -69,6 +69,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
         good = src.read_text()
         src.write_text(good + "\nfn broken( {\n")
         dev.wait_event("build_failed")
+        c.drain()  # what follows was played after the failed build
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
         assert c.settled_meter()["left_peak"] == pytest.approx(level, abs=0.05)
         assert len(c.result("getAllParameters")["parameters"]) == 6
@@ -79,7 +80,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
 
 
 def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -> None:
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", "--sample-rate", "44100",
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", "--sample-rate", "44100",
                      "--block-size", "256", "--input", "silence")
     try:
         started = dev.wait_event("engine_started")
@@ -90,7 +91,7 @@ def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -
             assert c.meter()["left_peak"] == -120.0
     finally:
         dev.close()
-    quiet = DevProcess(dev_project, cargo_target_dir / "dev", "--no-engine")
+    quiet = DevProcess(dev_project, cargo_target_dir / "dev-engine", "--no-engine")
     try:
         quiet.wait_event("watching")
         assert not any(e["event"].startswith("engine") for e in quiet.events)
@@ -175,7 +176,7 @@ def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
     lock = {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
             "packages": {"": {"name": "ui", "version": "1.0.0"}}}
     (ui / "package-lock.json").write_text(json.dumps(lock))
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True)
     try:
         dev.wait_event("ui_install")
         dev.wait_event("ui_installed")
@@ -199,7 +200,7 @@ def test_npm_missing_is_one_line_and_the_loop_runs_on(
     npm = shutil.which("npm")
     if cargo is None or (npm is not None and Path(npm).parent == Path(cargo).parent):
         pytest.skip("cannot build a PATH with cargo but without npm here")
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True,
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True,
                      env={"PATH": str(Path(cargo).parent)})
     try:
         skipped = dev.wait_event("ui_skipped")
