@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import live_processes, wait_for
 from devloop import DevProcess, make_project, set_chain
 from engineclient import Client
 
@@ -209,3 +210,47 @@ def test_npm_missing_is_one_line_and_the_loop_runs_on(
         assert skipped["event"] == "ui_skipped"
     finally:
         dev.close()
+
+
+def test_ctrl_c_while_npm_ci_hangs_leaves_no_npm(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    """The registry accepts the connection and never answers: `npm ci` hangs until Ctrl-C,
+    which still exits 130 within a second and leaves no npm behind."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    ui = dev_project / "ui"
+    ui.mkdir()
+    with socket.socket() as registry:
+        registry.bind(("127.0.0.1", 0))
+        registry.listen(16)
+        port = registry.getsockname()[1]
+        tarball = f"http://127.0.0.1:{port}/left-pad/-/left-pad-1.3.0.tgz"
+        (ui / "package.json").write_text(json.dumps(
+            {"name": "ui", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0"},
+             "scripts": {"dev": "node -e \"setInterval(()=>{},1000)\""}}))
+        (ui / "package-lock.json").write_text(json.dumps(
+            {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+             "packages": {"": {"name": "ui", "version": "1.0.0",
+                               "dependencies": {"left-pad": "1.3.0"}},
+                          "node_modules/left-pad": {"version": "1.3.0",
+                                                    "resolved": tarball}}}))
+        env = {"npm_config_registry": f"http://127.0.0.1:{port}/",
+               "npm_config_cache": str(dev_project / "npm-cache"),
+               "npm_config_fetch_retries": "0"}
+        dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True, env=env)
+        try:
+            dev.wait_event("ui_install")
+            dev.wait_event("watching")
+
+            def npm_running() -> list[int]:  # npm (or its children) working in this ui/
+                return live_processes(lambda _argv: False, cwd_under=ui)
+
+            assert wait_for(npm_running, 10), "npm ci did not start"
+            time.sleep(0.5)
+            assert "ui_installed" not in [e["event"] for e in dev.events]  # still hanging
+            code, took = dev.interrupt()
+            assert code == 130 and took < 1.0
+            assert wait_for(lambda: not npm_running(), 1.0), npm_running()
+        finally:
+            dev.close()
