@@ -253,3 +253,16 @@ def test_audio_out_without_sounddevice_or_device_is_one_warning(
             assert "--audio-out" in warning["warning"] and "\n" not in warning["message"]
         with Client(engine.url) as c:  # the engine runs on either way
             assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)
+
+
+def test_a_library_without_the_dev_processor_is_reported_not_fatal(
+    fixture_lib: Path, params: ExtractionResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAVECRAFT_FIXTURE_VTABLE_VERSION", "99")  # read by the engine
+    with EngineHandle() as engine, Client(engine.url) as c:
+        engine.supervisor.swap(fixture_lib, params)
+        failed = engine.wait_event("engine_failed")
+        assert failed["reason"] == "swap_failed" and "version" in failed["error"]
+        status = c.notification("audioStatusChanged")["status"]
+        assert status["phase"] == "failed" and "version" in status["diagnostic"]["message"]
+        assert c.result("ping") == {}

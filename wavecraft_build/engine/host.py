@@ -180,7 +180,11 @@ class Engine:
             dsp = load_dsp(library, params, sample_rate=self.config.audio.sample_rate,
                            values=values, version=-1, scratch=self.config.scratch)
         except (WavecraftError, OSError, ValueError) as exc:
-            self._emit("swap_failed", error=str(exc), library=str(library))
+            message = exc.message if isinstance(exc, WavecraftError) else str(exc)
+            if self.clock.dsp is None:  # nothing plays: say why (e.g. no dev processor)
+                self._set_status("failed", {"code": "load_failed", "message": message,
+                                            "hint": getattr(exc, "hint", None) or ""})
+            self._emit("swap_failed", error=message, library=str(library))
             return False
         changed = self.store.replace(params)
         old = self.clock.swap(dsp)
