@@ -15,6 +15,7 @@ This module imports no numpy, cffi or websockets: the dev loop stays light.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from typing import Any, Final
 
 from wavecraft_build._proc import kill_group, signal_name, spawn
 from wavecraft_build.engine.staging import stage_copy
-from wavecraft_build.errors import ConfigError, RuntimeLoadError
+from wavecraft_build.errors import ConfigError, RuntimeLoadError, ToolMissing
 from wavecraft_build.metadata import ExtractionResult
 
 __all__ = ["EngineOptions", "EngineSupervisor"]
@@ -108,6 +109,13 @@ class EngineSupervisor:
 
     def start(self) -> None:
         """Start the engine and wait until it listens (a busy port is a ``ConfigError``)."""
+        for module in ("websockets", "numpy", "cffi"):
+            if importlib.util.find_spec(module) is None:
+                raise ToolMissing(
+                    f"the dev engine needs the Python package {module}, which is not installed",
+                    hint=f"{Path(sys.executable).name} -m pip install {module} (a dependency "
+                    "of wavecraft-build), or run dev with --no-engine",
+                )
         self._spawn()
         p = self._current
         assert p is not None
