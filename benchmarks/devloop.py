@@ -124,8 +124,13 @@ class DevProcess:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            # Ctrl-C first: dev stops its engine and npm (a SIGKILL would orphan them).
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()

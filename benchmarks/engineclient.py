@@ -48,8 +48,8 @@ class EngineHandle:
 
     def swap(self, library: Path, result: ExtractionResult | None = None) -> Event:
         """Swap ``library`` in and wait for the engine to confirm it."""
-        self.supervisor.swap(library, result or extract_params(library))
-        return self.wait_event("engine_swapped")
+        copy = str(self.supervisor.swap(library, result or extract_params(library)))
+        return self.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] == copy)
 
     def wait_for(self, pred: Callable[[Event], bool], timeout: float = 30) -> Event:
         """The first event matching ``pred`` that no earlier wait returned (events that
@@ -168,6 +168,15 @@ class Client:
                 self.notifications.clear()
                 return dict(msg.get("params", {}))
         raise TimeoutError(f"no {method} notification")
+
+    def drain(self) -> None:
+        """Drop everything received so far: the next meter reading is a fresh one."""
+        while True:
+            try:
+                self._take(0)
+            except TimeoutError:
+                break
+        self.notifications.clear()
 
     def until(self, pred: Callable[[dict[str, Any]], bool],
               timeout: float = 60) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import live_processes, wait_for
 
 from benchmarks.devloop import DevProcess, make_project, set_chain
 from benchmarks.engineclient import Client
@@ -30,7 +31,7 @@ def dev_project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def dev(dev_project: Path, cargo_target_dir: Path) -> Iterator[DevProcess]:
-    proc = DevProcess(dev_project, cargo_target_dir / "dev")
+    proc = DevProcess(dev_project, cargo_target_dir / "dev-engine")
     yield proc
     proc.close()
 
@@ -70,6 +71,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
         good = src.read_text()
         src.write_text(good + "\nfn broken( {\n")
         dev.wait_event("build_failed")
+        c.drain()  # what follows was played after the failed build
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
         assert c.settled_meter()["left_peak"] == pytest.approx(level, abs=0.05)
         assert len(c.result("getAllParameters")["parameters"]) == 6
@@ -80,7 +82,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
 
 
 def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -> None:
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", "--sample-rate", "44100",
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", "--sample-rate", "44100",
                      "--block-size", "256", "--input", "silence")
     try:
         started = dev.wait_event("engine_started")
@@ -91,7 +93,7 @@ def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -
             assert c.meter()["left_peak"] == -120.0
     finally:
         dev.close()
-    quiet = DevProcess(dev_project, cargo_target_dir / "dev", "--no-engine")
+    quiet = DevProcess(dev_project, cargo_target_dir / "dev-engine", "--no-engine")
     try:
         quiet.wait_event("watching")
         assert not any(e["event"].startswith("engine") for e in quiet.events)
@@ -176,7 +178,7 @@ def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
     lock = {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
             "packages": {"": {"name": "ui", "version": "1.0.0"}}}
     (ui / "package-lock.json").write_text(json.dumps(lock))
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True)
     try:
         dev.wait_event("ui_install")
         dev.wait_event("ui_installed")
@@ -200,7 +202,7 @@ def test_npm_missing_is_one_line_and_the_loop_runs_on(
     npm = shutil.which("npm")
     if cargo is None or (npm is not None and Path(npm).parent == Path(cargo).parent):
         pytest.skip("cannot build a PATH with cargo but without npm here")
-    dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True,
+    dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True,
                      env={"PATH": str(Path(cargo).parent)})
     try:
         skipped = dev.wait_event("ui_skipped")
@@ -209,3 +211,47 @@ def test_npm_missing_is_one_line_and_the_loop_runs_on(
         assert skipped["event"] == "ui_skipped"
     finally:
         dev.close()
+
+
+def test_ctrl_c_while_npm_ci_hangs_leaves_no_npm(
+    dev_project: Path, cargo_target_dir: Path
+) -> None:
+    """The registry accepts the connection and never answers: `npm ci` hangs until Ctrl-C,
+    which still exits 130 within a second and leaves no npm behind."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    ui = dev_project / "ui"
+    ui.mkdir()
+    with socket.socket() as registry:
+        registry.bind(("127.0.0.1", 0))
+        registry.listen(16)
+        port = registry.getsockname()[1]
+        tarball = f"http://127.0.0.1:{port}/left-pad/-/left-pad-1.3.0.tgz"
+        (ui / "package.json").write_text(json.dumps(
+            {"name": "ui", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0"},
+             "scripts": {"dev": "node -e \"setInterval(()=>{},1000)\""}}))
+        (ui / "package-lock.json").write_text(json.dumps(
+            {"name": "ui", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+             "packages": {"": {"name": "ui", "version": "1.0.0",
+                               "dependencies": {"left-pad": "1.3.0"}},
+                          "node_modules/left-pad": {"version": "1.3.0",
+                                                    "resolved": tarball}}}))
+        env = {"npm_config_registry": f"http://127.0.0.1:{port}/",
+               "npm_config_cache": str(dev_project / "npm-cache"),
+               "npm_config_fetch_retries": "0"}
+        dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True, env=env)
+        try:
+            dev.wait_event("ui_install")
+            dev.wait_event("watching")
+
+            def npm_running() -> list[int]:  # npm (or its children) working in this ui/
+                return live_processes(lambda _argv: False, cwd_under=ui)
+
+            assert wait_for(npm_running, 10), "npm ci did not start"
+            time.sleep(0.5)
+            assert "ui_installed" not in [e["event"] for e in dev.events]  # still hanging
+            code, took = dev.interrupt()
+            assert code == 130 and took < 1.0
+            assert wait_for(lambda: not npm_running(), 1.0), npm_running()
+        finally:
+            dev.close()

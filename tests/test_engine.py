@@ -137,13 +137,13 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
         c.result("setParameter", {"id": "gain_level", "value": 0.5})
     time.sleep(1.0)  # the engine reports its values to the supervisor 4 times a second
     mode_file.write_text(mode)
-    engine.supervisor.swap(fixture_lib, params)
+    bad = str(engine.supervisor.swap(fixture_lib, params))
     failed = engine.wait_event("engine_failed")
     mode_file.write_text("")  # before the new engine creates its instance
     assert failed["reason"] == "crashed" and failed["signal"] == signal and failed["restarted"]
     assert signal in failed["message"] and "last good library" in failed["message"]
     # The restarted engine runs the last good library (not the one that crashed).
-    engine.wait_event("engine_swapped")
+    engine.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] != bad)
     assert not _alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
@@ -158,10 +158,10 @@ def test_restart_after_a_crash_is_quick(
     engine: EngineHandle, fixture_lib: Path, params: ExtractionResult, mode_file: Path
 ) -> None:
     mode_file.write_text("dsp-segv")
-    engine.supervisor.swap(fixture_lib, params)
+    bad = str(engine.supervisor.swap(fixture_lib, params))
     crashed = engine.wait_event("engine_failed")
     mode_file.write_text("")
-    engine.wait_event("engine_swapped")
+    engine.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] != bad)
     deadline = time.monotonic() + 10
     while True:  # the port answers again (generous bound: the figure is in the README)
         try:
@@ -253,3 +253,16 @@ def test_audio_out_without_sounddevice_or_device_is_one_warning(
             assert "--audio-out" in warning["warning"] and "\n" not in warning["message"]
         with Client(engine.url) as c:  # the engine runs on either way
             assert c.settled_meter()["left_peak"] == pytest.approx(-12.0, abs=0.05)
+
+
+def test_a_library_without_the_dev_processor_is_reported_not_fatal(
+    fixture_lib: Path, params: ExtractionResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAVECRAFT_FIXTURE_VTABLE_VERSION", "99")  # read by the engine
+    with EngineHandle() as engine, Client(engine.url) as c:
+        engine.supervisor.swap(fixture_lib, params)
+        failed = engine.wait_event("engine_failed")
+        assert failed["reason"] == "swap_failed" and "version" in failed["error"]
+        status = c.notification("audioStatusChanged")["status"]
+        assert status["phase"] == "failed" and "version" in status["diagnostic"]["message"]
+        assert c.result("ping") == {}

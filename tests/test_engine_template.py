@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ pytestmark = pytest.mark.slow
 
 CHAIN = "pub type Signal = SignalChain![InputGain, Filter, OutputGain];"
 LONGER = "pub type Signal = SignalChain![InputGain, Filter, OutputGain, InputGain];"
+PROCESS = "        self.ramp.apply(audio, db_to_gain(params.float(\"level\")));"
+PANICKY = ("        assert!(params.float(\"level\") >= -20.0, \"input level below -20 dB\");\n"
+           + PROCESS)
 
 
 def test_input_gain_minus_12_lowers_the_rms_by_12_db(template_project: TemplateProject) -> None:
@@ -62,10 +66,33 @@ def test_dev_swaps_the_engine_when_a_processor_is_added(
             assert params["input_gain_level"] == -12.0 and params["input_gain_2_level"] == 0.0
             assert c.mean_rms_db() == pytest.approx(level, abs=0.2)  # new stage at 0 dB
             # A compile error: the old DSP keeps playing.
-            lib_rs.write_text(lib_rs.read_text() + "\nfn broken( {\n")
+            good = lib_rs.read_text()
+            lib_rs.write_text(good + "\nfn broken( {\n")
             dev.wait_event("build_failed", timeout=900)
+            c.drain()  # what follows was played after the failed build
             assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
             assert c.mean_rms_db() == pytest.approx(level, abs=0.2)
+            # A real Rust panic in process(): the SDK catches the unwind, the engine reads
+            # the panic hook's message, mutes and says failed; the next good reload recovers.
+            gain_rs = fresh / "engine" / "src" / "processors" / "gain.rs"
+            sane = gain_rs.read_text()
+            edited = time.monotonic()
+            gain_rs.write_text(sane.replace(PROCESS, PANICKY, 1))
+            lib_rs.write_text(good)
+            dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["_t"] > edited,
+                         timeout=900)
+            c.result("setParameter", {"id": "input_gain_level", "value": -21})
+            failed = dev.wait_for(lambda e: e["event"] == "engine_failed" and e["_t"] > edited)
+            assert failed["reason"] == "dsp_failed" and "below -20 dB" in failed["error"]
+            c.until(lambda m: m.get("method") == "audioStatusChanged"
+                    and m["params"]["status"]["phase"] == "failed")
+            status = c.result("getAudioStatus")["status"]
+            assert status["phase"] == "failed" and "gain.rs" in status["diagnostic"]["message"]
+            assert c.settled_meter()["left_peak"] == -120.0
+            gain_rs.write_text(sane)
+            c.until(lambda m: m.get("method") == "audioStatusChanged"
+                    and m["params"]["status"]["phase"] == "runningFullDuplex", timeout=900)
+            assert c.mean_rms_db() == pytest.approx(level - 9, abs=0.3)  # -21 dB, not -12
         code, took = dev.interrupt()
         assert code == 130 and took < 1.0
     finally:

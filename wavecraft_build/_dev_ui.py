@@ -27,6 +27,7 @@ __all__ = ["UiServer"]
 
 _LOCAL_URL: Final = re.compile(r"Local:\s+(https?://\S+)")
 _ANSI: Final = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_STOP_GRACE: Final = 0.5
 
 #: The dev loop's ``Events.emit(event, message, **fields)``.
 Emit = Callable[..., None]
@@ -61,6 +62,10 @@ class UiServer:
             proc = self._proc
         if proc is not None:
             kill_group(proc)
+        if self._thread is not None:
+            # A running `npm ci` is killed by run_lines' cancel watcher (within ~50 ms):
+            # wait for it, or the interpreter could exit first and leave npm behind.
+            self._thread.join(_STOP_GRACE)
 
     def _run(self, npm: str) -> None:
         if not (self.ui / "node_modules").is_dir() and not self._install(npm):

@@ -154,7 +154,7 @@ class _Builder:
     #: An extraction child started while cargo compiles (see ``extract.Child``).
     _spare: Child | None = None
     #: Called with the built library and its parameters after every successful reload.
-    on_reload: Callable[[Path, ExtractionResult], None] | None = None
+    on_reload: Callable[[Path, ExtractionResult], object] | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="wavecraft-dev-build", daemon=True)

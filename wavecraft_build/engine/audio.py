@@ -5,7 +5,9 @@ its rendering finishes after ``t0 + (n + buffer_blocks)*T``, the moment a device
 ``buffer_blocks``-deep output buffer (4 blocks = 10.7 ms at 128 frames, 48 kHz) would have
 needed it; a clock that falls more than ``_RESYNC_S`` behind (the machine was suspended,
 a debugger stopped it) skips ahead and counts the skipped blocks as **dropped**. Both
-counters, the blocks rendered and the time spent rendering are in ``stats``.
+counters, the blocks rendered and the time spent rendering are in ``stats``. The thread
+asks for real-time priority (SCHED_FIFO) when the system allows it, and gives it up if the
+DSP cannot keep up with real time.
 
 Per block: the source fills the input, pending parameter values are applied (the server
 changes a version number; only this thread calls into the DSP while it runs), the DSP
@@ -17,6 +19,7 @@ muted until the next swap, and ``on_fail`` says why, once.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,6 +36,8 @@ from wavecraft_build.engine.sources import LoopSource
 __all__ = ["AudioConfig", "BlockClock", "ClockStats", "ValueSource"]
 
 _RESYNC_S: Final = 0.25
+_RT_PRIORITY: Final = 10
+_OVERLOAD_BLOCKS: Final = 64
 
 Buffer = npt.NDArray[np.float32]
 
@@ -63,6 +68,20 @@ class ClockStats:
     worst_block_s: float = 0.0
     #: Worst finish time past the block's start, in blocks (a late block is > buffer_blocks).
     worst_lag_blocks: float = 0.0
+
+
+def _realtime_priority(on: bool) -> bool:
+    """Ask for (or give up) a real-time scheduling class for this thread, as audio software
+    does; most users lack the privilege (then nothing changes: the clock works either way).
+    Returns whether the thread now runs at real-time priority."""
+    try:
+        if on:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(_RT_PRIORITY))
+        else:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):
+        return False
+    return on
 
 
 class ValueSource(Protocol):
@@ -97,6 +116,7 @@ class BlockClock:
         self._dsp: EngineDsp | None = None
         self._failed: EngineDsp | None = None
         self._pending: EngineDsp | None = None
+        self._old: EngineDsp | None = None  # the one the last swap replaced
         self._swapped = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -133,22 +153,27 @@ class BlockClock:
 
     # -- the audio thread --------------------------------------------------------------
 
-    _old: EngineDsp | None = None
-
     def _take_pending(self) -> None:
         self._old, self._dsp, self._pending = self._dsp, self._pending, None
         self.stats.swaps += 1
 
     def _run(self) -> None:
+        realtime = _realtime_priority(True)
         period = self.config.block_seconds
         budget = self.config.buffer_blocks
         self.t0 = t0 = time.perf_counter()
-        n = 0
+        n = unslept = 0
         while not self._stop.is_set():
             start_at = t0 + n * period
             now = time.perf_counter()
             if start_at > now:
                 time.sleep(start_at - now)
+                unslept = 0
+            else:
+                unslept += 1
+                if realtime and unslept > _OVERLOAD_BLOCKS:
+                    # A DSP slower than real time: never hog a core at real-time priority.
+                    realtime = _realtime_priority(False)
             began, began_cpu = time.perf_counter(), time.thread_time()
             self._render(n)
             done = time.perf_counter()

@@ -85,7 +85,8 @@ class EngineDsp(DspProcessor[ParameterInfo]):
 
         vtable = open_vtable(_ffi, lib, fail)
         super().__init__(_ffi, vtable, params, sample_rate=sample_rate, fail=fail)
-        self._rows: Any = None
+        self._rows: Any = None  # float*[channels] into _bound, kept alive with _keep
+        self._keep: Any = None
         self._bound: npt.NDArray[np.float32] | None = None
         self.applied_version = -1
 

@@ -34,6 +34,7 @@ _METER_INTERVAL_US: Final = 1_000_000 // 60
 #: A block with new parameter values is metered at once (the UI sees its change within a
 #: block or two), but never more often than this: a flood of sets cannot flood the meters.
 _CHANGE_GAP_US: Final = 5_000
+_PCM_BATCH: Final = 4
 RUNNING: Final = "runningFullDuplex"
 
 #: Sends one event (name, fields) to the supervisor.
@@ -62,6 +63,7 @@ class Engine:
         self._latest: MeterReading | None = None
         self._last_push_us = -1_000_000_000
         self._change_pending = False
+        self._pcm: list[bytes] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: dict[str, float] = {}
         self.server = EngineServer(self, self._hello)
@@ -135,16 +137,21 @@ class Engine:
             reading = self._window.take(ts)
             self._last_push_us = ts
             self._change_pending = False
-        pcm = buf.T.tobytes() if self.server.clients else None
-        if (reading is not None or pcm is not None) and self._loop is not None:
+        if self.server.clients:
+            self._pcm.append(buf.T.tobytes())
+        # One hand-off per meter reading (60 Hz, or a change) or per few PCM blocks: every
+        # call_soon_threadsafe is a syscall that gives up the GIL, which this thread then
+        # has to win back from a busy server.
+        if self._loop is not None and (reading is not None or len(self._pcm) >= _PCM_BATCH):
+            pcm, self._pcm = self._pcm, []
             self._loop.call_soon_threadsafe(self._deliver, pcm, reading)
 
-    def _deliver(self, pcm: bytes | None, reading: MeterReading | None) -> None:
+    def _deliver(self, pcm: list[bytes], reading: MeterReading | None) -> None:
+        for block in pcm:  # still one binary frame per block, as the protocol says
+            self.server.broadcast_pcm(block)
         if reading is not None:
             self._latest = reading
             self.server.broadcast("meterUpdate", reading.update())
-        if pcm is not None:
-            self.server.broadcast_pcm(pcm)
 
     def _on_fail(self, dsp: EngineDsp, reason: str) -> None:
         self._set_status("failed", {"code": "dsp_failed", "message": reason,
@@ -173,7 +180,11 @@ class Engine:
             dsp = load_dsp(library, params, sample_rate=self.config.audio.sample_rate,
                            values=values, version=-1, scratch=self.config.scratch)
         except (WavecraftError, OSError, ValueError) as exc:
-            self._emit("swap_failed", error=str(exc), library=str(library))
+            message = exc.message if isinstance(exc, WavecraftError) else str(exc)
+            if self.clock.dsp is None:  # nothing plays: say why (e.g. no dev processor)
+                self._set_status("failed", {"code": "load_failed", "message": message,
+                                            "hint": getattr(exc, "hint", None) or ""})
+            self._emit("swap_failed", error=message, library=str(library))
             return False
         changed = self.store.replace(params)
         old = self.clock.swap(dsp)

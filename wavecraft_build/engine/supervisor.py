@@ -15,6 +15,7 @@ This module imports no numpy, cffi or websockets: the dev loop stays light.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from typing import Any, Final
 
 from wavecraft_build._proc import kill_group, signal_name, spawn
 from wavecraft_build.engine.staging import stage_copy
-from wavecraft_build.errors import ConfigError, RuntimeLoadError
+from wavecraft_build.errors import ConfigError, RuntimeLoadError, ToolMissing
 from wavecraft_build.metadata import ExtractionResult
 
 __all__ = ["EngineOptions", "EngineSupervisor"]
@@ -108,6 +109,13 @@ class EngineSupervisor:
 
     def start(self) -> None:
         """Start the engine and wait until it listens (a busy port is a ``ConfigError``)."""
+        for module in ("websockets", "numpy", "cffi"):
+            if importlib.util.find_spec(module) is None:
+                raise ToolMissing(
+                    f"the dev engine needs the Python package {module}, which is not installed",
+                    hint=f"{Path(sys.executable).name} -m pip install {module} (a dependency "
+                    "of wavecraft-build), or run dev with --no-engine",
+                )
         self._spawn()
         p = self._current
         assert p is not None
@@ -149,22 +157,31 @@ class EngineSupervisor:
         finally:
             os.close(write_fd)
         p = _Process(proc)
-        self.pid = proc.pid
         with self._lock:
-            self._current = p
+            stopped = self._stopping
+            if not stopped:
+                self._current = p
+                self.pid = proc.pid
+        if stopped:  # stop() ran while a crashed engine was being replaced
+            kill_group(proc)
+            _close_stdin(p)
+            os.close(read_fd)
+            return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
 
     # -- commands ------------------------------------------------------------------------
 
-    def swap(self, library: Path, result: ExtractionResult) -> None:
-        """Hand the engine a private copy of ``library`` to swap in (returns at once)."""
+    def swap(self, library: Path, result: ExtractionResult) -> Path:
+        """Hand the engine a private copy of ``library`` to swap in; returns at once, with
+        the copy's path (``engine_swapped`` names it when the engine has swapped)."""
         lib = _Lib(stage_copy(library, self._scratch), result.to_json()["parameters"])
         with self._lock:
             if self._current is None and not self._stopping:
                 self._spawn()  # it had given up after repeated crashes: a new build, a new try
             self._inflight = lib
             self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
+        return lib.copy
 
     def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""
