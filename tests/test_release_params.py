@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import snapshot_tree
 
+from benchmarks.devloop import DevProcess
 from wavecraft_build.cli import main
 from wavecraft_build.config import ProjectConfig, load_project
 from wavecraft_build.errors import CodegenError, ReleaseError
@@ -111,6 +112,28 @@ def test_dev_check_names_what_the_working_tree_breaks(
     assert line is not None and line.startswith("warning:") and "--accept-param-changes" in line
     lock.lock_path(project).write_text("{broken")
     assert "not valid JSON" in lock.check(project, result)[0]
+
+
+def test_dev_warns_once_per_reload_while_the_tree_breaks_the_lock(
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
+) -> None:
+    project = fixture_release_project()
+    release(project, dataclasses.replace(FAST, out_dir=tmp_path / "out"))
+    dev = DevProcess(project.root, tmp_path / "dev-target", "--no-engine")
+    try:
+        dev.wait_event("watching", timeout=180)
+        assert not [e for e in dev.events if e["event"] == "lock_warning"]  # lock kept
+        _rename_gain(project)
+        warned = dev.wait_event("lock_warning", timeout=180)
+        assert "gain_level removed" in warned["changes"][0]
+        dev.wait_for(lambda e: e["event"] == "reload_complete" and "amp_level" in e["ids"], 180)
+        broken = [e for e in dev.events if e["event"] == "reload_complete"
+                  and "gain_level" not in e["ids"]]
+        warnings = [e for e in dev.events if e["event"] == "lock_warning"]
+        assert len(warnings) == len(broken)  # once per reload that breaks it, no more
+        assert dev.interrupt()[0] == 130
+    finally:
+        dev.close()
 
 
 # -- bindings are never stale ----------------------------------------------------------

@@ -33,6 +33,7 @@ from wavecraft_build.errors import Interrupted, WavecraftError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUILD_STEPS, Context, extract_cached, load_state, run
+from wavecraft_build.release import lock
 from wavecraft_build.steps import Step
 
 if TYPE_CHECKING:
@@ -253,8 +254,12 @@ class _Builder:
                 changed=list(change.changed),
             )
         # Codegen's notes (a stale UI stub's "warning:" line above all) are said, not dropped.
-        for note in getattr(ctx.codegen_report, "notes", []):
+        for note in ctx.codegen_report.notes if ctx.codegen_report is not None else []:
             self.events.emit("codegen_note", note, note=note, warning=note.startswith("warning:"))
+        # Released ids are a promise to hosts: say it on every reload that breaks the lock.
+        broken = lock.check(self.project, ctx.result)
+        if broken:
+            self.events.emit("lock_warning", lock.warning_text(broken), changes=broken)
         n = len(ctx.result.parameters)
         self.events.emit(
             "reload_complete",

@@ -99,8 +99,11 @@ def check(project: ProjectConfig, result: ExtractionResult) -> list[str]:
 def warning(project: ProjectConfig, result: ExtractionResult) -> str | None:
     """One line for the dev loop when ``result`` breaks the lock, else None."""
     changes = check(project, result)
-    if not changes:
-        return None
+    return warning_text(changes) if changes else None
+
+
+def warning_text(changes: list[str]) -> str:
+    """The dev loop's one line for the lock breaks ``check`` found."""
     shown = "; ".join(changes[:_MAX_LISTED])
     return (f"warning: released parameter ids would break ({shown}); `release` stops unless "
             f"they are restored or accepted with {ACCEPT_FLAG} ({LOCK_NAME})")
