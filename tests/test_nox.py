@@ -24,7 +24,7 @@ def test_sessions_register_once_and_build_runs(tmp_path: Path, cargo_target_dir:
     )
     listed = _nox(project, "--list", target=cargo_target_dir / "dev")
     assert listed.returncode == 0, listed.stderr
-    for name in ("dev", "build", "codegen", "release"):
+    for name in ("dev", "build", "codegen", "release", "validate"):
         assert f"* {name}" in listed.stdout or f"- {name}" in listed.stdout, listed.stdout
     assert "already been registered" not in listed.stderr
 

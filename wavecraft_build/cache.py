@@ -8,6 +8,9 @@ written with ``write_atomic`` (temp file + fsync + rename), so readers see a who
 none, and two processes storing the same key at once simply both rename complete files. A
 corrupt or foreign entry is treated as a miss, never as data. A hit never spawns a process.
 
+``discover`` is the read-through every command uses: the cache, else the isolated
+extraction child (whose result is then stored).
+
 Next to each entry, ``printed/<key>.json`` holds exactly what ``extract --json`` prints, so
 the CLI's fast path answers a hit without parsing anything.
 """
@@ -26,9 +29,10 @@ from wavecraft_build._output import printed_json
 from wavecraft_build.errors import SchemaViolation
 
 if TYPE_CHECKING:
+    from wavecraft_build.extract import Child
     from wavecraft_build.metadata import ExtractionResult
 
-__all__ = ["CacheKey", "ParamCache", "default_cache_dir"]
+__all__ = ["CacheKey", "ParamCache", "default_cache_dir", "discover"]
 
 
 def default_cache_dir() -> Path:
@@ -103,3 +107,31 @@ class ParamCache:
                      printed_json(result))
         write_atomic(path, json.dumps(payload, separators=(",", ":")))
         return path
+
+
+def discover(
+    lib: Path,
+    *,
+    features: Sequence[str],
+    target: str,
+    timeout: float,
+    cache: ParamCache | None,
+    child: Child | None = None,
+) -> tuple[ExtractionResult, bool]:
+    """Parameters of ``lib``: from the cache when its content key is known, else extracted.
+
+    Returns (result, cache_hit). A failed extraction stores nothing. ``child`` is a
+    pre-started extraction child; a cache hit leaves it unused for next time.
+    """
+    from wavecraft_build.extract import extract_params, require_library
+
+    require_library(lib)
+    if cache is None:
+        return extract_params(lib, timeout=timeout, child=child), False
+    key = cache.key(lib, features=features, target=target)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit, True
+    result = extract_params(lib, timeout=timeout, child=child)
+    cache.put(key, result)
+    return result, False

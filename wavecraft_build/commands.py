@@ -72,8 +72,7 @@ def _extract_library(args: argparse.Namespace) -> int:
     known = not args.no_cache and _fastpath.cached_printout(str(args.path)) is not None
     child = None if known or not args.path.is_file() else Child()
     try:
-        from wavecraft_build.cache import ParamCache, default_cache_dir
-        from wavecraft_build.pipeline import discover
+        from wavecraft_build.cache import ParamCache, default_cache_dir, discover
 
         result, _hit = discover(
             args.path,

@@ -11,6 +11,7 @@ interpreter (``sys.executable -m wavecraft_build.cli``), so ``nox -s dev`` and
 - ``build``   discovery build + extraction + codegen
 - ``codegen`` regenerate bindings from the last extracted parameters
 - ``release`` VST3/CLAP bundles, manifest and wheel in target/bundled/
+- ``validate`` the formats' own validators on those bundles (when installed)
 
 Calling ``register_sessions()`` twice registers nothing new (nox would warn about
 overriding a session otherwise); only nox's public ``nox.session`` is used.
@@ -30,6 +31,7 @@ SESSIONS: dict[str, str] = {
     "build": "Discovery build, parameter extraction (cached) and codegen.",
     "codegen": "Regenerate TypeScript/React/Python bindings from the last parameters.",
     "release": "Build the UI, release VST3 + CLAP bundles, manifest and Python wheel.",
+    "validate": "Run clap-validator and the VST3 validator on the released bundles.",
 }
 
 

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
-from wavecraft_build.cache import ParamCache, default_cache_dir
+from wavecraft_build.cache import ParamCache, default_cache_dir, discover
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import CacheError
-from wavecraft_build.extract import Child, extract_params, require_library
+from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.steps import Reporter, SilentReporter, Step, run, step
 
@@ -104,32 +103,6 @@ class Context:
         if self.cache is None:
             self.cache = ParamCache(default_cache_dir())
         return self.cache
-
-
-def discover(
-    lib: Path,
-    *,
-    features: Sequence[str],
-    target: str,
-    timeout: float,
-    cache: ParamCache | None,
-    child: Child | None = None,
-) -> tuple[ExtractionResult, bool]:
-    """Parameters of ``lib``: from the cache when its content key is known, else extracted.
-
-    Returns (result, cache_hit). A failed extraction stores nothing. ``child`` is a
-    pre-started extraction child; a cache hit leaves it unused for next time.
-    """
-    require_library(lib)
-    if cache is None:
-        return extract_params(lib, timeout=timeout, child=child), False
-    key = cache.key(lib, features=features, target=target)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit, True
-    result = extract_params(lib, timeout=timeout, child=child)
-    cache.put(key, result)
-    return result, False
 
 
 def cargo_step(kind: BuildKind) -> Step[Context]:

@@ -2,7 +2,7 @@
 # requires-python = ">=3.11"
 # dependencies = ["nox>=2025.2.9", "wavecraft-build==%%wavecraft_version%%"]
 # ///
-"""Sessions for %%plugin_name%%: `nox -l` lists them (dev, build, codegen, release).
+"""Sessions for %%plugin_name%%: `nox -l` lists them (dev, build, codegen, release, validate).
 
 `pip install nox` is all this project needs: the block above is PEP 723 metadata, and nox
 (2025.2.9 or newer) installs what it lists into `.nox/_nox_script_mode` before it loads
