@@ -51,11 +51,16 @@ def without(result: ExtractionResult, *ids: str) -> ExtractionResult:
 def assert_snapshot(case: str, files: dict[PurePosixPath, str]) -> None:
     """Compare ``files`` with ``tests/snapshots/codegen/<case>``, byte for byte.
 
-    The client files shipped verbatim (``client_ts.STATIC_FILES``) are left out: they are
-    the package's own files, the same for every case (tests/test_ui_codegen.py checks that).
+    The engine client files are left out: they do not depend on the parameters, so they are
+    the same for every case (the static ones are the package's own files; ``protocol.ts``
+    has a snapshot of its own, ``test_snapshot_engine_protocol``).
     """
-    static = {client_ts.GENERATED_DIR / name for name in client_ts.STATIC_FILES}
-    files = {rel: text for rel, text in files.items() if rel not in static}
+    client = set(client_ts.render())
+    assert_snapshot_files(case, {rel: text for rel, text in files.items() if rel not in client})
+
+
+def assert_snapshot_files(case: str, files: dict[PurePosixPath, str]) -> None:
+    """Compare exactly ``files`` with ``tests/snapshots/codegen/<case>``, byte for byte."""
     root = SNAPSHOTS / case
     if os.environ.get("WAVECRAFT_UPDATE_SNAPSHOTS") == "1":
         shutil.rmtree(root, ignore_errors=True)
@@ -103,6 +108,11 @@ def make_old(root: Path) -> None:
 
 def test_snapshot_fixture_plugin() -> None:
     assert_snapshot("fixture", render_all(fixture_result(), python_name="fixture_params.py"))
+
+
+def test_snapshot_engine_protocol() -> None:
+    protocol = client_ts.GENERATED_DIR / "protocol.ts"
+    assert_snapshot_files("protocol", {protocol: client_ts.render()[protocol]})
 
 
 def test_snapshot_no_parameters() -> None:
