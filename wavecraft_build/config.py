@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wavecraft_build.compiler_cache import MODES
 from wavecraft_build.errors import ConfigError
 
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
@@ -132,6 +131,17 @@ def _package(manifest: Path) -> _Package:
     return _Package(str(crate), version, lib_name, meta if isinstance(meta, dict) else {})
 
 
+def _check_compiler_cache(mode: str, src: Path | None) -> None:
+    # Imported only when the key is set: the compiler cache's module is for builds.
+    from wavecraft_build.compiler_cache import MODES
+
+    if mode not in MODES:
+        raise ConfigError(
+            f"[tool.wavecraft] compiler-cache must be one of {', '.join(MODES)}, got {mode!r}",
+            path=src,
+        )
+
+
 def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     """Read the project at ``root``; ``timeout`` (from the CLI) overrides the config."""
     root = root.resolve()
@@ -165,12 +175,8 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     package = _package(engine / "Cargo.toml")
     lib_name = package.lib_name
     compiler_cache = _get(table, "compiler-cache", str, src) or "none"
-    if compiler_cache not in MODES:
-        raise ConfigError(
-            f"[tool.wavecraft] compiler-cache must be one of {', '.join(MODES)}, "
-            f"got {compiler_cache!r}",
-            path=src,
-        )
+    if compiler_cache != "none":
+        _check_compiler_cache(compiler_cache, src)
     bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
     dev_port = _get(table, "dev-port", int, src)
     if dev_port is not None and not 1 <= dev_port <= 65535:
