@@ -31,7 +31,8 @@ def _edit(project: Path, n: int) -> None:
     src.write_text("\n".join(lines) + "\n")
 
 
-def _bare_build(project: Path, target: Path) -> float:
+def bare_build(project: Path, target: Path) -> float:
+    """Seconds of a plain discovery ``cargo build`` of ``project``: the dev benchmarks' baseline."""
     start = time.perf_counter()
     subprocess.run(
         [cargo_executable(), "build", "--lib", "--features", "_param-discovery",
@@ -49,7 +50,7 @@ def run() -> list[Result]:
         target = root / "target"
         dev_project = make_project(root / "dev")
         twin = make_project(root / "twin")
-        _bare_build(twin, target)
+        bare_build(twin, target)
         os.environ["WAVECRAFT_CACHE_DIR"] = str(root / "cache")
 
         dev = DevProcess(dev_project, target)
@@ -58,7 +59,7 @@ def run() -> list[Result]:
             reloads, bare = [], []
             for n in range(1, EDITS + 1):
                 _edit(twin, n)
-                bare.append(_bare_build(twin, target))
+                bare.append(bare_build(twin, target))
                 t0 = time.monotonic()
                 _edit(dev_project, n)
                 done = dev.wait_for(
@@ -81,7 +82,7 @@ def run() -> list[Result]:
 
         starts, noop = [], []
         for _ in range(5):
-            noop.append(_bare_build(dev_project, target))
+            noop.append(bare_build(dev_project, target))
             dev = DevProcess(dev_project, target)
             try:
                 seen = dev.wait_event("watching", timeout=60)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import itertools
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks._harness import Result, compare
+from benchmarks.bench_dev import bare_build
 from benchmarks.browser import (
     UiDev,
     browser_missing,
@@ -33,7 +33,6 @@ from benchmarks.browser import (
     poll,
     scaffold_with_ui,
 )
-from wavecraft_build.cargo import cargo_executable
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -83,17 +82,6 @@ def _edit(project: Path, n: int) -> None:
     src.write_text(text + _processor(n), encoding="utf-8")
 
 
-def _bare_build(project: Path, target: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [cargo_executable(), "build", "--lib", "--features", "_param-discovery",
-         "--message-format=json", "--manifest-path", str(project / "engine" / "Cargo.toml")],
-        env={**os.environ, "CARGO_TARGET_DIR": str(target)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
-    )  # fmt: skip
-    return time.perf_counter() - start
-
-
 def _wait_control(driver: Any, pid: str) -> None:
     poll(lambda: driver.find_elements("css selector", f'[data-param-id="{pid}"]'), 300, 0.01)
 
@@ -103,7 +91,7 @@ def _edits(driver: Any, dev: UiDev, twin: Path, target: Path) -> list[Result]:
     steps: list[dict[str, float]] = []
     for n in range(1, EDITS + 1):
         _edit(twin, n)
-        bare.append(_bare_build(twin, target))
+        bare.append(bare_build(twin, target))
         start = time.monotonic()
         _edit(dev.project, n)
         _wait_control(driver, f"bench_gain_{n}_level")
@@ -171,7 +159,7 @@ def run() -> list[Result]:
         os.environ["WAVECRAFT_CACHE_DIR"] = str(root / "cache")
         project = scaffold_with_ui(root, "wc-bench-ui")
         twin = scaffold_with_ui(root, "wc-bench-twin", install=False)
-        _bare_build(twin, target)
+        bare_build(twin, target)
         dev = UiDev(project, target)
         driver = chrome()
         try:

@@ -15,6 +15,7 @@ from wavecraft_build import cargo
 __all__ = [
     "CRATES",
     "REPO",
+    "alive",
     "build_fixture",
     "live_processes",
     "snapshot_tree",
@@ -71,6 +72,14 @@ def _cwd_is_under(proc: Path, root: Path) -> bool:
     try:
         return (proc / "cwd").readlink().is_relative_to(root)
     except OSError:
+        return False
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, exited but not yet reaped, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
         return False
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import live_processes, wait_for
+from helpers import alive, live_processes, wait_for
 
 from benchmarks.devloop import DevProcess, make_project, set_chain
 from benchmarks.engineclient import Client
@@ -34,13 +34,6 @@ def dev(dev_project: Path, cargo_target_dir: Path) -> Iterator[DevProcess]:
     proc = DevProcess(dev_project, cargo_target_dir / "dev-engine")
     yield proc
     proc.close()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
@@ -80,7 +73,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
     pid = started["pid"]
     code, took = dev.interrupt()
     assert code == 130 and took < 1.0
-    assert not _alive(pid), "the engine outlived Ctrl-C"
+    assert not alive(pid), "the engine outlived Ctrl-C"
 
 
 def test_engine_flags_and_no_engine(dev_project: Path, cargo_target_dir: Path) -> None:
@@ -154,9 +147,9 @@ def test_dev_port_from_pyproject_and_engine_dies_with_a_killed_dev(
             proc.stdout.close()
     # The engine reads end-of-file on its command pipe and exits by itself.
     deadline = time.monotonic() + 10
-    while _alive(first["pid"]) and time.monotonic() < deadline:
+    while alive(first["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(first["pid"])
+    assert not alive(first["pid"])
 
 
 def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(

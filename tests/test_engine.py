@@ -9,13 +9,13 @@ segfaults or aborts.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import alive
 
 from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.errors import ConfigError
@@ -44,14 +44,6 @@ def engine(fixture_lib: Path, params: ExtractionResult) -> Iterator[EngineHandle
     with EngineHandle() as handle:
         handle.swap(fixture_lib, params)
         yield handle
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_serves_parameters_meters_and_pcm(engine: EngineHandle) -> None:
@@ -144,7 +136,7 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
     assert signal in failed["message"] and "last good library" in failed["message"]
     # The restarted engine runs the last good library (not the one that crashed).
     engine.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] != bad)
-    assert not _alive(first_pid) and engine.supervisor.pid != first_pid
+    assert not alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
         assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
         # The author's value survived the crash.
@@ -184,7 +176,7 @@ def test_a_busy_port_is_one_line_naming_it() -> None:
         with pytest.raises(ConfigError, match=f"port {port} .*busy") as err:
             handle.start()
         assert len(err.value.render().splitlines()) == 2  # the error and its hint
-        assert handle.supervisor.pid is not None and not _alive(handle.supervisor.pid)
+        assert handle.supervisor.pid is not None and not alive(handle.supervisor.pid)
 
 
 def test_no_dsp_yet_means_initializing_and_silence() -> None:
