@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build.engine.protocol import DEFAULT_PORT
 from wavecraft_build.errors import ConfigError
 
 __all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
@@ -28,13 +29,12 @@ CONFIG_KEYS: dict[str, tuple[str, str]] = {
         '"python/<lib>_params.py"',
         "where the generated Python parameter module is written",
     ),
-    "dev-port": ("9000", "port of the dev engine's WebSocket server on 127.0.0.1"),
+    "dev-port": (str(DEFAULT_PORT), "port of the dev engine's WebSocket server on 127.0.0.1"),
     "compiler-cache": (
         '"none"',
         '`"sccache"`: every cargo run goes through sccache (`WAVECRAFT_COMPILER_CACHE` wins)',
     ),
 }
-DEFAULT_DEV_PORT = 9000
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -53,7 +53,7 @@ class ProjectConfig:
     crate: str = ""
     version: str = "0.0.0"
     plugin_metadata: Mapping[str, Any] = field(default_factory=dict)
-    dev_port: int = DEFAULT_DEV_PORT
+    dev_port: int = DEFAULT_PORT
     #: "sccache" | "none"; ``compiler_cache.resolve_mode`` lets WAVECRAFT_COMPILER_CACHE win
     compiler_cache: str = "none"
 
@@ -193,6 +193,6 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         crate=package.crate,
         version=package.version,
         plugin_metadata=package.metadata,
-        dev_port=dev_port if dev_port is not None else DEFAULT_DEV_PORT,
+        dev_port=dev_port if dev_port is not None else DEFAULT_PORT,
         compiler_cache=compiler_cache,
     )

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig
 from wavecraft_build.engine.host import Engine, HostConfig
 from wavecraft_build.engine.panics import StderrTap
@@ -49,7 +50,7 @@ class _Events:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m wavecraft_build.engine")
-    p.add_argument("--port", type=int, default=9000)
+    p.add_argument("--port", type=int, default=protocol.DEFAULT_PORT)
     p.add_argument("--sample-rate", type=int, default=48_000)
     p.add_argument("--block-size", type=int, default=128)
     p.add_argument("--input", default="sine")

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from wavecraft_build._proc import kill_group, signal_name, spawn
+from wavecraft_build.engine import protocol
 from wavecraft_build.engine.staging import stage_copy
 from wavecraft_build.errors import ConfigError, RuntimeLoadError, ToolMissing
 from wavecraft_build.metadata import ExtractionResult
@@ -47,7 +48,7 @@ Emit = Callable[..., None]
 
 @dataclass(frozen=True)
 class EngineOptions:
-    port: int = 9000
+    port: int = protocol.DEFAULT_PORT
     sample_rate: int = 48_000
     block_size: int = 128
     input: str = "sine"
