@@ -188,8 +188,14 @@ def test_ui_dev_server_starts_and_dies_with_ctrl_c(
     ))
     dev = DevProcess(dev_project, cargo_target_dir / "dev", with_ui=True)
     try:
-        dev.wait_event("ui_started")
-        dev.wait_event("watching")
+        # Both, in either order: the UI starts once the first build has written the bindings.
+        seen: set[str] = set()
+
+        def both(event: Event) -> bool:
+            seen.add(event["event"])
+            return {"ui_started", "watching"} <= seen
+
+        dev.wait_for(both)
         assert wait_for(lambda: any(b"setInterval" in _argv(pid) for pid in _ours(dev_project)),
                         10)
         code, took = dev.interrupt()

@@ -2,7 +2,8 @@
 
 Runs on a thread of its own so the watcher starts at once: without ``node_modules`` it
 first runs ``npm ci`` (``npm install`` without a lockfile), as ``release`` does, with a
-progress line before and after; then ``npm run dev`` with the engine's address in
+progress line before and after; then, once the first build has written ``src/generated/``
+(``bindings_ready``), ``npm run dev`` with the engine's address in
 ``VITE_WAVECRAFT_ENGINE_URL`` (the generated client reads it). Vite's output goes to
 stderr (``--json`` keeps stdout machine-readable) and its "Local: http://..." line
 becomes a ``ui_url`` event. ``stop`` kills whichever npm is running, as a process group.
@@ -36,8 +37,10 @@ Emit = Callable[..., None]
 class UiServer:
     """``npm ci`` when needed, then ``npm run dev`` in ``ui``, until ``stop``."""
 
-    def __init__(self, ui: Path, emit: Emit, engine_url: str | None) -> None:
+    def __init__(self, ui: Path, emit: Emit, engine_url: str | None,
+                 bindings_ready: threading.Event | None = None) -> None:
         self.ui = ui
+        self._bindings_ready = bindings_ready
         self._emit = emit
         self._engine_url = engine_url
         self._stop = threading.Event()
@@ -70,6 +73,12 @@ class UiServer:
     def _run(self, npm: str) -> None:
         if not (self.ui / "node_modules").is_dir() and not self._install(npm):
             return
+        # Vite starts after the first build wrote the bindings. Started earlier, its watcher
+        # could report those first writes after a page had already loaded the files, and
+        # Vite answers that with a full page reload (the page's state lost).
+        while self._bindings_ready is not None and not self._bindings_ready.wait(0.05):
+            if self._stop.is_set():
+                return
         env = dict(os.environ)
         if self._engine_url is not None:
             env["VITE_WAVECRAFT_ENGINE_URL"] = self._engine_url

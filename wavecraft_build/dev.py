@@ -291,13 +291,15 @@ def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | Non
     return supervisor
 
 
-def _start_ui(project: ProjectConfig, options: DevOptions, events: Events) -> UiServer | None:
+def _start_ui(
+    project: ProjectConfig, options: DevOptions, events: Events, first_build: threading.Event
+) -> UiServer | None:
     if not options.ui or project.ui is None or not (project.ui / "package.json").is_file():
         return None
     from wavecraft_build._dev_ui import UiServer
 
     url = options.engine.url if options.engine is not None else None
-    ui = UiServer(project.ui, events.emit, url)
+    ui = UiServer(project.ui, events.emit, url, bindings_ready=first_build)
     ui.start()
     return ui
 
@@ -325,7 +327,7 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
             builder.on_reload = engine.swap
         builder.start()
         builder.request()
-        ui = _start_ui(project, options, events)
+        ui = _start_ui(project, options, events, ready)
 
         def announce() -> None:
             ready.wait()
