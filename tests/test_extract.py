@@ -83,7 +83,7 @@ def test_failures_are_classified_in_time_and_leave_the_cache_alone(
     # A good entry for another library is already there; it must survive untouched.
     good, _ = discover(fixture_lib, features=("other",), target=host_triple(), timeout=10,
                        cache=param_cache)
-    before = snapshot_tree(param_cache.root / "entries")
+    before = snapshot_tree(Path(param_cache.root) / "entries")
     fixture_mode.setenv("WAVECRAFT_FIXTURE_MODE", mode)
     start = time.monotonic()
     with pytest.raises(error) as info:
@@ -95,7 +95,7 @@ def test_failures_are_classified_in_time_and_leave_the_cache_alone(
     assert text in rendered
     assert str(fixture_lib) in rendered and "hint:" in rendered
     assert len(rendered.splitlines()) <= 2
-    assert snapshot_tree(param_cache.root / "entries") == before
+    assert snapshot_tree(Path(param_cache.root) / "entries") == before
     assert good.ids
 
 

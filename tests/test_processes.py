@@ -21,6 +21,12 @@ def _children_of(parent: subprocess.Popen[bytes]) -> list[int]:
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 
 
+@pytest.fixture(params=["table", "json"])
+def route(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The table goes through argparse; ``--json`` through cli.main's parser-free route."""
+    return ("--json",) if request.param == "json" else ()
+
+
 def _start_cli(lib: Path, env_mode: str, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WAVECRAFT_FIXTURE_MODE": env_mode}
     return subprocess.Popen(
@@ -31,8 +37,8 @@ def _start_cli(lib: Path, env_mode: str, *extra: str) -> subprocess.Popen[bytes]
     )
 
 
-def test_ctrl_c_kills_the_child_and_exits_130(fixture_lib: Path) -> None:
-    proc = _start_cli(fixture_lib, "loop", "--timeout", "60")
+def test_ctrl_c_kills_the_child_and_exits_130(fixture_lib: Path, route: tuple[str, ...]) -> None:
+    proc = _start_cli(fixture_lib, "loop", "--timeout", "60", *route)
     assert wait_for(lambda: _children_of(proc), 10), "child never started"
     proc.send_signal(signal.SIGINT)
     # Well before the 60 s timeout: Ctrl-C ends the wait (bench_extract has the figure).
@@ -42,16 +48,16 @@ def test_ctrl_c_kills_the_child_and_exits_130(fixture_lib: Path) -> None:
     assert wait_for(lambda: not _children_of(proc), 2)
 
 
-def test_timeout_leaves_no_process(fixture_lib: Path) -> None:
-    proc = _start_cli(fixture_lib, "load-loop", "--timeout", "1")
+def test_timeout_leaves_no_process(fixture_lib: Path, route: tuple[str, ...]) -> None:
+    proc = _start_cli(fixture_lib, "load-loop", "--timeout", "1", *route)
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 14, err
     assert b"`dlopen` did not return within 1 s" in err
     assert not _children_of(proc)
 
 
-def test_killed_parent_takes_the_child_with_it(fixture_lib: Path) -> None:
-    proc = _start_cli(fixture_lib, "loop", "--timeout", "60")
+def test_killed_parent_takes_the_child_with_it(fixture_lib: Path, route: tuple[str, ...]) -> None:
+    proc = _start_cli(fixture_lib, "loop", "--timeout", "60", *route)
     assert wait_for(lambda: _children_of(proc), 10)
     proc.kill()  # SIGKILL: the parent gets no chance to clean up; PDEATHSIG must do it.
     proc.communicate()

@@ -64,3 +64,27 @@ def test_the_vendor_default_in_help_is_the_scaffolds(tmp_path: Path) -> None:
 
     _names, done = imported("new", "--help", env={})
     assert f"(default: {DEFAULT_VENDOR})" in " ".join(done.stdout.split())
+
+
+# A cold `extract --json LIB` (no hit) skips the parser and the metadata classes: the child
+# starts first and the checked dicts are printed as they are (bench_cli has the time).
+COLD_FORBIDDEN = (*ANY_FORBIDDEN, "argparse", "dataclasses", "inspect", "subprocess", "pathlib",
+                  "tempfile", "typing", "wavecraft_build.metadata", "wavecraft_build.pipeline")
+
+
+@pytest.mark.parametrize("no_cache", [True, False], ids=["no-cache", "miss"])
+def test_a_cold_extraction_skips_the_parser_and_the_classes(
+    fixture_lib: Path, tmp_path: Path, no_cache: bool
+) -> None:
+    flags = ("--no-cache",) if no_cache else ()
+    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache"), "WAVECRAFT_FIXTURE_MODE": ""}
+    names, done = imported("extract", "--json", *flags, str(fixture_lib), env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not _loaded(names, COLD_FORBIDDEN), "the cold path imports too much"
+    assert ("wavecraft_build.cache" in names) is not no_cache
+    assert (tmp_path / "cache" / "printed").is_dir() is not no_cache
+    # The parser's route (an abbreviated flag is argparse's business) prints the same bytes.
+    env["WAVECRAFT_CACHE_DIR"] = str(tmp_path / "other-cache")
+    parsed_names, parsed = imported("extract", "--js", *flags, str(fixture_lib), env=env)
+    assert parsed.returncode == 0 and "argparse" in parsed_names
+    assert parsed.stdout == done.stdout and json.loads(done.stdout)[0]["id"] == "gain_level"

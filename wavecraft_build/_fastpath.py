@@ -1,12 +1,17 @@
-"""The cache-hit answer of ``wavecraft-build extract --json LIB``, and the cache's key scheme.
+"""``extract --json LIB`` without argparse: its arguments, its cache-hit answer, the key scheme.
 
 A user who asks again for the parameters of an unchanged library should wait for a stat,
 two small reads and a write to stdout, not for argparse, rich, pathlib, json and the
 metadata classes to import. So this module imports only ``os`` and ``sys`` (and a sha256
 from the interpreter's built-in modules), works on ``str`` paths, and defines the key
-scheme once: ``cache.ParamCache`` computes its keys with the same functions. Anything
-unusual (another option, a miss, an unreadable record) answers None and the full CLI runs,
-which repairs what it finds.
+scheme once: ``cache.ParamCache`` computes its keys with the same functions.
+
+``extract_request`` recognises the command line ``extract --json LIB`` (with any of
+``--no-cache``, ``--timeout S``, ``-q``, ``-v``), so that ``cli.main`` can run a cold
+extraction without building the parser; anything else (another command, a folder, an
+unusual or wrong option) answers None and argparse decides, with its own messages.
+``try_extract_json`` answers such a request from the cache; a miss or an unreadable record
+answers None and the extraction runs, which repairs what it finds.
 """
 
 import os
@@ -14,11 +19,14 @@ import sys
 
 __all__ = [
     "CACHE_FORMAT",
+    "MAX_TIMEOUT",
     "cache_root",
     "cached_printout",
     "entry_digest",
+    "extract_request",
     "host_triple",
     "printed_path",
+    "read_printed",
     "read_stat_record",
     "sha256_hex",
     "stat_record",
@@ -131,7 +139,11 @@ def cached_printout(lib: str) -> bytes | None:
     from wavecraft_build import __version__
 
     # A library built elsewhere: its features are unknown, so they are not in the key.
-    digest = entry_digest(sha, (), host_triple(), __version__)
+    return read_printed(root, entry_digest(sha, (), host_triple(), __version__))
+
+
+def read_printed(root: str, digest: str) -> bytes | None:
+    """The stored ``extract --json`` text of entry ``digest``, or None (missing, torn)."""
     try:
         with open(printed_path(root, digest), "rb") as fh:
             text = fh.read()
@@ -140,12 +152,63 @@ def cached_printout(lib: str) -> bytes | None:
     return text if text.startswith(b"[") else None
 
 
-def try_extract_json(argv: list[str]) -> int | None:
-    """Answer ``extract --json LIB`` (either order, nothing else) from the cache, or None."""
-    if len(argv) != 3 or argv[0] != "extract" or "--json" not in argv[1:]:
+_SWITCHES = {"--json": "json", "--no-cache": "no_cache", "--quiet": "quiet", "-q": "quiet",
+             "--verbose": "verbose", "-v": "verbose"}
+MAX_TIMEOUT = 3600.0
+"""The longest --timeout in seconds (the parser checks the same limit)."""
+
+
+def _timeout(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
         return None
-    lib = argv[2] if argv[1] == "--json" else argv[1]
-    text = None if lib.startswith("-") else cached_printout(lib)
+    return value if 0 < value <= MAX_TIMEOUT else None
+
+
+def extract_request(argv: list[str]) -> tuple[str, bool, float | None] | None:
+    """(LIB, no_cache, timeout) for ``extract --json LIB [--no-cache] [--timeout S] [-q|-v]``.
+
+    Options in any order, each at most once; LIB must not be a folder (a crate is built
+    first, by the full CLI). Anything else is None, and argparse handles it.
+    """
+    if not argv or argv[0] != "extract":
+        return None
+    seen: set[str] = set()
+    paths: list[str] = []
+    timeout: float | None = None
+    rest = iter(argv[1:])
+    for arg in rest:
+        name, _, value = arg.partition("=") if arg.startswith("--timeout=") else (arg, "", "")
+        if name == "--timeout":
+            value = value or next(rest, "")
+            timeout = _timeout(value)
+            if timeout is None:
+                return None
+            flag = "timeout"
+        elif arg in _SWITCHES:
+            flag = _SWITCHES[arg]
+        elif arg.startswith("-"):
+            return None  # another option, an abbreviation, --help: the parser's business
+        else:
+            paths.append(arg)
+            continue
+        if flag in seen:
+            return None
+        seen.add(flag)
+    if "json" not in seen or len(paths) != 1 or {"quiet", "verbose"} <= seen:
+        return None
+    if os.path.isdir(paths[0]):
+        return None
+    return paths[0], "no_cache" in seen, timeout
+
+
+def try_extract_json(argv: list[str]) -> int | None:
+    """Answer ``extract --json LIB`` (see ``extract_request``) from the cache, or None."""
+    request = extract_request(argv)
+    if request is None or request[1]:
+        return None
+    text = cached_printout(request[0])
     if text is None:
         return None
     sys.stdout.buffer.write(text)

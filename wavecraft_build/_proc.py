@@ -1,12 +1,13 @@
-"""The one way this tool starts a child process: own process group, whole-group kill.
+"""How this tool starts the tools it runs: own process group, whole-group kill.
 
-Every subprocess (cargo, git, npm, maturin, the extraction child, the dev engine, the
-validators) is started here, in a new session, so that it and everything it spawns form
-one process group. ``kill_group`` ends that group with SIGKILL; ``guard`` does it on every
-exit path (timeout, cancel, Ctrl-C, error), which is what makes "no orphan survives" true
-without relying on the child's cooperation.
+Every subprocess (cargo, git, npm, maturin, the dev engine, the validators) is started here,
+in a new session, so that it and everything it spawns form one process group. (The
+extraction child alone starts through ``_spawn``, with the same guarantees and without
+importing ``subprocess``: it is on the CLI's start-up path.) ``kill_group`` ends that group
+with SIGKILL; ``guard`` does it on every exit path (timeout, cancel, Ctrl-C, error), which
+is what makes "no orphan survives" true without relying on the child's cooperation.
 
-- ``spawn``: start a long-lived child (the UI dev server, the engine, the extraction child).
+- ``spawn``: start a long-lived child (the UI dev server, the engine).
 - ``run``: run, capture, time out, kill the group; for short tools (git, ``cargo info``).
 - ``run_lines``: stream a tool's stdout line by line (cargo's JSON), cancellable.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal
 import subprocess
 import threading
@@ -33,7 +33,6 @@ __all__ = [
     "run_lines",
     "signal_name",
     "spawn",
-    "wait_exact",
 ]
 
 
@@ -165,35 +164,6 @@ def run_lines(
         if cancel is not None and cancel.is_set():
             raise Cancelled(" ".join(argv[:2]))
         return code
-
-
-def wait_exact(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
-    """Wait for ``proc`` up to ``timeout`` seconds; None if it is still running.
-
-    ``Popen.wait(timeout)`` polls with a back-off that grows to 50 ms, which would be most
-    of a cold extraction; a pidfd wakes up the moment the child exits (Linux 5.3+).
-    """
-    pidfd_open = getattr(os, "pidfd_open", None)
-    if pidfd_open is None:
-        try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-    try:
-        fd = pidfd_open(proc.pid)
-    except OSError:  # already reaped or pidfd unsupported: fall back
-        try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        if not poller.poll(max(0, int(timeout * 1000))):
-            return None
-        return proc.wait()
-    finally:
-        os.close(fd)
 
 
 def _watch_cancel(proc: subprocess.Popen[bytes], cancel: threading.Event) -> None:

@@ -32,7 +32,7 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= 3600:
+    if not 0 < value <= _fastpath.MAX_TIMEOUT:
         raise argparse.ArgumentTypeError("must be > 0 and <= 3600 seconds")
     return value
 
@@ -300,23 +300,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    fast = _fastpath.try_extract_json(args_list)
+    fast = _fastpath.try_extract_json(args_list)  # a cache hit: printed, done
     if fast is not None:
         return fast
-    args = build_parser().parse_args(args_list)
     from wavecraft_build import commands
     from wavecraft_build.errors import Interrupted, WavecraftError
 
+    request = _fastpath.extract_request(args_list)
+    if request is not None:  # `extract --json LIB`: the parser would cost more than the work
+        lib, no_cache, timeout = request
+
+        def command() -> int:
+            return commands.extract_json(lib, no_cache=no_cache, timeout=timeout)
+    else:
+        args = build_parser().parse_args(args_list)
+
+        def command() -> int:
+            code: int = getattr(commands, args.command)(args)
+            return code
     try:
-        code: int = getattr(commands, args.command)(args)
-        return code
+        return command()
     except KeyboardInterrupt:
         print(Interrupted("interrupted; child processes were stopped").render(), file=sys.stderr)
         return Interrupted.exit_code
     except WavecraftError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 
     from wavecraft_build.compiler_cache import Prepared
     from wavecraft_build.engine.supervisor import EngineOptions
+    from wavecraft_build.extract import Child
 
-__all__ = ["build", "codegen", "dev", "doctor", "extract", "new", "release", "validate"]
+__all__ = [
+    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "validate",
+]
 
 
 
@@ -44,6 +47,8 @@ def _compiler_cache_summary(start: Prepared) -> None:
 
 def extract(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
+        if args.json:
+            return extract_json(str(args.path), no_cache=args.no_cache, timeout=args.timeout)
         return _extract_library(args)
     from wavecraft_build._output import print_result
     from wavecraft_build.config import load_project
@@ -60,32 +65,70 @@ def extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extract_library(args: argparse.Namespace) -> int:
-    """A library built elsewhere: its features are unknown, so they are not in the key.
+def extract_json(lib: str, *, no_cache: bool, timeout: float | None) -> int:
+    """``extract --json LIB`` for a built library; ``cli.main`` calls it without argparse.
 
-    When the cache cannot answer, the extraction child starts first, so that its
-    interpreter starts up while this process imports the rest of the pipeline.
+    The extraction child starts before anything else is imported, so its interpreter
+    starts up while this process imports the rest. With ``--no-cache`` the checked
+    canonical dicts are printed as they are: nothing imports ``dataclasses``, ``pathlib``
+    or the cache. Otherwise the cache is read through, as every command does.
     """
-    from wavecraft_build._output import print_result
-    from wavecraft_build.extract import DEFAULT_TIMEOUT, Child
+    from wavecraft_build.extract import DEFAULT_TIMEOUT, Child, require_library
 
-    known = not args.no_cache and _fastpath.cached_printout(str(args.path)) is not None
-    child = None if known or not args.path.is_file() else Child()
+    require_library(lib)
+    cached = None if no_cache else _fastpath.cached_printout(lib)
+    if cached is not None:
+        sys.stdout.buffer.write(cached)
+        return 0
+    child = Child()
     try:
-        from wavecraft_build.cache import ParamCache, default_cache_dir, discover
-
-        result, _hit = discover(
-            args.path,
-            features=(),
-            target=_fastpath.host_triple(),
-            timeout=args.timeout or DEFAULT_TIMEOUT,
-            cache=None if args.no_cache else ParamCache(default_cache_dir()),
-            child=child,
-        )
+        text = _extract_text(lib, child, no_cache=no_cache, timeout=timeout or DEFAULT_TIMEOUT)
     finally:
-        if child is not None:
-            child.discard()  # unused after a hit; a no-op once run
-    print_result(result, args.json)
+        child.discard()  # a no-op once run; unused after a hit or an error before the run
+    if isinstance(text, str):
+        text = text.encode()
+    sys.stdout.buffer.write(text)
+    return 0
+
+
+def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> str | bytes:
+    """What ``extract --json`` prints for ``lib``, extracted by the pre-started ``child``.
+
+    The canonical dicts go straight to the printout and the cache (``discover`` would
+    build the metadata classes only to turn them back into the same dicts).
+    """
+    from wavecraft_build._output import json_text
+    from wavecraft_build.extract import decode_canonical, run_child
+
+    if no_cache:
+        parameters, _ = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
+        return json_text(parameters)
+    from wavecraft_build.cache import ParamCache
+
+    cache = ParamCache(_fastpath.cache_root())
+    key = cache.key(lib, features=(), target=_fastpath.host_triple())
+    known = cache.printed(key)  # same bytes under another name, or a stat record lost
+    if known is not None:
+        return known
+    parameters, processors = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
+    cache.put_canonical(key, parameters, processors)
+    return json_text(parameters)
+
+
+def _extract_library(args: argparse.Namespace) -> int:
+    """The table of a library built elsewhere: its features are unknown, so not in the key."""
+    from wavecraft_build._output import print_result
+    from wavecraft_build.cache import ParamCache, default_cache_dir, discover
+    from wavecraft_build.extract import DEFAULT_TIMEOUT
+
+    result, _hit = discover(
+        args.path,
+        features=(),
+        target=_fastpath.host_triple(),
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        cache=None if args.no_cache else ParamCache(default_cache_dir()),
+    )
+    print_result(result, as_json=False)
     return 0
 
 

@@ -11,19 +11,10 @@ failing call and the library.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib.util
-import json
 import os
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
 
-from wavecraft_build._proc import guard, kill_group, signal_name, spawn, wait_exact
+from wavecraft_build._spawn import Process
 from wavecraft_build.errors import (
     ExtractionCrashed,
     ExtractionExited,
@@ -38,14 +29,20 @@ from wavecraft_build.errors import (
 from wavecraft_build.extract import _frames
 from wavecraft_build.extract._elf import defined_dynamic_symbols
 
+TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     from wavecraft_build.metadata import ExtractionResult
+
+    StrPath = str | os.PathLike[str]
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Child",
     "RawExtraction",
     "decode",
+    "decode_canonical",
     "extract_params",
     "require_library",
     "run_child",
@@ -53,32 +50,54 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 30.0
 REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
-_CHILD = Path(__file__).with_name("_child.py")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CHILD = os.path.join(_HERE, "_child.py")
+_FRAMES_FD = 3  # where the child finds the frames file (``_spawn.Process`` extra fds)
 _LOG_TAIL_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
 class RawExtraction:
     """Bytes exactly as the getters returned them (None: getter absent or returned NULL)."""
 
-    params: bytes | None
-    processors: bytes | None
-    log: str
+    __slots__ = ("log", "params", "processors")
+
+    def __init__(self, params: bytes | None, processors: bytes | None, log: str) -> None:
+        self.params = params
+        self.processors = processors
+        self.log = log
 
 
-@functools.cache
+_sys_path: tuple[str, ...] | None = None
+
+
 def _child_sys_path() -> tuple[str, ...]:
-    spec = importlib.util.find_spec("_cffi_backend")
-    if spec is None or spec.origin is None:  # pragma: no cover - cffi is a dependency
-        raise LoadFailed("cffi is not installed", hint="pip install cffi")
-    return (str(_CHILD.parent), str(Path(spec.origin).parent))
+    """This folder (``_frames``, the ABI module) and cffi's, for a child started with -I -S."""
+    global _sys_path
+    if _sys_path is None:
+        from importlib.machinery import PathFinder  # importlib.util would cost 2 ms more
+
+        spec = PathFinder.find_spec("_cffi_backend")
+        if spec is None or spec.origin is None:  # pragma: no cover - cffi is a dependency
+            raise LoadFailed("cffi is not installed", hint="pip install cffi")
+        _sys_path = (_HERE, os.path.dirname(spec.origin))
+    return _sys_path
 
 
-def require_library(lib: Path) -> None:
+def _scratch(name: str) -> IO[bytes]:
+    """An anonymous read-write file: a memfd on Linux (no disk, no tempfile import)."""
+    memfd_create = getattr(os, "memfd_create", None)
+    if memfd_create is None:
+        import tempfile
+
+        return tempfile.TemporaryFile()
+    return open(memfd_create(name), "r+b")
+
+
+def require_library(lib: StrPath) -> None:
     """Fail early, without running anything, when ``lib`` is not a file."""
-    if lib.is_file():
+    if os.path.isfile(lib):
         return
-    if lib.is_dir():
+    if os.path.isdir(lib):
         raise LibraryNotFound(
             "expected a built library, got a folder", path=lib, hint="pass the .so/.dylib path"
         )
@@ -87,11 +106,11 @@ def require_library(lib: Path) -> None:
     )
 
 
-def _check_symbols(lib: Path) -> None:
+def _check_symbols(lib: str) -> None:
     """Cheap checks before any plugin code runs: the file exports the contract."""
     require_library(lib)
     try:
-        with lib.open("rb") as fh:
+        with open(lib, "rb") as fh:
             if fh.read(4) != b"\x7fELF":
                 return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
             names = defined_dynamic_symbols(fh)
@@ -123,29 +142,27 @@ class Child:
 
     The interpreter starts and imports cffi first, then blocks reading the library path
     from its stdin: no plugin code runs until ``run``. The dev loop starts one while cargo
-    compiles so interpreter start-up is off the critical path; a fresh process still loads
-    every library. ``discard`` kills an unused child; ``run`` consumes it.
+    compiles, and the CLI's cold ``extract`` before it imports anything else, so the
+    interpreter's start-up is off the critical path; a fresh process still loads every
+    library. ``discard`` kills an unused child; ``run`` consumes it.
     """
 
     def __init__(self) -> None:
-        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by run()/discard()
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by run()/discard()
-        argv = [
-            sys.executable,
-            "-I",
-            "-S",
-            str(_CHILD),
-            str(self._out.fileno()),
-            str(os.getpid()),
-            *_child_sys_path(),
-        ]
-        self.proc = spawn(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=self._log,
-            stderr=self._log,
-            pass_fds=(self._out.fileno(),),
-        )
+        self._out = _scratch("wavecraft-frames")
+        self._log = _scratch("wavecraft-log")
+        stdin, self._stdin = os.pipe()
+        argv = [sys.executable, "-I", "-S", _CHILD, str(_FRAMES_FD), str(os.getpid()),
+                *_child_sys_path()]
+        try:
+            self.process = Process(argv, stdin=stdin, stdout=self._log.fileno(),
+                                   stderr=self._log.fileno(), extra=(self._out.fileno(),))
+        except BaseException:
+            os.close(self._stdin)
+            self._out.close()
+            self._log.close()
+            raise
+        finally:
+            os.close(stdin)
 
     @property
     def spent(self) -> bool:
@@ -154,54 +171,57 @@ class Child:
 
     def discard(self) -> None:
         if not self.spent:
-            kill_group(self.proc)
+            self.process.kill_group()
             self._close()
 
     def _close(self) -> None:
-        if self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
+        try:
+            os.close(self._stdin)
+        except OSError:
+            pass  # closed after the path was written
         self._out.close()
         self._log.close()
 
-    def run(self, lib: Path, timeout: float) -> RawExtraction:
+    def run(self, lib: StrPath, timeout: float) -> RawExtraction:
         """Load ``lib`` in this child; the wall-clock ``timeout`` starts now."""
+        path = os.fspath(lib)
         try:
-            with guard(self.proc):
-                assert self.proc.stdin is not None
-                try:
-                    self.proc.stdin.write(os.fsencode(lib))
-                    self.proc.stdin.close()
-                except BrokenPipeError:
-                    pass  # the child died early; its exit status tells why
-                code = wait_exact(self.proc, timeout)
-                if code is None:
-                    kill_group(self.proc)
-            return _outcome(lib, code, self._out, self._log, timeout)
+            try:
+                os.write(self._stdin, os.fsencode(path))  # a path fits the pipe's buffer
+            except BrokenPipeError:
+                pass  # the child died early; its exit status tells why
+            os.close(self._stdin)
+            code = self.process.wait(timeout)
+            if code is None:
+                self.process.kill_group()
+            return _outcome(path, code, self._out, self._log, timeout)
+        except BaseException:
+            self.process.kill_group()  # Ctrl-C or an error of ours: no child survives
+            raise
         finally:
             self._close()
 
 
 def run_child(
-    lib: Path, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
+    lib: StrPath, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
 ) -> RawExtraction:
     """Run the child for ``lib`` and return the raw getter output, or raise a classified error.
 
     Only error classes that need the process (load, symbol, timeout, crash, exit) are raised
     here; decoding and validation happen in ``decode``. ``child`` is a pre-started ``Child``.
     """
-    lib = lib.resolve()
+    path = os.path.realpath(lib)
     try:
-        _check_symbols(lib)
+        _check_symbols(path)
     except BaseException:
         if child is not None:
             child.discard()
         raise
-    return (child or Child()).run(lib, timeout)
+    return (child or Child()).run(path, timeout)
 
 
 def _outcome(
-    lib: Path, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
+    lib: str, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
 ) -> RawExtraction:
     out.seek(0)
     reported = _frames.split(out.read())
@@ -219,6 +239,8 @@ def _outcome(
     log_tail = _tail(log)
     said = _last_words(log_tail)
     if code < 0:
+        from wavecraft_build._proc import signal_name  # the error path may import more
+
         raise ExtractionCrashed(
             f"the extraction child crashed with {signal_name(code)} during `{stage}`{said}",
             path=lib,
@@ -239,7 +261,7 @@ def _outcome(
     )
 
 
-def _raise_reported_error(lib: Path, found: dict[bytes, bytes]) -> None:
+def _raise_reported_error(lib: str, found: dict[bytes, bytes]) -> None:
     """The errors the child reported itself, in its own frames."""
 
     def said(tag: bytes) -> str | None:
@@ -274,7 +296,9 @@ def _last_words(log_tail: str) -> str:
     return f"; it said: {useful[-1]}" if useful else ""
 
 
-def _decode_json(data: bytes, what: str, lib: Path) -> object:
+def _decode_json(data: bytes, what: str, lib: StrPath) -> Any:
+    import json  # here: a pre-started child should not wait for it
+
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -295,9 +319,14 @@ def _decode_json(data: bytes, what: str, lib: Path) -> object:
         ) from None
 
 
-def decode(raw: RawExtraction, lib: Path) -> ExtractionResult:
-    """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
-    from wavecraft_build.metadata import validate
+def decode_canonical(
+    raw: RawExtraction, lib: StrPath
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Decode and check the child's bytes (UTF-8, JSON, schema): canonical dicts.
+
+    The CLI's cold ``extract --json`` prints these directly; ``decode`` builds the classes.
+    """
+    from wavecraft_build import _schema
 
     if raw.params is None:
         raise InvalidJson(
@@ -311,11 +340,18 @@ def decode(raw: RawExtraction, lib: Path) -> ExtractionResult:
         if raw.processors is not None
         else None
     )
-    return validate(params, processors, source=lib)
+    return _schema.check(params, processors, source=lib)
+
+
+def decode(raw: RawExtraction, lib: StrPath) -> ExtractionResult:
+    """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
+    from wavecraft_build.metadata import from_canonical
+
+    return from_canonical(*decode_canonical(raw, lib))
 
 
 def extract_params(
-    lib: Path, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
+    lib: StrPath, *, timeout: float = DEFAULT_TIMEOUT, child: Child | None = None
 ) -> ExtractionResult:
     """Extract and validate the parameters of the built library ``lib`` (no cache)."""
     return decode(run_child(lib, timeout=timeout, child=child), lib)

@@ -9,7 +9,10 @@ extraction; everything here is ``struct`` over at most a few small reads.
 from __future__ import annotations
 
 import struct
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 __all__ = ["NotElf", "defined_dynamic_symbols"]
 
