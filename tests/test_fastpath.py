@@ -43,6 +43,7 @@ def test_the_plain_forms_are_recognised(argv: list[str],
         ["extract", "--js", "LIB"],  # an abbreviation
         ["extract", "--json", "--help", "LIB"],
         ["extract", "--json", "-", "LIB"],
+        ["extract", "--json", ""],  # the parser reads "" as ".", a project folder
     ],
 )
 def test_anything_else_goes_to_argparse(argv: list[str]) -> None:

@@ -8,6 +8,7 @@ grandchildren along.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +94,25 @@ def test_a_quick_exit_is_seen_without_polling_delay(out: int) -> None:
     proc = _start("pass", out)
     assert proc.wait(30) == 0
     assert proc.wait(0) == 0  # reaped once, remembered
+
+
+def test_low_numbered_sources_are_not_overwritten(tmp_path: Path) -> None:
+    # A parent started with stdout closed gets fd 1 back for the first file it opens; as the
+    # frames source (target 3) it would be clobbered by the dup2 onto 1 unless moved first.
+    script = (
+        "import os, sys\n"
+        "from wavecraft_build._spawn import Process\n"
+        "os.close(1)\n"
+        f"frames = os.open({str(tmp_path / 'frames')!r}, os.O_RDWR | os.O_CREAT)\n"
+        f"log = os.open({str(tmp_path / 'log')!r}, os.O_RDWR | os.O_CREAT)\n"
+        "assert frames == 1, frames\n"
+        "code = \"import os; os.write(3, b'frame'); os.write(1, b'log')\"\n"
+        "p = Process([sys.executable, '-I', '-c', code], stdin=0, stdout=log, stderr=log,\n"
+        "            extra=(frames,))\n"
+        "sys.exit(p.wait(30))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "frames").read_text() == "frame"
+    assert (tmp_path / "log").read_text() == "log"

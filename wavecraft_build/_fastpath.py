@@ -198,7 +198,7 @@ def extract_request(argv: list[str]) -> tuple[str, bool, float | None] | None:
         seen.add(flag)
     if "json" not in seen or len(paths) != 1 or {"quiet", "verbose"} <= seen:
         return None
-    if os.path.isdir(paths[0]):
+    if not paths[0] or os.path.isdir(paths[0]):  # "" is "." to the parser
         return None
     return paths[0], "no_cache" in seen, timeout
 

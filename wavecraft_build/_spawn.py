@@ -40,6 +40,12 @@ class Process:
     def __init__(self, argv: Sequence[str], *, stdin: int, stdout: int, stderr: int,
                  extra: Sequence[int] = ()) -> None:
         sources = [stdin, stdout, stderr, *extra]
+        # The dup2 actions run in target order, so a source numbered below the last target
+        # (a parent started with stdout closed hands out fd 1 again) could be overwritten
+        # before it is copied: such sources move above the targets first.
+        moved = [_above(fd, len(sources)) if fd < len(sources) and fd != target else None
+                 for target, fd in enumerate(sources)]
+        sources = [m if m is not None else fd for m, fd in zip(moved, sources, strict=True)]
         actions = [(os.POSIX_SPAWN_DUP2, fd, target) for target, fd in enumerate(sources)]
         # dup2 of a descriptor onto itself keeps its close-on-exec flag on some systems.
         same = [fd for target, fd in enumerate(sources)
@@ -53,6 +59,9 @@ class Process:
         finally:
             for fd in same:
                 os.set_inheritable(fd, False)
+            for fd in moved:
+                if fd is not None:
+                    os.close(fd)
 
     def wait(self, timeout: float) -> int | None:
         """Wait up to ``timeout`` seconds; the return code, or None if it still runs."""
@@ -113,6 +122,14 @@ class Process:
             return False
         self.returncode = os.waitstatus_to_exitcode(status)
         return True
+
+
+def _above(fd: int, floor: int) -> int:
+    """A close-on-exec copy of ``fd`` numbered ``floor`` or higher."""
+    import fcntl
+
+    copy: int = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor)
+    return copy
 
 
 if sys.platform == "win32":  # pragma: no cover - the tool is POSIX-only
