@@ -59,9 +59,9 @@ class Process:
         finally:
             for fd in same:
                 os.set_inheritable(fd, False)
-            for fd in moved:
-                if fd is not None:
-                    os.close(fd)
+            for copy in moved:
+                if copy is not None:
+                    os.close(copy)
 
     def wait(self, timeout: float) -> int | None:
         """Wait up to ``timeout`` seconds; the return code, or None if it still runs."""

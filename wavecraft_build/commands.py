@@ -44,7 +44,6 @@ def _compiler_cache_summary(start: Prepared) -> None:
         print(f"wavecraft-build: {cache_run.summary()}", file=sys.stderr)
 
 
-
 def extract(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
         if args.json:
@@ -69,9 +68,9 @@ def extract_json(lib: str, *, no_cache: bool, timeout: float | None) -> int:
     """``extract --json LIB`` for a built library; ``cli.main`` calls it without argparse.
 
     The extraction child starts before anything else is imported, so its interpreter
-    starts up while this process imports the rest. With ``--no-cache`` the checked
-    canonical dicts are printed as they are: nothing imports ``dataclasses``, ``pathlib``
-    or the cache. Otherwise the cache is read through, as every command does.
+    starts up while this process imports the rest, and the checked canonical dicts are
+    printed as they are: neither argparse nor ``dataclasses`` nor ``pathlib`` loads
+    (``tests/test_startup.py``). The cache is read through unless ``no_cache``.
     """
     from wavecraft_build.extract import DEFAULT_TIMEOUT, Child, require_library
 
@@ -85,13 +84,11 @@ def extract_json(lib: str, *, no_cache: bool, timeout: float | None) -> int:
         text = _extract_text(lib, child, no_cache=no_cache, timeout=timeout or DEFAULT_TIMEOUT)
     finally:
         child.discard()  # a no-op once run; unused after a hit or an error before the run
-    if isinstance(text, str):
-        text = text.encode()
     sys.stdout.buffer.write(text)
     return 0
 
 
-def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> str | bytes:
+def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> bytes:
     """What ``extract --json`` prints for ``lib``, extracted by the pre-started ``child``.
 
     The canonical dicts go straight to the printout and the cache (``discover`` would
@@ -102,7 +99,7 @@ def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> 
 
     if no_cache:
         parameters, _ = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
-        return json_text(parameters)
+        return json_text(parameters).encode()
     from wavecraft_build.cache import ParamCache
 
     cache = ParamCache(_fastpath.cache_root())
@@ -112,7 +109,7 @@ def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> 
         return known
     parameters, processors = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
     cache.put_canonical(key, parameters, processors)
-    return json_text(parameters)
+    return json_text(parameters).encode()
 
 
 def _extract_library(args: argparse.Namespace) -> int:
