@@ -10,8 +10,8 @@ scheme once: ``cache.ParamCache`` computes its keys with the same functions.
 ``--no-cache``, ``--timeout S``, ``-q``, ``-v``), so that ``cli.main`` can run a cold
 extraction without building the parser; anything else (another command, a folder, an
 unusual or wrong option) answers None and argparse decides, with its own messages.
-``try_extract_json`` answers such a request from the cache; a miss or an unreadable record
-answers None and the extraction runs, which repairs what it finds.
+``print_cached`` answers such a request from the cache; a miss or an unreadable record
+answers False and the extraction runs, which repairs what it finds.
 """
 
 import os
@@ -25,13 +25,13 @@ __all__ = [
     "entry_digest",
     "extract_request",
     "host_triple",
+    "print_cached",
     "printed_path",
     "read_printed",
     "read_stat_record",
     "sha256_hex",
     "stat_record",
     "stat_record_path",
-    "try_extract_json",
 ]
 
 CACHE_FORMAT = 2
@@ -203,14 +203,11 @@ def extract_request(argv: list[str]) -> tuple[str, bool, float | None] | None:
     return paths[0], "no_cache" in seen, timeout
 
 
-def try_extract_json(argv: list[str]) -> int | None:
-    """Answer ``extract --json LIB`` (see ``extract_request``) from the cache, or None."""
-    request = extract_request(argv)
-    if request is None or request[1]:
-        return None
-    text = cached_printout(request[0])
+def print_cached(lib: str) -> bool:
+    """Print what ``extract --json LIB`` printed last time, if the cache has it."""
+    text = cached_printout(lib)
     if text is None:
-        return None
+        return False
     sys.stdout.buffer.write(text)
     sys.stdout.flush()
-    return 0
+    return True

@@ -300,24 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    fast = _fastpath.try_extract_json(args_list)  # a cache hit: printed, done
-    if fast is not None:
-        return fast
-    from wavecraft_build import commands
-    from wavecraft_build.errors import Interrupted, WavecraftError
-
     request = _fastpath.extract_request(args_list)
     if request is not None:  # `extract --json LIB`: the parser would cost more than the work
         lib, no_cache, timeout = request
+        if not no_cache and _fastpath.print_cached(lib):  # a cache hit: printed, done
+            return 0
 
         def command() -> int:
-            return commands.extract_json(lib, no_cache=no_cache, timeout=timeout)
+            return commands.extract_json(lib, no_cache=no_cache, timeout=timeout,
+                                         cache_checked=True)
     else:
         args = build_parser().parse_args(args_list)
 
         def command() -> int:
             code: int = getattr(commands, args.command)(args)
             return code
+    from wavecraft_build import commands
+    from wavecraft_build.errors import Interrupted, WavecraftError
+
     try:
         return command()
     except KeyboardInterrupt:
@@ -326,6 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WavecraftError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -64,21 +64,21 @@ def extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def extract_json(lib: str, *, no_cache: bool, timeout: float | None) -> int:
+def extract_json(lib: str, *, no_cache: bool, timeout: float | None,
+                 cache_checked: bool = False) -> int:
     """``extract --json LIB`` for a built library; ``cli.main`` calls it without argparse.
 
     The extraction child starts before anything else is imported, so its interpreter
     starts up while this process imports the rest, and the checked canonical dicts are
     printed as they are: neither argparse nor ``dataclasses`` nor ``pathlib`` loads
-    (``tests/test_startup.py``). The cache is read through unless ``no_cache``.
+    (``tests/test_startup.py``). The cache is read through unless ``no_cache``;
+    ``cache_checked`` says the caller already looked for a hit (``_fastpath.print_cached``).
     """
+    if not (no_cache or cache_checked) and _fastpath.print_cached(lib):
+        return 0
     from wavecraft_build.extract import DEFAULT_TIMEOUT, Child, require_library
 
     require_library(lib)
-    cached = None if no_cache else _fastpath.cached_printout(lib)
-    if cached is not None:
-        sys.stdout.buffer.write(cached)
-        return 0
     child = Child()
     try:
         text = _extract_text(lib, child, no_cache=no_cache, timeout=timeout or DEFAULT_TIMEOUT)
@@ -113,18 +113,30 @@ def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> 
 
 
 def _extract_library(args: argparse.Namespace) -> int:
-    """The table of a library built elsewhere: its features are unknown, so not in the key."""
-    from wavecraft_build._output import print_result
-    from wavecraft_build.cache import ParamCache, default_cache_dir, discover
-    from wavecraft_build.extract import DEFAULT_TIMEOUT
+    """The table of a library built elsewhere: its features are unknown, so not in the key.
 
-    result, _hit = discover(
-        args.path,
-        features=(),
-        target=_fastpath.host_triple(),
-        timeout=args.timeout or DEFAULT_TIMEOUT,
-        cache=None if args.no_cache else ParamCache(default_cache_dir()),
-    )
+    When the cache cannot answer, the extraction child starts first, so that its
+    interpreter starts up while this process imports the rest of the pipeline.
+    """
+    from wavecraft_build._output import print_result
+    from wavecraft_build.extract import DEFAULT_TIMEOUT, Child
+
+    known = not args.no_cache and _fastpath.cached_printout(str(args.path)) is not None
+    child = None if known or not args.path.is_file() else Child()
+    try:
+        from wavecraft_build.cache import ParamCache, default_cache_dir, discover
+
+        result, _hit = discover(
+            args.path,
+            features=(),
+            target=_fastpath.host_triple(),
+            timeout=args.timeout or DEFAULT_TIMEOUT,
+            cache=None if args.no_cache else ParamCache(default_cache_dir()),
+            child=child,
+        )
+    finally:
+        if child is not None:
+            child.discard()  # unused after a hit; a no-op once run
     print_result(result, as_json=False)
     return 0
 

@@ -175,12 +175,15 @@ class Child:
             self._close()
 
     def _close(self) -> None:
-        try:
-            os.close(self._stdin)
-        except OSError:
-            pass  # closed after the path was written
+        self._close_stdin()
         self._out.close()
         self._log.close()
+
+    def _close_stdin(self) -> None:
+        """Close the path pipe once: a second close could hit a reused descriptor number."""
+        if self._stdin >= 0:
+            os.close(self._stdin)
+            self._stdin = -1
 
     def run(self, lib: StrPath, timeout: float) -> RawExtraction:
         """Load ``lib`` in this child; the wall-clock ``timeout`` starts now."""
@@ -190,7 +193,7 @@ class Child:
                 os.write(self._stdin, os.fsencode(path))  # a path fits the pipe's buffer
             except BrokenPipeError:
                 pass  # the child died early; its exit status tells why
-            os.close(self._stdin)
+            self._close_stdin()
             code = self.process.wait(timeout)
             if code is None:
                 self.process.kill_group()
