@@ -20,6 +20,7 @@ from wavecraft_build.cache import ParamCache
 pytest_plugins = [
     name
     for name in (
+        "required_tools",
         "fixtures_template",
         "fixtures_ts",
         "fixtures_release",

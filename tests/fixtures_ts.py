@@ -2,8 +2,8 @@
 
 ``tests/ts/package.json`` + ``package-lock.json`` pin the versions. The session fixture
 installs them with ``npm ci`` into ``.test-target/ts-tools`` (gitignored) and reuses that
-install across runs while the lock file is unchanged. Tests that need tsc skip, saying
-why, only when npm itself is missing; an install failure is an error, not a skip.
+install across runs while the lock file is unchanged. A missing npm/node fails under
+CI (``required_tools``) and skips, saying why, only locally; an install failure is an error.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from required_tools import require_tool
 
 TS_DIR = Path(__file__).resolve().parent / "ts"
 REPO = TS_DIR.parent.parent
@@ -90,9 +91,8 @@ class TsTools:
 
 @pytest.fixture(scope="session")
 def ts_tools() -> TsTools:
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.skip("npm/node not on PATH: cannot install typescript to type-check generated code")
+    npm = require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
+    require_tool("node", "install Node.js 20+ (apt-get install nodejs)")
     root = Path(os.environ.get("WAVECRAFT_TEST_TARGET_DIR", REPO / ".test-target")) / "ts-tools"
     root.mkdir(parents=True, exist_ok=True)
     lock = (TS_DIR / "package-lock.json").read_bytes()

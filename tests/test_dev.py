@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers import live_processes, wait_for
+from required_tools import require_tool
 
 from benchmarks.devloop import DevProcess, Event, make_project, set_chain
 from wavecraft_build.dev import diff_params, source_filter
@@ -37,6 +38,11 @@ def _ours(project: Path) -> list[int]:
     key = str(project).encode()
     ours = live_processes(lambda argv: any(key in a for a in argv), cwd_under=project)
     return [pid for pid in ours if b"wavecraft_build.cli" not in _argv(pid)]
+
+
+#: Ctrl-C must end dev, not hang it; how fast is a figure (``bench_dev``: "Ctrl-C -> exit"),
+#: measured against a bare interpreter's exit, not a bound for a shared 2-core machine.
+CTRL_C_BOUND = 5.0
 
 
 def _argv(pid: int) -> bytes:
@@ -83,12 +89,15 @@ def test_chain_grows_fails_recovers_and_ctrl_c_cleans_up(
     # Fixing the code recovers without a restart.
     src.write_text(good_src.replace('"gain,filter,gain,gain"', '"gain,filter"'))
     recovered = dev.wait_for(_reloaded(4))
-    assert not recovered["cache_hit"] or recovered["ids"] == [
-        "gain_level", "gain_mute", "filter_cutoff", "filter_shape"]
+    # Hit or miss (the rebuilt library may or may not equal an earlier one byte for byte),
+    # the ids and the bindings are those of the fixed source.
+    assert recovered["ids"] == ["gain_level", "gain_mute", "filter_cutoff", "filter_shape"]
+    assert isinstance(recovered["cache_hit"], bool)
+    assert "gain_2_level" not in bindings.read_text()
     assert json.loads(state.read_text())["parameters"][0]["id"] == "gain_level"
 
     code, took = dev.interrupt()
-    assert code == 130 and took < 1.0
+    assert code == 130 and took < CTRL_C_BOUND
     assert wait_for(lambda: not _ours(dev_project), 1.0), _ours(dev_project)
 
 
@@ -143,7 +152,7 @@ def test_ctrl_c_during_a_build_kills_cargo(tmp_path: Path, cargo_target_dir: Pat
             lambda: any(b"build-script-build" in _argv(pid) for pid in _ours(project)), 60
         )
         code, took = dev.interrupt()
-        assert code == 130 and took < 1.0
+        assert code == 130 and took < CTRL_C_BOUND
         assert wait_for(lambda: not _ours(project), 1.0), _ours(project)
     finally:
         dev.close()
@@ -176,10 +185,7 @@ def test_ui_dev_server_starts_and_dies_with_ctrl_c(
     dev_project: Path, cargo_target_dir: Path
 ) -> None:
     """`npm run dev` runs beside the loop and leaves no process behind on Ctrl-C."""
-    import shutil
-
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     ui = dev_project / "ui"
     (ui / "node_modules").mkdir(parents=True)
     # A dev server stand-in: npm runs node, node runs forever (as Vite does).
@@ -199,7 +205,7 @@ def test_ui_dev_server_starts_and_dies_with_ctrl_c(
         assert wait_for(lambda: any(b"setInterval" in _argv(pid) for pid in _ours(dev_project)),
                         10)
         code, took = dev.interrupt()
-        assert code == 130 and took < 1.0
+        assert code == 130 and took < CTRL_C_BOUND
         assert wait_for(lambda: not _ours(dev_project), 1.0), _ours(dev_project)
     finally:
         dev.close()

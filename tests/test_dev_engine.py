@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import alive, live_processes, wait_for
+from required_tools import path_without, require_tool
 
 from benchmarks.devloop import DevProcess, make_project, set_chain
 from benchmarks.engineclient import Client
@@ -157,8 +157,7 @@ def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
 ) -> None:
     """No ui/node_modules: `npm ci` runs (as release does), then `npm run dev` starts with
     VITE_WAVECRAFT_ENGINE_URL, and its "Local:" line becomes a ui_url event."""
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     ui = dev_project / "ui"
     ui.mkdir()
     # A Vite stand-in that prints the engine URL it was given, then Vite's URL line.
@@ -193,12 +192,9 @@ def test_npm_missing_is_one_line_and_the_loop_runs_on(
     ui = dev_project / "ui"
     ui.mkdir()
     (ui / "package.json").write_text('{"name": "ui", "scripts": {"dev": "vite"}}')
-    cargo = shutil.which("cargo")
-    npm = shutil.which("npm")
-    if cargo is None or (npm is not None and Path(npm).parent == Path(cargo).parent):
-        pytest.skip("cannot build a PATH with cargo but without npm here")
+    no_npm = path_without(dev_project.parent / "bin", "npm")  # works when both are in /usr/bin
     dev = DevProcess(dev_project, cargo_target_dir / "dev-engine", with_ui=True,
-                     env={"PATH": str(Path(cargo).parent)})
+                     env={"PATH": no_npm})
     try:
         skipped = dev.wait_event("ui_skipped")
         dev.wait_event("watching")
@@ -213,8 +209,7 @@ def test_ctrl_c_while_npm_ci_hangs_leaves_no_npm(
 ) -> None:
     """The registry accepts the connection and never answers: `npm ci` hangs until Ctrl-C,
     which still exits 130 within a second and leaves no npm behind."""
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     ui = dev_project / "ui"
     ui.mkdir()
     with socket.socket() as registry:

@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 from fixtures_release import RELEASE_TEMPLATE_NAME, ReleasedTemplate
 from helpers import snapshot_tree
+from required_tools import require_module, require_tool
 
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import BuildFailed, ConfigError, ReleaseError, ToolMissing
@@ -261,9 +262,7 @@ def test_fixture_release_bundles_manifest_and_default_out_dir(
 def test_manifest_records_git_commit(
     fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
 ) -> None:
-    git = shutil.which("git")
-    if git is None:
-        pytest.skip("git is not installed")
+    git = require_tool("git", "apt-get install git")
     project = fixture_release_project()
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
@@ -394,8 +393,7 @@ def test_missing_maturin_says_what_to_install(
 def test_failed_ui_build_keeps_bundles(
     fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path,
 ) -> None:
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     project = fixture_release_project()
     out = tmp_path / "bundled"
     release(project, ReleaseOptions(ui=False, wheel=False, out_dir=out))
@@ -477,7 +475,7 @@ def _rms(x: np.ndarray) -> float:
 def test_pedalboard_loads_the_vst3_and_gain_changes_rms(
     released_template: ReleasedTemplate,
 ) -> None:
-    pedalboard = pytest.importorskip("pedalboard")
+    pedalboard = require_module("pedalboard", "pip install -e '.[test]' (pedalboard>=0.9)")
     plugin = pedalboard.load_plugin(str(released_template.report.bundles["vst3"]))
     names = {p.name for p in plugin.parameters.values()}
     assert {"Input Level", "Filter On", "Cutoff", "Output Level", "Invert Phase"} <= names
@@ -571,8 +569,7 @@ def test_template_rerelease_is_reproducible(
 def test_template_release_with_ui(
     released_template: ReleasedTemplate, tmp_path: Path, release_target_env: Path
 ) -> None:
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     project = released_template.project
     report = release(project, ReleaseOptions(wheel=False, out_dir=tmp_path / "o"))
     assert project.ui is not None and (project.ui / "dist" / "index.html").is_file()

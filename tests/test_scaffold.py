@@ -7,12 +7,12 @@ template trees exercise the failure paths.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from required_tools import require_tool
 
 import wavecraft_build
 from wavecraft_build.errors import ScaffoldError
@@ -307,8 +307,8 @@ def test_default_directory_is_the_name(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.next_commands[0] == "cd my-synth"
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_init_with_initial_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("git", "apt-get install git")
     for var in ("GIT_AUTHOR", "GIT_COMMITTER"):
         monkeypatch.setenv(f"{var}_NAME", "Test")
         monkeypatch.setenv(f"{var}_EMAIL", "test@example.com")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from required_tools import missing
 
 from benchmarks.browser import (
     ADDED_ID,
@@ -53,9 +54,9 @@ new MutationObserver(() => window.__wcStates.push(root.getAttribute('data-connec
 
 @pytest.fixture
 def driver() -> Iterator[Any]:
-    missing = browser_missing()
-    if missing:
-        pytest.skip(missing)
+    why = browser_missing()  # its message ends with the install line
+    if why:
+        missing("the browser test cannot run", why)
     drv = chrome()
     try:
         yield drv

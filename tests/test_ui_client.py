@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_ts import TsTools
+from required_tools import missing, require_tool
 
 from benchmarks.engineclient import EngineHandle
 from wavecraft_build.codegen import generate
@@ -119,12 +120,12 @@ def _add_js_extensions(root: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def _node_has_websocket() -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    node = require_tool("node", "install Node.js 20.10+ (apt-get install nodejs)")
     probe = subprocess.run(
         [node, "--experimental-websocket", "-e", _HAS_WEBSOCKET],
-        capture_output=True, timeout=30, check=False,
+        capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
-    if probe.returncode != 0:
-        pytest.skip("this node has no WebSocket (needs Node.js 20.10+)")
+    if probe.returncode == 1:  # the probe's own answer: node ran, typeof WebSocket != function
+        missing("this node has no WebSocket", "install Node.js 20.10+")
+    # Anything else (a flag this node rejects, a crash) is a failure to look at, not a skip.
+    assert probe.returncode == 0, f"node --experimental-websocket: {probe.stderr.strip()}"
