@@ -35,3 +35,19 @@ def test_sessions_register_once_and_build_runs(tmp_path: Path, cargo_target_dir:
 
     bad = _nox(project, "-s", "build", "--", "--timeout", "nope", target=cargo_target_dir / "dev")
     assert bad.returncode != 0 and "not a number" in bad.stdout + bad.stderr
+
+
+def test_nox_alone_in_a_scaffold_selects_dev_only(tmp_path: Path) -> None:
+    """`nox` with no -s runs the daily loop, not dev, build, codegen, release... in turn."""
+    from wavecraft_build.nox import SESSIONS
+    from wavecraft_build.scaffold import ScaffoldOptions, scaffold
+
+    project = scaffold(ScaffoldOptions(name="nox-default", directory=tmp_path / "p",
+                                       git=False)).project_dir
+    # --script-mode none: this venv already has wavecraft-build (the block pins a release).
+    listed = _nox(project, "--list", "--script-mode", "none", target=tmp_path / "target")
+    assert listed.returncode == 0, listed.stderr
+    selected = [ln.split()[1] for ln in listed.stdout.splitlines() if ln.startswith("* ")]
+    skipped = [ln.split()[1] for ln in listed.stdout.splitlines() if ln.startswith("- ")]
+    assert selected == ["dev"], listed.stdout
+    assert sorted(skipped) == sorted(set(SESSIONS) - {"dev"})

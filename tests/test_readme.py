@@ -60,9 +60,9 @@ def test_exactly_two_setup_commands_and_ci_runs_both() -> None:
 
 def test_config_table_matches_the_code() -> None:
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| (.+?) \|", README, flags=re.M))
-    for key, (default, _meaning) in CONFIG_KEYS.items():
+    for key, spec in CONFIG_KEYS.items():
         assert key in rows, key
-        assert rows[key].strip("`") == default, (key, rows[key])
+        assert rows[key].strip("`") == spec.default, (key, rows[key])
     assert set(rows) >= set(CONFIG_KEYS)
 
 

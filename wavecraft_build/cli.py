@@ -246,11 +246,11 @@ _COMMANDS = (
      "Write ui/src/generated/*.ts, UI stubs (once) and the Python parameter module from the "
      "parameters the last successful build extracted.",
      ("project",), _no_args, "codegen"),
-    ("release", "release VST3 + CLAP bundles, manifest and Python wheel into target/bundled/",
+    ("release", "VST3 + CLAP bundles, manifest and Python wheel into engine/target/bundled/",
      "Build the UI (npm ci + npm run build), `cargo build --release`, check its parameters "
      "against the discovery extraction, and publish NAME.vst3, NAME.clap, the Python wheel "
-     "and manifest.json to <target>/bundled/ in one atomic swap (a failure keeps the "
-     "previous bundles).",
+     "and manifest.json to <cargo target dir>/bundled/ (engine/target/bundled/ unless "
+     "CARGO_TARGET_DIR is set) in one atomic swap (a failure keeps the previous bundles).",
      ("project", "cache", "json", "output"), _args_release, "release"),
     ("validate", "run clap-validator and the VST3 validator on the released bundles",
      "Run every plugin validator found (CLAP_VALIDATOR / VST3_VALIDATOR, or clap-validator / "

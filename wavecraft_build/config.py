@@ -16,26 +16,47 @@ from typing import Any
 from wavecraft_build.engine.protocol import DEFAULT_PORT
 from wavecraft_build.errors import ConfigError
 
-__all__ = ["CONFIG_KEYS", "ProjectConfig", "load_project", "read_toml"]
+__all__ = ["CONFIG_KEYS", "ConfigKey", "ProjectConfig", "load_project", "read_toml"]
 
-#: key -> (default, description); README's configuration reference is generated from it.
-CONFIG_KEYS: dict[str, tuple[str, str]] = {
-    "engine": ('"engine"', "folder of the plugin's Rust crate (its Cargo.toml)"),
-    "ui": ('"ui"', "folder of the Vite + React UI; codegen writes src/generated/ there"),
-    "extract-timeout": ("30.0", "seconds before a parameter extraction is killed"),
-    "package": ("(none)", "the cargo package to build when the engine is a workspace"),
-    "features": ("[]", "extra cargo features for every build, besides _param-discovery"),
-    "python-bindings": (
-        '"python/<lib>_params.py"',
-        "where the generated Python parameter module is written",
-    ),
-    "dev-port": (str(DEFAULT_PORT), "port of the dev engine's WebSocket server on 127.0.0.1"),
-    "compiler-cache": (
-        '"none"',
-        '`"sccache"`: every cargo run goes through sccache (`WAVECRAFT_COMPILER_CACHE` wins)',
-    ),
-}
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 3600.0
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One ``[tool.wavecraft]`` key: what TOML value it takes, and what it means."""
+
+    kind: type | tuple[type, ...]
+    #: How the type is named to the user (in errors and the configuration reference).
+    type_name: str
+    range: str
+    default: str
+    meaning: str
+
+
+_STR, _PATH = "string", "string (a path relative to the project)"
+#: Every accepted key. The README's and the docs' configuration tables come from it, and a
+#: key missing here is an error in the user's file (a typo never falls back to a default).
+CONFIG_KEYS: dict[str, ConfigKey] = {
+    "engine": ConfigKey(str, _PATH, "a folder with a Cargo.toml", '"engine"',
+                        "the plugin's Rust crate"),
+    "ui": ConfigKey(str, _PATH, "a folder; none: no UI codegen", '"ui"',
+                    "the Vite + React UI; codegen writes src/generated/ there"),
+    "extract-timeout": ConfigKey((int, float), "number (seconds)",
+                                 f"> 0 and <= {MAX_TIMEOUT:g}", f"{DEFAULT_TIMEOUT}",
+                                 "a parameter extraction is killed after this long"),
+    "package": ConfigKey(str, _STR, "a package of the workspace", "(none)",
+                         "the cargo package to build when the engine is a workspace"),
+    "features": ConfigKey(list, "list of strings", "features of the engine crate", "[]",
+                          "extra cargo features for every build, besides _param-discovery"),
+    "python-bindings": ConfigKey(str, _PATH, "a .py file", '"python/<lib>_params.py"',
+                                 "where the generated Python parameter module is written"),
+    "dev-port": ConfigKey(int, "integer", "1-65535", str(DEFAULT_PORT),
+                          "port of the dev engine's WebSocket server on 127.0.0.1"),
+    "compiler-cache": ConfigKey(str, _STR, '"none" or "sccache"', '"none"',
+                                "run every cargo build through sccache "
+                                "(`WAVECRAFT_COMPILER_CACHE` wins)"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,10 +118,29 @@ def _table(root: Path) -> tuple[dict[str, Any], Path | None]:
     return table, pyproject
 
 
-def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], src: Path | None) -> Any:
+def _toml_type(value: object) -> str:
+    """What a TOML value is, in TOML's words."""
+    for kind, name in ((bool, "a boolean"), (int, "an integer"), (float, "a float"),
+                       (str, "a string"), (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            return name
+    return "a date or time"
+
+
+def _a(name: str) -> str:
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _get(table: dict[str, Any], key: str, src: Path | None) -> Any:
     value = table.get(key)
-    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise ConfigError(f"[tool.wavecraft] {key} has the wrong type ({value!r})", path=src)
+    spec = CONFIG_KEYS[key]
+    if value is not None and (not isinstance(value, spec.kind) or isinstance(value, bool)):
+        raise ConfigError(
+            f"[tool.wavecraft] {key} has the wrong type: expected {_a(spec.type_name)}, got "
+            f"{_toml_type(value)} ({value!r})",
+            path=src,
+            hint=f"for example {key} = {spec.default}" if spec.default != "(none)" else None,
+        )
     return value
 
 
@@ -148,10 +188,20 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     if not root.is_dir():
         raise ConfigError("project folder does not exist", path=root, hint="check --project")
     table, src = _table(root)
-    engine_rel = _get(table, "engine", str, src)
+    engine_rel = _get(table, "engine", src)
+    configured = engine_rel is not None
     if engine_rel is None:
         engine_rel = "." if (root / "Cargo.toml").is_file() else "engine"
     engine = (root / engine_rel).resolve()
+    if configured and not (engine / "Cargo.toml").is_file():
+        what = "has no Cargo.toml" if engine.is_dir() else "does not exist"
+        raise ConfigError(
+            f"the engine folder set in [tool.wavecraft] engine = {engine_rel!r} {what} "
+            f"({engine})",
+            path=src,
+            hint="set engine to the folder of the plugin's Cargo.toml, relative to "
+            f"{root}",
+        )
     if not (engine / "Cargo.toml").is_file():
         raise ConfigError(
             "no Cargo.toml for the plugin engine",
@@ -159,26 +209,26 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
             hint="run inside a wavecraft project, pass --project DIR, or set "
             "[tool.wavecraft] engine",
         )
-    ui_rel = _get(table, "ui", str, src) or "ui"
+    ui_rel = _get(table, "ui", src) or "ui"
     ui = (root / ui_rel).resolve()
-    cfg_timeout = _get(table, "extract-timeout", (int, float), src)
+    cfg_timeout = _get(table, "extract-timeout", src)
     chosen = timeout if timeout is not None else cfg_timeout
     final_timeout = float(chosen) if chosen is not None else DEFAULT_TIMEOUT
-    if not 0 < final_timeout <= 3600:
+    if not 0 < final_timeout <= MAX_TIMEOUT:
         raise ConfigError(
-            f"extract timeout must be between 0 and 3600 seconds, got {final_timeout:g}",
+            f"extract timeout must be > 0 and <= {MAX_TIMEOUT:g} seconds, got {final_timeout:g}",
             path=src,
         )
-    features = _get(table, "features", list, src) or []
+    features = _get(table, "features", src) or []
     if not all(isinstance(f, str) and f for f in features):
         raise ConfigError("[tool.wavecraft] features must be a list of strings", path=src)
     package = _package(engine / "Cargo.toml")
     lib_name = package.lib_name
-    compiler_cache = _get(table, "compiler-cache", str, src) or "none"
+    compiler_cache = _get(table, "compiler-cache", src) or "none"
     if compiler_cache != "none":
         _check_compiler_cache(compiler_cache, src)
-    bindings_rel = _get(table, "python-bindings", str, src) or f"python/{lib_name}_params.py"
-    dev_port = _get(table, "dev-port", int, src)
+    bindings_rel = _get(table, "python-bindings", src) or f"python/{lib_name}_params.py"
+    dev_port = _get(table, "dev-port", src)
     if dev_port is not None and not 1 <= dev_port <= 65535:
         raise ConfigError(f"[tool.wavecraft] dev-port must be 1-65535, got {dev_port}", path=src)
     return ProjectConfig(
@@ -186,7 +236,7 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
         engine=engine,
         ui=ui if ui.is_dir() else None,
         timeout=final_timeout,
-        package=_get(table, "package", str, src),
+        package=_get(table, "package", src),
         features=tuple(features),
         python_bindings=(root / bindings_rel).resolve(),
         lib_name=lib_name,

@@ -10,7 +10,7 @@ interpreter (``sys.executable -m wavecraft_build.cli``), so ``nox -s dev`` and
 - ``dev``     hot-reload loop (``nox -s dev -- --no-ui --json`` passes options through)
 - ``build``   discovery build + extraction + codegen
 - ``codegen`` regenerate bindings from the last extracted parameters
-- ``release`` VST3/CLAP bundles, manifest and wheel in target/bundled/
+- ``release`` VST3/CLAP bundles, manifest and wheel in engine/target/bundled/
 - ``validate`` the formats' own validators on those bundles (when installed)
 
 Calling ``register_sessions()`` twice registers nothing new (nox would warn about

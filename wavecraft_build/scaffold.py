@@ -412,5 +412,5 @@ def _next_commands(project_dir: Path) -> tuple[str, ...]:
     return (
         f"cd {shlex.quote(shown)}",
         "nox -s dev        # build, parameters, bindings; hot-reload while you edit engine/src",
-        "nox -s release    # VST3 + CLAP bundles in target/bundled/",
+        "nox -s release    # VST3 + CLAP bundles in engine/target/bundled/",
     )

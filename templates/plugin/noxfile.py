@@ -4,6 +4,8 @@
 # ///
 """Sessions for %%plugin_name%%: `nox -l` lists them (dev, build, codegen, release, validate).
 
+`nox` alone runs `dev`; `nox -s release` builds the bundles into engine/target/bundled/.
+
 `pip install nox` is all this project needs: the block above is PEP 723 metadata, and nox
 (2025.2.9 or newer) installs what it lists into `.nox/_nox_script_mode` before it loads
 this file (its "script mode"). The sessions come from wavecraft-build; settings are under
@@ -24,3 +26,5 @@ except ModuleNotFoundError:
     ) from None
 
 register_sessions()
+# `nox` with no -s runs the daily loop, not every session in turn.
+nox.options.sessions = ["dev"]
