@@ -1,4 +1,4 @@
-"""Sessions for developing wavecraft-build itself: tests, lint, bench, demo.
+"""Sessions for developing wavecraft-build itself: tests, lint, bench, demo, docs.
 
 ``nox -s tests`` is the README's test command and what CI runs; ``nox -s demo`` is the
 README's end-to-end command (install, scaffold a demo plugin, build its bundles).
@@ -47,6 +47,17 @@ def bench(session: nox.Session) -> None:
     session.run(
         "python", "-m", "benchmarks", *session.posargs, env={"WAVECRAFT_TEST_TARGET_DIR": TARGET}
     )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs site (mkdocs.yml) into build/site in strict mode: a broken link fails.
+
+    ``nox -s docs -- serve`` serves it with live reload instead.
+    """
+    session.install("-e", ".[docs]")
+    command = session.posargs or ["build", "--strict"]
+    session.run("python", "-m", "mkdocs", *command, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python=PYTHON)

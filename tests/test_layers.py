@@ -1,4 +1,4 @@
-"""The package's layers, as the README's "How it is built" lists them: nothing imports upward.
+"""The package's layers, as the docs' module map lists them: nothing imports upward.
 
 Read from the source text (every ``import wavecraft_build.x`` / ``from wavecraft_build.x``,
 lazy imports inside functions included), so a shortcut taken inside a function counts too.
@@ -20,8 +20,8 @@ _ALLOWED = re.compile(
 
 
 def _layers() -> list[str]:
-    """Module and folder names in the README's list, top first (first column of each line)."""
-    readme = (REPO / "README.md").read_text()
+    """Module and folder names in the module map, top first (first column of each line)."""
+    readme = (REPO / "docs" / "contributing" / "modules.md").read_text()
     block = readme.split("```text\nwavecraft_build/\n", 1)[1].split("```", 1)[0]
     names: list[str] = []
     for line in block.splitlines():
@@ -50,7 +50,7 @@ def test_every_module_is_listed_and_nothing_imports_upward() -> None:
         me = rel.parts[0].removesuffix(".py")
         if me == "__init__":
             continue
-        assert me in rank, f"{me} is not in the README's module list"
+        assert me in rank, f"{me} is not in docs/contributing/modules.md"
         for statement, target in _IMPORT.findall(path.read_text()):
             other = _top(target)
             if not other or other == me:

@@ -4,13 +4,16 @@
 - Every workflow command (``$ ...`` lines) is run here, in order, on a fresh scaffold.
 - The plugin author's section (```console) runs in order from a fresh shell: a new venv, the
   tool installed from a local wheel (``fixtures_fresh``), ``--install`` into a temporary home.
-- The configuration and error tables match the code they document.
+- Every command a block names is a real command with real options (a typo fails here).
+- The configuration table is the one generated from the code; ``new``'s ``Next:`` lines are
+  the README's; the "Writing your plugin" edit applies (``test_docs_claims`` builds it).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +21,9 @@ from pathlib import Path
 import pytest
 from fixtures_fresh import FreshShell
 
-from wavecraft_build import errors
-from wavecraft_build.config import CONFIG_KEYS
+from wavecraft_build._docs import cli_commands, config_table
+from wavecraft_build.nox import SESSIONS
+from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
@@ -58,31 +62,58 @@ def test_exactly_two_setup_commands_and_ci_runs_both() -> None:
         assert command in ci.splitlines(), f"{command!r} is not a line of .ci/run"
 
 
-def test_config_table_matches_the_code() -> None:
-    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (.+?) \|", README, flags=re.M))
-    for key, spec in CONFIG_KEYS.items():
-        assert key in rows, key
-        assert rows[key].strip("`") == spec.default, (key, rows[key])
-    assert set(rows) >= set(CONFIG_KEYS)
-
-
-def test_error_table_matches_the_code() -> None:
-    rows = {int(c): k for c, k in re.findall(r"^\| (\d+) \| ([a-z0-9 -]+?) \|", README, flags=re.M)}
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.WavecraftError)
-               and c not in (errors.WavecraftError, errors.DuplicateId)]
-    assert rows == {c.exit_code: c.kind for c in classes}
-
-
-def _known(command: str) -> bool:
-    return command.split()[:2] in (["wavecraft-build", "new"], ["cd", "my-synth"]) or (
-        command.startswith(("wavecraft-build ", "nox -s "))
+def test_config_table_is_the_generated_one() -> None:
+    assert config_table() in README, (
+        "README's [tool.wavecraft] table is stale: paste "
+        "`python -c 'from wavecraft_build._docs import config_table; print(config_table())'`"
     )
 
 
-def test_every_workflow_command_is_handled() -> None:
-    commands = workflow_commands()
-    assert commands and all(_known(c) for c in commands), commands
+def _parses(command: str) -> str | None:
+    """Why ``command`` is not a real command line of this tool, or None when it is."""
+    argv = shlex.split(command.split("#", 1)[0])
+    if argv[:1] == ["cd"]:
+        return None if len(argv) == 2 else "cd takes one folder"
+    if argv[:2] == ["nox", "-s"]:
+        if len(argv) < 3 or argv[2] not in SESSIONS:
+            return f"no nox session {argv[2:3]}"
+        argv = ["wavecraft-build", argv[2], *argv[4:]] if argv[3:4] == ["--"] else argv[:3]
+        if len(argv) == 3 and argv[0] == "nox":
+            return None
+    if argv[:1] != ["wavecraft-build"] or len(argv) < 2 or argv[1] not in cli_commands():
+        return "not a wavecraft-build command or nox session"
+    parser = cli_commands()[argv[1]]
+    known = {s for action in parser._actions for s in action.option_strings}
+    # argparse would take an abbreviation (`--instal`); a document must spell the option out.
+    spelled = [a.split("=", 1)[0] for a in argv[2:] if a.startswith("-")]
+    if any(flag not in known for flag in spelled):
+        return f"{argv[1]} has no option {[f for f in spelled if f not in known]}"
+    try:
+        parser.parse_args(argv[2:])
+    except SystemExit:
+        return "its options do not parse"
+    return None
+
+
+def test_every_readme_command_is_a_real_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = [*workflow_commands(), *author_commands()[1:]]
+    assert len(commands) >= 8, commands
+    wrong = {c: why for c in commands if (why := _parses(c))}
+    assert not wrong, wrong
+    # The check itself: a typo in a command, an option or a session is caught.
+    for typo in ("wavecraft-build biuld", "wavecraft-build build --relase", "nox -s devv",
+                 "nox -s release -- --instal", "cargo build"):
+        assert _parses(typo), typo
+    capsys.readouterr()
+
+
+def test_next_lines_of_new_are_the_readme_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = scaffold(ScaffoldOptions(name="my-synth", git=False))
+    block = README.split("```text\nNext:\n", 1)[1].split("```", 1)[0]
+    assert block.splitlines() == [f"  {line}" for line in result.next_commands]
 
 
 @pytest.mark.slow
@@ -94,6 +125,9 @@ def test_workflow_commands_run_in_order(tmp_path: Path, cargo_target_dir: Path) 
            "PATH": f"{tool_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("WAVECRAFT_FIXTURE_MODE", None)
     shell = FreshShell(env, tmp_path)
+    for command in [c for c in author_commands() if c.split()[:2] in (["wavecraft-build", "new"],
+                                                                       ["cd", "my-synth"])]:
+        shell.run(command)
     for command in workflow_commands():
         out = shell.run(command)
         if "extract" in command:

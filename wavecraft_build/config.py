@@ -40,7 +40,7 @@ _STR, _PATH = "string", "string (a path relative to the project)"
 CONFIG_KEYS: dict[str, ConfigKey] = {
     "engine": ConfigKey(str, _PATH, "a folder with a Cargo.toml", '"engine"',
                         "the plugin's Rust crate"),
-    "ui": ConfigKey(str, _PATH, "a folder; none: no UI codegen", '"ui"',
+    "ui": ConfigKey(str, _PATH, "a folder (none there: no UI bindings)", '"ui"',
                     "the Vite + React UI; codegen writes src/generated/ there"),
     "extract-timeout": ConfigKey((int, float), "number (seconds)",
                                  f"> 0 and <= {MAX_TIMEOUT:g}", f"{DEFAULT_TIMEOUT}",

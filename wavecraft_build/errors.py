@@ -49,7 +49,8 @@ class WavecraftError(Exception):
     """Base of every user-facing failure.
 
     ``kind`` is the short class name shown to the user, ``exit_code`` is stable and
-    documented in ``wavecraft-build --help``.
+    documented in ``wavecraft-build --help``. Each class's docstring says what to do: the
+    docs' error table is generated from them.
     """
 
     kind: str = "error"
@@ -78,50 +79,75 @@ class WavecraftError(Exception):
 
 
 class ConfigError(WavecraftError):
+    """Fix the named key or file, or pass `--project DIR`."""
+
     kind, exit_code = "config", 2
 
 
 class ToolMissing(WavecraftError):
+    """Install what the message names (`wavecraft-build doctor` lists everything)."""
+
     kind, exit_code = "tool missing", 3
 
 
 class BuildFailed(WavecraftError):
+    """Fix cargo's first error, shown in the message (`--verbose` for all of it)."""
+
     kind, exit_code = "build failed", 10
 
 
 class LibraryNotFound(WavecraftError):
+    """Build first; add `crate-type = ["cdylib"]` to `[lib]`."""
+
     kind, exit_code = "library not found", 11
 
 
 class LoadFailed(WavecraftError):
+    """The dlopen message says why (wrong architecture, missing dependency)."""
+
     kind, exit_code = "load failed", 12
 
 
 class SymbolMissing(WavecraftError):
+    """Build with `--features _param-discovery`; export the binary contract."""
+
     kind, exit_code = "symbol missing", 13
 
 
 class ExtractionTimeout(WavecraftError):
+    """A getter or static initialiser never returned (the call is named): look for a
+    deadlock, or raise `--timeout`."""
+
     kind, exit_code = "timed out", 14
 
 
 class ExtractionCrashed(WavecraftError):
+    """The plugin crashed (signal and panic message shown): run its cargo tests."""
+
     kind, exit_code = "crashed", 15
 
 
 class ExtractionExited(WavecraftError):
+    """Plugin code called `exit()` while loading or listing parameters."""
+
     kind, exit_code = "exited", 16
 
 
 class InvalidUtf8(WavecraftError):
+    """Return UTF-8 from the getters."""
+
     kind, exit_code = "invalid utf-8", 17
 
 
 class InvalidJson(WavecraftError):
+    """Serialise with serde_json; the position is shown."""
+
     kind, exit_code = "invalid json", 18
 
 
 class SchemaViolation(WavecraftError):
+    """Fix the parameter declarations (each violation names the parameter id)."""
+
     kind, exit_code = "schema violation", 19
 
 
@@ -130,33 +156,43 @@ class DuplicateId(SchemaViolation):
 
 
 class CacheError(WavecraftError):
+    """Check that `WAVECRAFT_CACHE_DIR` is writable."""
+
     kind, exit_code = "cache", 20
 
 
 class ScaffoldError(WavecraftError):
+    """Choose another name or folder (nothing was written)."""
+
     kind, exit_code = "scaffold", 21
 
 
 class CodegenError(WavecraftError):
+    """See the message; generated files are unchanged."""
+
     kind, exit_code = "codegen", 22
 
 
 class RuntimeLoadError(WavecraftError):
+    """The library or its vtable does not match `wavecraft_build.runtime`."""
+
     kind, exit_code = "runtime", 23
 
 
 class ReleaseError(WavecraftError):
+    """See the message; the previous bundles are unchanged."""
+
     kind, exit_code = "release", 24
 
 
 class NotBuilt(WavecraftError):
-    """A command needs the output of a build that has not run yet (e.g. codegen)."""
+    """Run `wavecraft-build build` first (e.g. `codegen` needs extracted parameters)."""
 
     kind, exit_code = "not built", 4
 
 
 class InternalError(WavecraftError):
-    """A bug in wavecraft-build itself (e.g. its extraction child failed), not the plugin's."""
+    """A bug in wavecraft-build, not in your plugin: please report the message."""
 
     kind, exit_code = "internal error", 70  # sysexits.h EX_SOFTWARE
 
@@ -173,6 +209,8 @@ class InternalError(WavecraftError):
 
 
 class Interrupted(WavecraftError):
+    """Ctrl-C: every child process was stopped."""
+
     kind, exit_code = "interrupted", 130
 
 
