@@ -13,14 +13,18 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from fixtures_release import ReleasedTemplate
 from fixtures_ts import TsTools
+from required_tools import path_without
 
 from wavecraft_build._docs import cli_commands
 from wavecraft_build.cli import main
@@ -194,11 +198,39 @@ def test_writing_your_plugin_edit_builds_and_its_control_appears(
     state = json.loads((project / ".wavecraft" / "params.json").read_text())
     ids = [p["id"] for p in state["parameters"]]
     assert ids[1:3] == ["drive_amount", "drive_mix"] and len(ids) == 8, ids
-    assert "8 parameters (+drive_amount, +drive_mix)" in README
+    assert "8 parameters (+drive_amount, +drive_mix)" in " ".join(README.split())
     components = project / "ui" / "src" / "components"
     stub = (components / "DriveControls.tsx").read_text()
     assert '<FloatSlider id="drive_amount" />' in stub and '<FloatSlider id="drive_mix" />' in stub
     _apply(project, ui_diff)  # the README's placement applies to the index the build wrote
     assert "<DriveControls />" in (components / "index.tsx").read_text()
+    # tsc over App, the stubs (with the placed DriveControls) and the bindings; main.tsx only
+    # mounts App and needs react-dom and Vite's CSS types, which the test toolchain lacks.
+    (project / "ui" / "src" / "main.tsx").unlink()
     checked = ts_tools.check(project / "ui")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.slow
+def test_the_template_readme_without_nox_block_runs_in_one_shell(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    """One bash, in order, with no wavecraft-build on PATH: only python3 (this venv's)."""
+    project = scaffold(ScaffoldOptions(name="no-nox", directory=tmp_path / "no-nox",
+                                       git=False)).project_dir
+    text = (project / "README.md").read_text()
+    block = text.split("Without nox", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = block.strip().splitlines()
+    assert lines[0].startswith("python3 -m pip install"), lines  # needs an index: not run here
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "python3").write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    (wrapper / "python3").chmod(0o755)
+    path = f"{wrapper}{os.pathsep}{path_without(tmp_path / 'shadow', 'wavecraft-build')}"
+    env = {**os.environ, "PATH": path, "CARGO_TARGET_DIR": str(cargo_target_dir)}
+    assert shutil.which("wavecraft-build", path=path) is None
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(lines[1:])], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    assert '"id": "input_gain_level"' in done.stdout
+    assert (project / "ui" / "src" / "generated" / "parameters.ts").is_file()
