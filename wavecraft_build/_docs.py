@@ -110,9 +110,10 @@ def _errors_page() -> str:
         "",
         _GENERATED,
         "",
-        "Every user error is one or two lines, `error[class]: what happened (file)` and "
-        "`hint: what to do`, with no traceback; the exit code says the class. The last good "
-        "state (cache, generated files, bundles) stays in place.",
+        "Every error wavecraft-build reports is `error[class]: what happened (file)`, with a "
+        "`hint:` line when there is a next step, and no traceback; the exit code says the "
+        "class. The last good state (cache, generated files, bundles) stays in place. Options "
+        "the command line does not know are reported by its parser, with the command's usage.",
         "",
         error_table(),
         "",
