@@ -107,3 +107,11 @@ def test_incoming_notes_stay_out_of_the_site(tmp_path: Path) -> None:
     done = _mkdocs(root, tmp_path / "site")
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "site" / "incoming").exists()
+
+
+def test_every_error_class_says_what_to_do() -> None:
+    """The error page's "what to do" column is each class's docstring: none may be empty."""
+    classes = error_classes()
+    assert {c.exit_code for c in classes} >= {2, 3, 4, 10, 24, 70, 130}
+    undocumented = [c.__name__ for c in classes if not (c.__doc__ or "").strip()]
+    assert not undocumented, undocumented
