@@ -196,8 +196,7 @@ def load_project(root: Path, *, timeout: float | None = None) -> ProjectConfig:
     if configured and not (engine / "Cargo.toml").is_file():
         what = "has no Cargo.toml" if engine.is_dir() else "does not exist"
         raise ConfigError(
-            f"the engine folder set in [tool.wavecraft] engine = {engine_rel!r} {what} "
-            f"({engine})",
+            f"the engine folder set in [tool.wavecraft] engine = {engine_rel!r} {what}: {engine}",
             path=src,
             hint="set engine to the folder of the plugin's Cargo.toml, relative to "
             f"{root}",
