@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from wavecraft_build._spawn import Process
+from wavecraft_build import _proc
 from wavecraft_build.errors import (
     ExtractionCrashed,
     ExtractionExited,
@@ -52,7 +52,6 @@ DEFAULT_TIMEOUT = 30.0
 REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHILD = os.path.join(_HERE, "_child.py")
-_FRAMES_FD = 3  # where the child finds the frames file (``_spawn.Process`` extra fds)
 _LOG_TAIL_BYTES = 64 * 1024
 
 
@@ -84,13 +83,24 @@ def _child_sys_path() -> tuple[str, ...]:
 
 
 def _scratch(name: str) -> IO[bytes]:
-    """An anonymous read-write file: a memfd on Linux (no disk, no tempfile import)."""
+    """An anonymous read-write file (a memfd on Linux), numbered 3 or above.
+
+    A parent started with stdin, stdout or stderr closed gets those numbers back for the
+    first files it opens; passed to the child under such a number, the frames file would be
+    overwritten by the child's stdio (``_proc.spawn`` refuses it), so it moves up first.
+    """
     memfd_create = getattr(os, "memfd_create", None)
     if memfd_create is None:
         import tempfile
 
         return tempfile.TemporaryFile()
-    return open(memfd_create(name), "r+b")
+    fd = memfd_create(name)
+    if fd < 3:
+        import fcntl
+
+        low, fd = fd, fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+        os.close(low)
+    return open(fd, "r+b")
 
 
 def require_library(lib: StrPath) -> None:
@@ -151,11 +161,11 @@ class Child:
         self._out = _scratch("wavecraft-frames")
         self._log = _scratch("wavecraft-log")
         stdin, self._stdin = os.pipe()
-        argv = [sys.executable, "-I", "-S", _CHILD, str(_FRAMES_FD), str(os.getpid()),
+        argv = [sys.executable, "-I", "-S", _CHILD, str(self._out.fileno()), str(os.getpid()),
                 *_child_sys_path()]
         try:
-            self.process = Process(argv, stdin=stdin, stdout=self._log.fileno(),
-                                   stderr=self._log.fileno(), extra=(self._out.fileno(),))
+            self.process = _proc.spawn(argv, stdin=stdin, stdout=self._log, stderr=self._log,
+                                       pass_fds=(self._out.fileno(),))
         except BaseException:
             os.close(self._stdin)
             self._out.close()
@@ -171,7 +181,7 @@ class Child:
 
     def discard(self) -> None:
         if not self.spent:
-            self.process.kill_group()
+            _proc.kill_group(self.process)
             self._close()
 
     def _close(self) -> None:
@@ -194,12 +204,12 @@ class Child:
             except BrokenPipeError:
                 pass  # the child died early; its exit status tells why
             self._close_stdin()
-            code = self.process.wait(timeout)
+            code = _proc.wait(self.process, timeout)
             if code is None:
-                self.process.kill_group()
+                _proc.kill_group(self.process)
             return _outcome(path, code, self._out, self._log, timeout)
         except BaseException:
-            self.process.kill_group()  # Ctrl-C or an error of ours: no child survives
+            _proc.kill_group(self.process)  # Ctrl-C or an error of ours: no child survives
             raise
         finally:
             self._close()
@@ -242,10 +252,8 @@ def _outcome(
     log_tail = _tail(log)
     said = _last_words(log_tail)
     if code < 0:
-        from wavecraft_build._proc import signal_name  # the error path may import more
-
         raise ExtractionCrashed(
-            f"the extraction child crashed with {signal_name(code)} during `{stage}`{said}",
+            f"the extraction child crashed with {_proc.signal_name(code)} during `{stage}`{said}",
             path=lib,
             hint="the plugin's code crashed while loading or listing parameters; run its "
             "cargo tests or a debugger on that call",
