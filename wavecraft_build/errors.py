@@ -40,6 +40,7 @@ __all__ = [
     "ScaffoldError",
     "SchemaViolation",
     "SymbolMissing",
+    "TooLarge",
     "ToolMissing",
     "WavecraftError",
 ]
@@ -119,6 +120,12 @@ class InvalidUtf8(WavecraftError):
 
 class InvalidJson(WavecraftError):
     kind, exit_code = "invalid json", 18
+
+
+class TooLarge(InvalidJson):
+    """A getter's answer is over the extraction's size limit (``_frames.MAX_PAYLOAD``)."""
+
+    kind = "too large"
 
 
 class SchemaViolation(WavecraftError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from wavecraft_build import _proc
 from wavecraft_build.errors import (
@@ -25,6 +26,7 @@ from wavecraft_build.errors import (
     LibraryNotFound,
     LoadFailed,
     SymbolMissing,
+    TooLarge,
 )
 from wavecraft_build.extract import _frames
 from wavecraft_build.extract._elf import defined_dynamic_symbols
@@ -53,17 +55,28 @@ REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHILD = os.path.join(_HERE, "_child.py")
 _LOG_TAIL_BYTES = 64 * 1024
+# The child sends at most two answers of MAX_PAYLOAD and a few stage names; a report larger
+# than this was written by plugin code on the frames descriptor and is not read at all.
+_MAX_REPORT = 2 * _frames.MAX_PAYLOAD + 64 * 1024
+_LIMIT_TEXT = f"{_frames.MAX_PAYLOAD // 2**20} MiB"
 
 
 class RawExtraction:
-    """Bytes exactly as the getters returned them (None: getter absent or returned NULL)."""
+    """Bytes exactly as the getters returned them (None: getter absent or returned NULL).
 
-    __slots__ = ("log", "params", "processors")
+    ``deadline`` (``time.monotonic``) is when the extraction's ``timeout`` runs out: the
+    decoding and the schema check that follow the child count against it too.
+    """
 
-    def __init__(self, params: bytes | None, processors: bytes | None, log: str) -> None:
+    __slots__ = ("deadline", "log", "params", "processors", "timeout")
+
+    def __init__(self, params: bytes | None, processors: bytes | None, log: str, *,
+                 deadline: float = float("inf"), timeout: float = DEFAULT_TIMEOUT) -> None:
         self.params = params
         self.processors = processors
         self.log = log
+        self.deadline = deadline
+        self.timeout = timeout
 
 
 _sys_path: tuple[str, ...] | None = None
@@ -196,8 +209,13 @@ class Child:
             self._stdin = -1
 
     def run(self, lib: StrPath, timeout: float) -> RawExtraction:
-        """Load ``lib`` in this child; the wall-clock ``timeout`` starts now."""
+        """Load ``lib`` in this child; the wall-clock ``timeout`` starts now.
+
+        It bounds the whole extraction: this wait, and then the decoding and checking of
+        what the child sent (``decode_canonical`` checks the deadline it returns).
+        """
         path = os.fspath(lib)
+        deadline = time.monotonic() + timeout
         try:
             try:
                 os.write(self._stdin, os.fsencode(path))  # a path fits the pipe's buffer
@@ -207,7 +225,9 @@ class Child:
             code = _proc.wait(self.process, timeout)
             if code is None:
                 _proc.kill_group(self.process)
-            return _outcome(path, code, self._out, self._log, timeout)
+            raw = _outcome(path, code, self._out, self._log, timeout)
+            raw.deadline = deadline
+            return raw
         except BaseException:
             _proc.kill_group(self.process)  # Ctrl-C or an error of ours: no child survives
             raise
@@ -236,8 +256,7 @@ def run_child(
 def _outcome(
     lib: str, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
 ) -> RawExtraction:
-    out.seek(0)
-    reported = _frames.split(out.read())
+    reported = _read_report(out, lib)
     stage = next((p.decode() for t, p in reversed(reported) if t == _frames.STAGE), "start-up")
     if code is None:
         raise ExtractionTimeout(
@@ -265,11 +284,23 @@ def _outcome(
             path=lib,
             hint="the plugin must not call exit() while loading or listing parameters",
         )
-    return RawExtraction(
-        params=found.get(_frames.PARAMS),
-        processors=found.get(_frames.PROCESSORS),
-        log=log_tail,
-    )
+    return RawExtraction(found.get(_frames.PARAMS), found.get(_frames.PROCESSORS), log_tail,
+                         timeout=timeout)
+
+
+def _read_report(out: IO[bytes], lib: str) -> list[tuple[bytes, bytes]]:
+    """The child's frames, read only if their size is one the child can have written."""
+    size = os.fstat(out.fileno()).st_size
+    if size > _MAX_REPORT:
+        raise TooLarge(
+            f"the extraction child's report is {size / 2**20:.0f} MiB; an answer may be at "
+            f"most {_LIMIT_TEXT}",
+            path=lib,
+            hint="plugin code wrote to the extraction's report descriptor; it must print only "
+            "to stdout/stderr",
+        )
+    out.seek(0)
+    return _frames.split(out.read(size))
 
 
 def _raise_reported_error(lib: str, found: dict[bytes, bytes]) -> None:
@@ -281,6 +312,13 @@ def _raise_reported_error(lib: str, found: dict[bytes, bytes]) -> None:
     if (internal := said(_frames.INTERNAL_ERROR)) is not None:
         last = (internal.splitlines() or ["no message"])[-1]
         raise InternalError(f"the extraction child failed: {last}", path=lib)
+    if (getter := said(_frames.TOO_LARGE)) is not None:
+        raise TooLarge(
+            f"`{getter}` returned more than {_LIMIT_TEXT}, the limit for one answer",
+            path=lib,
+            hint="return the parameter list only (10,000 parameters take about 1.5 MiB); "
+            "look for a runaway loop building the JSON",
+        )
     if (symbol := said(_frames.SYMBOL_MISSING)) is not None:
         raise SymbolMissing(
             f"the library does not export `{symbol}`",
@@ -351,7 +389,21 @@ def decode_canonical(
         if raw.processors is not None
         else None
     )
-    return _schema.check(params, processors, source=lib)
+    _check_deadline(raw, "decoding", lib)
+    checked = _schema.check(params, processors, source=lib)
+    _check_deadline(raw, "checking", lib)
+    return checked
+
+
+def _check_deadline(raw: RawExtraction, stage: str, lib: StrPath) -> None:
+    if time.monotonic() > raw.deadline:
+        raise ExtractionTimeout(
+            f"the extraction did not finish within {raw.timeout:g} s (it ran out while "
+            f"{stage} the parameters)",
+            path=lib,
+            hint="the plugin answered, but its parameter list took too long to read; raise "
+            "--timeout if it is really that large",
+        )
 
 
 def decode(raw: RawExtraction, lib: StrPath) -> ExtractionResult:

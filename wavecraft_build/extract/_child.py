@@ -76,11 +76,14 @@ def main(out: int, parent_pid: int) -> None:
             frame(null)
             return
         try:
-            data = ffi.string(ptr)
+            data = ffi.string(ptr, _frames.MAX_PAYLOAD + 1)  # stops there: no huge copy
         finally:
             frame(_frames.STAGE, b"wavecraft_free_string")
             lib.wavecraft_free_string(ptr)
-        frame(found, data)
+        if len(data) > _frames.MAX_PAYLOAD:
+            frame(_frames.TOO_LARGE, name.encode())
+        else:
+            frame(found, data)
 
     call("wavecraft_get_params_json", _frames.PARAMS, _frames.PARAMS_NULL)
     call("wavecraft_get_processors_json", _frames.PROCESSORS, _frames.NO_PROCESSORS)
