@@ -1,50 +1,148 @@
-"""Content-addressed cache of validated extraction results.
+"""Content-addressed cache of validated extraction results, and the answer to a hit.
 
 Key = sha256 over (library bytes hash, sorted feature set, target triple, tool version,
-cache format); the scheme is defined once in ``_fastpath``. Hashing a large debug library
-costs milliseconds, so a stat record (size, mtime_ns, inode, device -> sha256) lets a hit
-skip hashing entirely; any change to those four fields falls back to hashing. Entries are
-written with ``write_atomic`` (temp file + fsync + rename), so readers see a whole entry or
-none, and two processes storing the same key at once simply both rename complete files. A
-corrupt or foreign entry is treated as a miss, never as data. A hit never spawns a process.
+cache format). Hashing a large debug library costs milliseconds, so a stat record (size,
+mtime_ns, inode, device -> sha256) lets a hit skip hashing entirely; any change to those
+four fields falls back to hashing. Entries are written with ``write_atomic`` (temp file +
+fsync + rename), so readers see a whole entry or none, and two processes storing the same
+key at once simply both rename complete files. A corrupt or foreign entry is treated as a
+miss, never as data. A hit never spawns a process.
 
 ``discover`` is the read-through every command uses: the cache, else the isolated
 extraction child (whose result is then stored).
 
-Next to each entry, ``printed/<key>.json`` holds exactly what ``extract --json`` prints, so
-the CLI's fast path answers a hit without parsing anything; ``printed`` and
-``put_canonical`` let the CLI's cold ``extract --json`` read through the cache on the
-canonical dicts, without the metadata classes (this module imports neither ``dataclasses``
-nor ``metadata`` at the top for that reason).
+Next to each entry, ``printed/<key>.json`` holds exactly what ``extract --json`` prints.
+``cached_printout`` answers ``extract --json LIB`` from it before the CLI builds its parser
+(a stat, two small reads, a print): that is why this module imports only the standard
+library's ``os``/``sys``/``json`` and the package's bottom at the top, and the metadata
+classes only where an entry is turned into them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 
-from wavecraft_build import __version__, _fastpath
+from wavecraft_build import __version__
 from wavecraft_build._fs import write_atomic
-from wavecraft_build._output import json_text
+from wavecraft_build._output import printed_json
 from wavecraft_build.errors import SchemaViolation
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
-    from typing import Any
 
     from wavecraft_build.extract import Child
     from wavecraft_build.metadata import ExtractionResult
 
-__all__ = ["CacheKey", "ParamCache", "default_cache_dir", "discover"]
+__all__ = [
+    "LIBRARY_TARGET",
+    "CacheKey",
+    "ParamCache",
+    "cache_root",
+    "cached_printout",
+    "default_cache_dir",
+    "discover",
+]
+
+CACHE_FORMAT = 3  # 3: a library built elsewhere is keyed by LIBRARY_TARGET
+LIBRARY_TARGET = "library"
+"""The key's target for a library built elsewhere (``extract LIB``): its features and target
+are unknown, and its bytes (in the key) already say which machine it is for."""
+_APP = "wavecraft-build"
+
+try:  # the interpreter's built-in sha256: hashlib would load OpenSSL (2 ms) for one digest
+    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # Python 3.11
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found, no-redef, unused-ignore]
+
+
+def _sha256_hex(data: bytes) -> str:
+    digest: str = _sha256(data).hexdigest()
+    return digest
+
+
+def cache_root() -> str:
+    """``$WAVECRAFT_CACHE_DIR``, else the platform's user cache folder (platformdirs' rule).
+
+    On Linux that rule is ``$XDG_CACHE_HOME`` or ``~/.cache``, applied here directly because
+    importing platformdirs costs more than a whole cache hit; elsewhere platformdirs
+    decides. A test checks both agree.
+    """
+    env = os.environ.get("WAVECRAFT_CACHE_DIR")
+    if env:
+        return env
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        if not os.path.isabs(base):
+            base = os.path.join(os.path.expanduser("~"), ".cache")
+        return os.path.join(base, _APP)
+    import platformdirs
+
+    return platformdirs.user_cache_dir(_APP, appauthor=False)
 
 
 def default_cache_dir() -> Path:
-    """``$WAVECRAFT_CACHE_DIR``, else the platform's user cache folder (platformdirs)."""
+    """``cache_root()`` as a ``Path``."""
     from pathlib import Path
 
-    return Path(_fastpath.cache_root())
+    return Path(cache_root())
+
+
+def _stat_record_path(root: str, lib: str) -> str:
+    """Where the (stat -> sha256) record of the resolved library path ``lib`` lives."""
+    return os.path.join(root, "stat", _sha256_hex(os.fsencode(lib))[:32] + ".txt")
+
+
+def _read_stat_record(record: str, st: os.stat_result) -> str | None:
+    """The recorded sha256 if the library's stat still matches the record, else None."""
+    try:
+        with open(record, "rb") as fh:
+            fields = fh.read(256).decode("ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    expected = [str(st.st_size), str(st.st_mtime_ns), str(st.st_ino), str(st.st_dev)]
+    if len(fields) != 5 or fields[:4] != expected or len(fields[4]) != 64:
+        return None
+    return fields[4]
+
+
+def _entry_digest(library_sha: str, features: Sequence[str], target: str,
+                  tool_version: str) -> str:
+    material = "\0".join(
+        [f"format={CACHE_FORMAT}", library_sha, ",".join(sorted(features)), target, tool_version]
+    )
+    return _sha256_hex(material.encode())
+
+
+def _read_printed(root: str, digest: str) -> bytes | None:
+    """The stored ``extract --json`` text of entry ``digest``, or None (missing, torn)."""
+    try:
+        with open(os.path.join(root, "printed", f"{digest}.json"), "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    return text if text.startswith(b"[") else None
+
+
+def cached_printout(lib: str) -> bytes | None:
+    """What ``extract --json LIB`` printed last time for this unchanged library, or None.
+
+    The same key ``ParamCache.key(lib, features=(), target=LIBRARY_TARGET)`` gives, read
+    without hashing the library (only its stat record) and without the metadata classes.
+    """
+    try:
+        lib = os.path.realpath(lib)
+        st = os.stat(lib)
+    except (OSError, ValueError):
+        return None
+    root = cache_root()
+    sha = _read_stat_record(_stat_record_path(root, lib), st)
+    if sha is None:
+        return None
+    return _read_printed(root, _entry_digest(sha, (), LIBRARY_TARGET, __version__))
 
 
 class CacheKey(tuple[str, str]):
@@ -82,20 +180,20 @@ class ParamCache:
         """sha256 of ``lib``'s bytes, via the stat fast path when nothing changed."""
         real = os.path.realpath(lib)
         st = os.stat(real)
-        record = _fastpath.stat_record_path(self._root, real)
-        known = _fastpath.read_stat_record(record, st)
+        record = _stat_record_path(self._root, real)
+        known = _read_stat_record(record, st)
         if known is not None:
             return known
-        import hashlib
+        import hashlib  # a miss only: OpenSSL's sha256 is 5x the built-in one on a library
 
         with open(real, "rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        write_atomic(record, _fastpath.stat_record(st, digest))
+        write_atomic(record, f"{st.st_size} {st.st_mtime_ns} {st.st_ino} {st.st_dev} {digest}\n")
         return digest
 
     def key(self, lib: Path | str, *, features: Sequence[str], target: str) -> CacheKey:
         lib_sha = self.library_hash(lib)
-        digest = _fastpath.entry_digest(lib_sha, tuple(features), target, self.tool_version)
+        digest = _entry_digest(lib_sha, features, target, self.tool_version)
         return CacheKey(digest, lib_sha)
 
     # -- entries ------------------------------------------------------------------------
@@ -109,42 +207,29 @@ class ParamCache:
         return os.path.join(self._root, "entries", f"{key.digest}.json")
 
     def get(self, key: CacheKey) -> ExtractionResult | None:
-        from wavecraft_build.metadata import ExtractionResult
+        from wavecraft_build.metadata import ExtractionResult  # not on a hit's printout path
 
-        path = self.entry_path(key)
+        path = self._entry_file(key)
         try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
+            with open(path, "rb") as fh:
+                data = json.loads(fh.read())
         except (OSError, ValueError):
-            return None  # unreadable or torn: a miss; the next store replaces it
+            return None  # missing, unreadable or torn: a miss; the next store replaces it
         if not isinstance(data, dict) or data.get("key") != key.digest:
             return None
         try:
-            return ExtractionResult.from_json(data.get("result"), source=path)
+            return ExtractionResult.from_json(data.get("result"), source=self.entry_path(key))
         except SchemaViolation:
             return None
 
-    def printed(self, key: CacheKey) -> bytes | None:
-        """What ``extract --json`` printed for this entry, or None (a miss)."""
-        return _fastpath.read_printed(self._root, key.digest)
-
     def put(self, key: CacheKey, result: ExtractionResult) -> Path:
         """Store ``result`` (the printed view first: the entry is what makes it a hit)."""
-        data = result.to_json()
-        self.put_canonical(key, data["parameters"], data["processors"])
-        return self.entry_path(key)
-
-    def put_canonical(self, key: CacheKey, parameters: list[dict[str, Any]],
-                      processors: list[dict[str, Any]]) -> str:
-        """Store checked canonical dicts (``_schema.check``'s result), as ``put`` does."""
-        path = self._entry_file(key)
         payload = {"key": key.digest, "library_sha256": key.library_sha256,
-                   "tool_version": self.tool_version,
-                   "result": {"parameters": parameters, "processors": processors}}
-        write_atomic(_fastpath.printed_path(self._root, key.digest), json_text(parameters))
-        write_atomic(path, json.dumps(payload, separators=(",", ":")))
-        return path
+                   "tool_version": self.tool_version, "result": result.to_json()}
+        printed = os.path.join(self._root, "printed", f"{key.digest}.json")
+        write_atomic(printed, printed_json(result))
+        write_atomic(self._entry_file(key), json.dumps(payload, separators=(",", ":")))
+        return self.entry_path(key)
 
 
 def discover(

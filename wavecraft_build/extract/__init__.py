@@ -29,9 +29,9 @@ from wavecraft_build.errors import (
     TooLarge,
 )
 from wavecraft_build.extract import _frames
-from wavecraft_build.extract._elf import defined_dynamic_symbols
+from wavecraft_build.extract._elf import NotElf, defined_dynamic_symbols
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from typing import IO, Any
 
@@ -55,6 +55,7 @@ REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHILD = os.path.join(_HERE, "_child.py")
 _LOG_TAIL_BYTES = 64 * 1024
+_LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
 # The child sends at most two answers of MAX_PAYLOAD and a few stage names; a report larger
 # than this was written by plugin code on the frames descriptor and is not read at all.
 _MAX_REPORT = 2 * _frames.MAX_PAYLOAD + 64 * 1024
@@ -124,22 +125,30 @@ def require_library(lib: StrPath) -> None:
         raise LibraryNotFound(
             "expected a built library, got a folder", path=lib, hint="pass the .so/.dylib path"
         )
+    if not os.fspath(lib).endswith(_LIBRARY_SUFFIXES):
+        raise LibraryNotFound(
+            "no such file or folder",
+            path=lib,
+            hint="pass a crate or project folder, or a built library (.so/.dylib/.dll)",
+        )
     raise LibraryNotFound(
         "no such library", path=lib, hint="build the plugin first: wavecraft-build build"
     )
 
 
 def _check_symbols(lib: str) -> None:
-    """Cheap checks before any plugin code runs: the file exports the contract."""
+    """Cheap checks before any plugin code runs: a shared library that exports the contract."""
     require_library(lib)
     try:
         with open(lib, "rb") as fh:
             if fh.read(4) != b"\x7fELF":
-                return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
+                if sys.platform in ("darwin", "win32"):
+                    return  # Mach-O / PE: the child reports missing symbols after dlopen.
+                raise NotElf("no ELF header")
             names = defined_dynamic_symbols(fh)
     except (ValueError, OSError) as exc:
         raise LoadFailed(
-            f"not a readable shared library: {exc}",
+            f"not a shared library: {exc}",
             path=lib,
             hint="point at the cdylib cargo built (wavecraft-build build prints its path)",
         ) from None
