@@ -22,10 +22,12 @@ import select
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+    from typing import IO, Any
 
 __all__ = [
     "Cancelled",
@@ -131,13 +133,22 @@ def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
         return None
 
 
-@dataclass(frozen=True)
 class Completed:
-    """A finished ``run``: exit status (None: killed at the timeout) and captured text."""
+    """A finished ``run``: exit status (None: killed at the timeout) and captured text.
 
-    returncode: int | None
-    stdout: str
-    stderr: str
+    A plain class: ``dataclasses`` (through ``inspect``) would cost every extraction more
+    than its child's start-up overlaps (``benchmarks/bench_cli.py``).
+    """
+
+    __slots__ = ("returncode", "stderr", "stdout")
+
+    def __init__(self, returncode: int | None, stdout: str, stderr: str) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"Completed({self.returncode!r}, {self.stdout!r}, {self.stderr!r})"
 
     @property
     def ok(self) -> bool:

@@ -24,18 +24,21 @@ import json
 import os
 import sys
 
-from wavecraft_build import __version__
+from wavecraft_build import __version__, _schema
 from wavecraft_build._fs import write_atomic
-from wavecraft_build._output import printed_json
+from wavecraft_build._output import json_text
 from wavecraft_build.errors import SchemaViolation
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
+    from typing import Any
 
     from wavecraft_build.extract import Child
     from wavecraft_build.metadata import ExtractionResult
+
+    Canonical = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 __all__ = [
     "LIBRARY_TARGET",
@@ -45,6 +48,7 @@ __all__ = [
     "cached_printout",
     "default_cache_dir",
     "discover",
+    "discover_canonical",
 ]
 
 CACHE_FORMAT = 3  # 3: a library built elsewhere is keyed by LIBRARY_TARGET
@@ -206,9 +210,8 @@ class ParamCache:
     def _entry_file(self, key: CacheKey) -> str:
         return os.path.join(self._root, "entries", f"{key.digest}.json")
 
-    def get(self, key: CacheKey) -> ExtractionResult | None:
-        from wavecraft_build.metadata import ExtractionResult  # not on a hit's printout path
-
+    def get_canonical(self, key: CacheKey) -> Canonical | None:
+        """The stored (parameters, processors), checked again (``_schema.check``), or None."""
         path = self._entry_file(key)
         try:
             with open(path, "rb") as fh:
@@ -217,23 +220,71 @@ class ParamCache:
             return None  # missing, unreadable or torn: a miss; the next store replaces it
         if not isinstance(data, dict) or data.get("key") != key.digest:
             return None
+        result = data.get("result")
+        if not isinstance(result, dict):
+            return None
         try:
-            return ExtractionResult.from_json(data.get("result"), source=self.entry_path(key))
+            return _schema.check(result.get("parameters"), result.get("processors"), source=path)
         except SchemaViolation:
             return None
 
+    def get(self, key: CacheKey) -> ExtractionResult | None:
+        found = self.get_canonical(key)
+        return None if found is None else _classes(found)
+
     def put(self, key: CacheKey, result: ExtractionResult) -> Path:
-        """Store ``result`` (the printed view first: the entry is what makes it a hit)."""
-        payload = {"key": key.digest, "library_sha256": key.library_sha256,
-                   "tool_version": self.tool_version, "result": result.to_json()}
-        printed = os.path.join(self._root, "printed", f"{key.digest}.json")
-        write_atomic(printed, printed_json(result))
-        write_atomic(self._entry_file(key), json.dumps(payload, separators=(",", ":")))
+        data = result.to_json()
+        self.put_canonical(key, (data["parameters"], data["processors"]))
         return self.entry_path(key)
+
+    def put_canonical(self, key: CacheKey, found: Canonical) -> None:
+        """Store checked dicts (the printed view first: the entry is what makes it a hit)."""
+        parameters, processors = found
+        payload = {"key": key.digest, "library_sha256": key.library_sha256,
+                   "tool_version": self.tool_version,
+                   "result": {"parameters": parameters, "processors": processors}}
+        write_atomic(os.path.join(self._root, "printed", f"{key.digest}.json"),
+                     json_text(parameters))
+        write_atomic(self._entry_file(key), json.dumps(payload, separators=(",", ":")))
+
+
+def _classes(found: Canonical) -> ExtractionResult:
+    from wavecraft_build.metadata import from_canonical  # dataclasses: ~7 ms, not for --json
+
+    return from_canonical(*found)
+
+
+def discover_canonical(
+    lib: Path | str,
+    *,
+    features: Sequence[str],
+    target: str,
+    timeout: float,
+    cache: ParamCache | None,
+    child: Child | None = None,
+) -> tuple[Canonical, bool]:
+    """Parameters of ``lib`` as checked dicts: from the cache when its content key is known,
+    else extracted (and then stored). Returns (found, cache_hit); a failure stores nothing.
+
+    ``child`` is a pre-started extraction child; a cache hit leaves it unused. ``extract
+    --json`` prints these dicts as they are; ``discover`` turns them into the classes.
+    """
+    from wavecraft_build.extract import decode_canonical, require_library, run_child
+
+    require_library(lib)
+    key = None if cache is None else cache.key(lib, features=features, target=target)
+    if cache is not None and key is not None:
+        found = cache.get_canonical(key)
+        if found is not None:
+            return found, True
+    found = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
+    if cache is not None and key is not None:
+        cache.put_canonical(key, found)
+    return found, False
 
 
 def discover(
-    lib: Path,
+    lib: Path | str,
     *,
     features: Sequence[str],
     target: str,
@@ -241,20 +292,7 @@ def discover(
     cache: ParamCache | None,
     child: Child | None = None,
 ) -> tuple[ExtractionResult, bool]:
-    """Parameters of ``lib``: from the cache when its content key is known, else extracted.
-
-    Returns (result, cache_hit). A failed extraction stores nothing. ``child`` is a
-    pre-started extraction child; a cache hit leaves it unused for next time.
-    """
-    from wavecraft_build.extract import extract_params, require_library
-
-    require_library(lib)
-    if cache is None:
-        return extract_params(lib, timeout=timeout, child=child), False
-    key = cache.key(lib, features=features, target=target)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit, True
-    result = extract_params(lib, timeout=timeout, child=child)
-    cache.put(key, result)
-    return result, False
+    """``discover_canonical`` as the metadata classes: the read-through every command uses."""
+    found, hit = discover_canonical(lib, features=features, target=target, timeout=timeout,
+                                    cache=cache, child=child)
+    return _classes(found), hit

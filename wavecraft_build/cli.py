@@ -122,7 +122,6 @@ def _args_new(p: argparse.ArgumentParser) -> None:
 def _args_extract(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
-        type=_path,
         nargs="?",
         default=".",
         metavar="PATH",

@@ -8,6 +8,7 @@ every command, so each one imports what it uses, inside the function.
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
@@ -41,15 +42,17 @@ def _compiler_cache_summary(start: Prepared) -> None:
 
 
 def extract(args: argparse.Namespace) -> int:
-    if not args.path.is_dir():
-        return _extract_library(args)
+    if not os.path.isdir(args.path):  # noqa: PTH112 - a library needs no pathlib
+        return _extract_library(args.path, args)
+    from pathlib import Path
+
     from wavecraft_build._output import print_result
     from wavecraft_build.config import load_project
     from wavecraft_build.pipeline import Context, cargo_build, extract_cached, run
     from wavecraft_build.progress import reporting
 
     # A crate or project: the build pipeline's first two steps, no codegen or state.
-    project = load_project(args.path, timeout=args.timeout)
+    project = load_project(Path(args.path), timeout=args.timeout)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
         result = run(ctx, (cargo_build, extract_cached)).result
@@ -58,40 +61,46 @@ def extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _extract_library(args: argparse.Namespace) -> int:
+def _extract_library(lib: str, args: argparse.Namespace) -> int:
     """A library built elsewhere: its features are unknown, so not in the key.
 
-    Unless the cache can answer, the extraction child starts first, so that its interpreter
-    starts up while this process imports the rest.
+    Unless the cache can answer, the extraction child starts before anything else is done,
+    so that its interpreter starts up while this process reads and checks; ``--json``
+    prints the checked dicts as they are (``tests/test_startup.py``: the same bytes as the
+    classes' ``printed_json``).
     """
+    from wavecraft_build._output import json_text
     from wavecraft_build.cache import (
         LIBRARY_TARGET,
         ParamCache,
         cache_root,
         cached_printout,
-        discover,
+        discover_canonical,
     )
     from wavecraft_build.extract import DEFAULT_TIMEOUT, Child, require_library
 
-    lib = str(args.path)
     require_library(lib)
     known = not args.no_cache and cached_printout(lib) is not None
     child = None if known else Child()
     try:
-        from wavecraft_build._output import print_result
-
-        result, _hit = discover(
-            args.path,
+        (parameters, processors), _hit = discover_canonical(
+            lib,
             features=(),
             target=LIBRARY_TARGET,
             timeout=args.timeout or DEFAULT_TIMEOUT,
             cache=None if args.no_cache else ParamCache(cache_root()),
             child=child,
         )
+        if args.json:  # the checked dicts as they are: the metadata classes cost ~7 ms more
+            sys.stdout.write(json_text(parameters))
+        else:
+            from wavecraft_build._output import format_table
+            from wavecraft_build.metadata import from_canonical
+
+            print(format_table(from_canonical(parameters, processors)))
     finally:
         if child is not None:
             child.discard()  # unused after a hit; a no-op once run
-    print_result(result, args.json)
     return 0
 
 
