@@ -337,9 +337,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.buffer.write(text)
             sys.stdout.flush()
             return 0
+    child = None
     try:
+        if args_list[:1] == ["extract"]:  # its interpreter starts up while argparse loads
+            from wavecraft_build.extract import Child
+
+            child = Child()
         _check_command(args_list)
         args = build_parser().parse_args(args_list)
+        args.child = child  # extract's pre-started child (``extract.Child``), else None
         from wavecraft_build import commands
 
         code: int = getattr(commands, args.command)(args)
@@ -350,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WavecraftError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
+    finally:
+        if child is not None:
+            child.discard()  # unused (a hit, --help, an error); a no-op once run
 
 
 if __name__ == "__main__":

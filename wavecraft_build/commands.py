@@ -54,7 +54,8 @@ def extract(args: argparse.Namespace) -> int:
     # A crate or project: the build pipeline's first two steps, no codegen or state.
     project = load_project(Path(args.path), timeout=args.timeout)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-        ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
+        ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter,
+                      child=args.child)
         result = run(ctx, (cargo_build, extract_cached)).result
     assert result is not None
     print_result(result, args.json)
@@ -64,8 +65,8 @@ def extract(args: argparse.Namespace) -> int:
 def _extract_library(lib: str, args: argparse.Namespace) -> int:
     """A library built elsewhere: its features are unknown, so not in the key.
 
-    Unless the cache can answer, the extraction child starts before anything else is done,
-    so that its interpreter starts up while this process reads and checks; ``--json``
+    ``cli.main`` starts the extraction child before it parses, so that its interpreter
+    starts up meanwhile (unused on a hit); ``--json``
     prints the checked dicts as they are (``tests/test_startup.py``: the same bytes as the
     classes' ``printed_json``).
     """
@@ -81,7 +82,7 @@ def _extract_library(lib: str, args: argparse.Namespace) -> int:
 
     require_library(lib)
     known = not args.no_cache and cached_printout(lib) is not None
-    child = None if known else Child()
+    child = None if known else args.child or Child()
     try:
         (parameters, processors), _hit = discover_canonical(
             lib,
