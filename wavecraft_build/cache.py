@@ -169,7 +169,7 @@ class CacheKey(tuple[str, str]):
 class ParamCache:
     """Cache rooted at ``root``: ``entries/<key>.json``, ``printed/<key>.json``, ``stat/``.
 
-    Works on ``str`` paths inside (the CLI's cold path does not import pathlib); accepts
+    Works on ``str`` paths inside (a hit does not import pathlib); accepts
     and returns ``Path`` where callers hold one.
     """
 
