@@ -6,7 +6,8 @@ fresh ``python -I -S`` in its own process group, with the library's stdout/stder
 a log file and the results coming back as frames on a separate file descriptor. The
 child is killed with its whole group on timeout, Ctrl-C and any error. Every outcome is
 either a validated ``ExtractionResult`` or one ``WavecraftError`` subclass that names the
-failing call and the library.
+failing call and the library. The child's answer is at most ``_frames.MAX_PAYLOAD`` per
+getter; ``_decode`` turns it into checked parameters within the same ``--timeout``.
 """
 
 from __future__ import annotations
@@ -21,19 +22,18 @@ from wavecraft_build.errors import (
     ExtractionExited,
     ExtractionTimeout,
     InternalError,
-    InvalidJson,
-    InvalidUtf8,
     LibraryNotFound,
     LoadFailed,
     SymbolMissing,
     TooLarge,
 )
 from wavecraft_build.extract import _frames
+from wavecraft_build.extract._decode import RawExtraction, decode, decode_canonical
 from wavecraft_build.extract._elf import NotElf, defined_dynamic_symbols
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
-    from typing import IO, Any
+    from typing import IO
 
     from wavecraft_build.metadata import ExtractionResult
 
@@ -60,24 +60,6 @@ _LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
 # than this was written by plugin code on the frames descriptor and is not read at all.
 _MAX_REPORT = 2 * _frames.MAX_PAYLOAD + 64 * 1024
 _LIMIT_TEXT = f"{_frames.MAX_PAYLOAD // 2**20} MiB"
-
-
-class RawExtraction:
-    """Bytes exactly as the getters returned them (None: getter absent or returned NULL).
-
-    ``deadline`` (``time.monotonic``) is when the extraction's ``timeout`` runs out: the
-    decoding and the schema check that follow the child count against it too.
-    """
-
-    __slots__ = ("deadline", "log", "params", "processors", "timeout")
-
-    def __init__(self, params: bytes | None, processors: bytes | None, log: str, *,
-                 deadline: float = float("inf"), timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.params = params
-        self.processors = processors
-        self.log = log
-        self.deadline = deadline
-        self.timeout = timeout
 
 
 _sys_path: tuple[str, ...] | None = None
@@ -352,74 +334,6 @@ def _last_words(log_tail: str) -> str:
             return f"; it said: {message or line.strip()}"
     useful = [ln.strip() for ln in lines if not ln.lstrip().startswith(("note:", "at "))]
     return f"; it said: {useful[-1]}" if useful else ""
-
-
-def _decode_json(data: bytes, what: str, lib: StrPath) -> Any:
-    import json  # here: a pre-started child should not wait for it
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidUtf8(
-            f"{what} returned bytes that are not UTF-8 (byte 0x{data[exc.start]:02x} at "
-            f"offset {exc.start})",
-            path=lib,
-            hint="build the JSON with serde_json / String and return it via CString::new",
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidJson(
-            f"{what} returned invalid JSON: {exc.msg} at line {exc.lineno} column "
-            f"{exc.colno} (char {exc.pos})",
-            path=lib,
-            hint="serialise with serde_json instead of formatting JSON by hand",
-        ) from None
-
-
-def decode_canonical(
-    raw: RawExtraction, lib: StrPath
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Decode and check the child's bytes (UTF-8, JSON, schema): canonical dicts.
-
-    The CLI's cold ``extract --json`` prints these directly; ``decode`` builds the classes.
-    """
-    from wavecraft_build import _schema
-
-    if raw.params is None:
-        raise InvalidJson(
-            "wavecraft_get_params_json returned NULL",
-            path=lib,
-            hint="return a JSON array (`[]` for no parameters), never a null pointer",
-        )
-    params = _decode_json(raw.params, "wavecraft_get_params_json", lib)
-    processors = (
-        _decode_json(raw.processors, "wavecraft_get_processors_json", lib)
-        if raw.processors is not None
-        else None
-    )
-    _check_deadline(raw, "decoding", lib)
-    checked = _schema.check(params, processors, source=lib)
-    _check_deadline(raw, "checking", lib)
-    return checked
-
-
-def _check_deadline(raw: RawExtraction, stage: str, lib: StrPath) -> None:
-    if time.monotonic() > raw.deadline:
-        raise ExtractionTimeout(
-            f"the extraction did not finish within {raw.timeout:g} s (it ran out while "
-            f"{stage} the parameters)",
-            path=lib,
-            hint="the plugin answered, but its parameter list took too long to read; raise "
-            "--timeout if it is really that large",
-        )
-
-
-def decode(raw: RawExtraction, lib: StrPath) -> ExtractionResult:
-    """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
-    from wavecraft_build.metadata import from_canonical
-
-    return from_canonical(*decode_canonical(raw, lib))
 
 
 def extract_params(
