@@ -42,6 +42,7 @@ def _compiler_cache_summary(start: Prepared) -> None:
 
 
 def extract(args: argparse.Namespace) -> int:
+    args.path = args.path or "."  # "" is the current folder, as Path("") is
     if not os.path.isdir(args.path):  # noqa: PTH112 - a library needs no pathlib
         return _extract_library(args.path, args)
     from pathlib import Path
