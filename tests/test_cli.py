@@ -62,6 +62,7 @@ def test_extract_a_crate_folder_builds_it_first(
         (["extract", "LIB", "--josn"], {}, 64, "unrecognized arguments: --josn"),
         (["biuld"], {}, 64, "did you mean `build`?"),
         (["extract", "no-such-folder"], {}, 11, "no such file or folder"),
+        (["extract", ""], {}, 2, "error[config]"),  # "" is the current folder, a crate
         (["build", "--project", "/no/such/dir"], {}, 2, "project folder does not exist"),
     ],
 )
