@@ -339,7 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     child = None
     try:
-        if args_list[:1] == ["extract"]:  # its interpreter starts up while argparse loads
+        if args_list[:1] == ["extract"] and not {"-h", "--help"} & set(args_list):
+            # The child's interpreter starts up while argparse loads.
             from wavecraft_build.extract import Child
 
             child = Child()
