@@ -5,10 +5,11 @@ start-up, ``site`` and ``.pth`` files, pip's wrapper, imports, work, exit), agai
 ``python -I -c pass`` measured in the same run, interleaved round by round so that a busy
 machine slows every command alike. Byte code is compiled first, as pip does on install.
 
-- ``extract --json LIB`` on a cache hit: target <= 2.0x
-- ``extract --json --no-cache LIB`` (cold: child start-up, dlopen, validation): <= 3.5x
+- ``extract --json LIB`` on a cache hit (the CLI's one special path): target <= 2.0x
+- ``extract --json --no-cache LIB`` (cold: argparse, child start-up, dlopen, validation):
+  <= 4.0x (relaxed from 3.5x in issue 24: one route through the parser beats a few ms)
 - ``extract --json LIB`` on a miss (a new cache folder every round: the cold work plus
-  hashing the library and storing the entry, what a user's first run does): <= 3.5x
+  hashing the library and storing the entry, what a user's first run does): <= 4.0x
 - ``--help``: <= 3.0x
 
 Run with ``nox -s bench -- bench_cli`` or ``python -m benchmarks bench_cli``.
@@ -30,7 +31,7 @@ from benchmarks._harness import Result, compare
 from benchmarks.bench_extract import fixture_lib
 
 ROUNDS = 31
-TARGETS = {"cache hit": 2.0, "cold": 3.5, "miss": 3.5, "--help": 3.0}
+TARGETS = {"cache hit": 2.0, "cold": 4.0, "miss": 4.0, "--help": 3.0}
 
 
 def _once(argv: list[str], env: dict[str, str]) -> float:

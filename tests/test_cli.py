@@ -12,7 +12,7 @@ import pytest
 from helpers import CRATES
 
 from wavecraft_build import errors
-from wavecraft_build.cli import main
+from wavecraft_build.cli import COMMANDS, build_parser, main
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -58,7 +58,11 @@ def test_extract_a_crate_folder_builds_it_first(
          "within 0.5 s"),
         (["extract", "LIB"], {"WAVECRAFT_FIXTURE_MODE": "segv"}, 15, "SIGSEGV"),
         (["extract", "LIB"], {"WAVECRAFT_FIXTURE_MODE": "schema"}, 19, "schema violation"),
-        (["extract", "LIB", "--timeout", "-1"], {}, 2, "must be > 0"),
+        (["extract", "LIB", "--timeout", "-1"], {}, 64, "error[usage]: argument --timeout: must"),
+        (["extract", "LIB", "--josn"], {}, 64, "unrecognized arguments: --josn"),
+        (["biuld"], {}, 64, "did you mean `build`?"),
+        (["extract", "no-such-folder"], {}, 11, "no such file or folder"),
+        (["extract", ""], {}, 2, "error[config]"),  # "" is the current folder, a crate
         (["build", "--project", "/no/such/dir"], {}, 2, "project folder does not exist"),
     ],
 )
@@ -108,3 +112,35 @@ def test_bad_config_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     (tmp_path / "pyproject.toml").write_text('[tool.wavecraft]\nextract-timeout = "soon"\n')
     assert main(["build", "--project", str(tmp_path)]) == 2
     assert "extract-timeout has the wrong type" in capsys.readouterr().err
+
+
+def test_usage_errors_have_their_own_documented_code() -> None:
+    out = run_cli("--help")
+    assert f"{errors.UsageError.exit_code:>3}  usage" in out.stdout
+    assert errors.UsageError.exit_code != errors.ConfigError.exit_code
+    wrong = run_cli("frobnicate")
+    assert wrong.returncode == errors.UsageError.exit_code
+    assert wrong.stderr.splitlines() == ["error[usage]: unknown command 'frobnicate'",
+                                         "  hint: see `wavecraft-build --help` for the commands"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("flag", ["--quiet", "-q", "--verbose", "-v"])
+def test_quiet_and_verbose_are_accepted_by_every_command(command: str, flag: str) -> None:
+    required = {"new": ["my-synth"]}.get(command, [])
+    args = build_parser().parse_args([command, flag, *required])
+    assert args.quiet is flag.startswith(("--q", "-q")) and args.verbose is not args.quiet
+
+
+def test_extract_says_when_a_file_is_not_a_shared_library(tmp_path: Path) -> None:
+    text = tmp_path / "notes.so"
+    text.write_text("not a library\n")
+    elf_object = tmp_path / "object.so"  # a valid ELF header whose type is 1 (relocatable)
+    elf_object.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + (1).to_bytes(2, "little")
+                           + bytes(46))
+    for path, reason in ((text, "no ELF header"), (elf_object, "an ELF object file (.o)")):
+        out = run_cli("extract", "--json", str(path))
+        assert out.returncode == errors.LoadFailed.exit_code, out.stderr
+        first = out.stderr.splitlines()[0]
+        assert first == f"error[load failed]: not a shared library: {reason} ({path})"
+        assert "ldd" not in out.stderr

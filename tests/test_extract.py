@@ -125,12 +125,12 @@ def test_missing_and_non_library_files(tmp_path: Path) -> None:
         extract_params(tmp_path)
     junk = tmp_path / "libjunk.so"
     junk.write_bytes(b"\x7fELF garbage that is not an ELF file")
-    with pytest.raises(errors.LoadFailed, match="not a readable shared library"):
+    with pytest.raises(errors.LoadFailed, match="not a shared library"):
         extract_params(junk)
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(errors.LoadFailed, match="dlopen failed"):
-        extract_params(text)
+    with pytest.raises(errors.LoadFailed, match="not a shared library: no ELF header"):
+        extract_params(text)  # checked before dlopen: no plugin code runs
 
 
 def test_committed_ffi_module_is_current() -> None:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc"
 
 @pytest.fixture(params=["table", "json"])
 def route(request: pytest.FixtureRequest) -> tuple[str, ...]:
-    """The table goes through argparse; ``--json`` through cli.main's parser-free route."""
+    """The table builds the metadata classes; ``--json`` prints the checked dicts."""
     return ("--json",) if request.param == "json" else ()
 
 

@@ -1,8 +1,12 @@
-"""What the CLI imports, as a user runs it: a cache hit must stay a stat, two reads, a print.
+"""What the CLI imports, as a user runs it, and that its one special path prints the same bytes.
 
 Run through the installed console script with ``python -X importtime``, so the wrapper pip
 generates and the venv's ``.pth`` files count too. The time itself is in
 benchmarks/bench_cli.py; here only module names, which do not flake on a busy machine.
+
+The special path: ``extract --json LIB`` on a cache hit is printed from the cache before
+argparse loads. Every other route (a miss, ``--no-cache``, a crate folder, which is built
+first) goes through the parser; all of them must print the same bytes.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import CRATES
 
 SCRIPT = Path(sys.executable).parent / "wavecraft-build"
 # What a hit must never load again: the progress UI, the parser, numpy, the metadata classes
 # and what they drag in. A hit that needs one of these has lost its fast path.
-HIT_FORBIDDEN = ("rich", "argparse", "numpy", "json", "pathlib", "dataclasses", "subprocess",
-                 "wavecraft_build.metadata", "wavecraft_build.cache", "elftools")
+HIT_FORBIDDEN = ("rich", "argparse", "numpy", "pathlib", "dataclasses", "subprocess", "typing",
+                 "wavecraft_build.metadata", "wavecraft_build.extract", "elftools")
 ANY_FORBIDDEN = ("rich", "numpy", "elftools", "wavecraft_build.scaffold", "watchfiles")
 
 
@@ -38,17 +43,41 @@ def _loaded(names: set[str], forbidden: tuple[str, ...]) -> list[str]:
     return sorted(n for n in names for f in forbidden if n == f or n.startswith(f + "."))
 
 
-def test_a_cache_hit_imports_almost_nothing(fixture_lib: Path, tmp_path: Path) -> None:
-    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache")}
-    env_no_mode = {**env, "WAVECRAFT_FIXTURE_MODE": ""}
-    cold_names, cold = imported("extract", "--json", str(fixture_lib), env=env_no_mode)
-    assert cold.returncode == 0, cold.stderr[-2000:]
-    assert not _loaded(cold_names, ANY_FORBIDDEN)
-    hit_names, hit = imported("extract", str(fixture_lib), "--json", env=env_no_mode)
+def test_a_cache_hit_imports_almost_nothing_and_prints_what_the_parser_prints(
+    fixture_lib: Path, tmp_path: Path
+) -> None:
+    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache"), "WAVECRAFT_FIXTURE_MODE": ""}
+    miss_names, miss = imported("extract", "--json", str(fixture_lib), env=env)
+    assert miss.returncode == 0, miss.stderr[-2000:]
+    assert "argparse" in miss_names  # a miss is the parser's route
+    assert not _loaded(miss_names, ANY_FORBIDDEN)
+    hit_names, hit = imported("extract", str(fixture_lib), "--json", env=env)
     assert hit.returncode == 0, hit.stderr[-2000:]
-    assert hit.stdout == cold.stdout and json.loads(hit.stdout)[0]["id"] == "gain_level"
     assert not _loaded(hit_names, HIT_FORBIDDEN), "the hit path imports too much"
-    assert "wavecraft_build._fastpath" in hit_names
+    assert hit.stdout == miss.stdout and json.loads(hit.stdout)[0]["id"] == "gain_level"
+    # The same hit through the parser (an abbreviated flag is argparse's business).
+    parsed_names, parsed = imported("extract", "--js", str(fixture_lib), env=env)
+    assert "argparse" in parsed_names and parsed.stdout == hit.stdout
+
+
+def test_every_route_prints_the_same_bytes(fixture_lib: Path, tmp_path: Path,
+                                           cargo_target_dir: Path) -> None:
+    # The library, the library without the cache, and the crate folder it was built from.
+    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache"), "WAVECRAFT_FIXTURE_MODE": "",
+           "CARGO_TARGET_DIR": str(cargo_target_dir / "fixtures")}
+    outputs = {}
+    for name, args in {
+        "library": ("extract", "--json", str(fixture_lib)),
+        "hit": ("extract", "--json", str(fixture_lib)),
+        "no-cache": ("extract", "--json", "--no-cache", str(fixture_lib)),
+        "folder": ("extract", "--json", "--quiet", str(CRATES / "fixture-plugin")),
+        "folder, hit": ("extract", "--json", "--quiet", str(CRATES / "fixture-plugin")),
+    }.items():
+        _names, done = imported(*args, env=env)
+        assert done.returncode == 0, (name, done.stderr[-2000:])
+        outputs[name] = done.stdout
+    assert len(set(outputs.values())) == 1, outputs
+    assert len(json.loads(outputs["folder"])) == 4
 
 
 @pytest.mark.parametrize("args", [["--help"], ["extract", "--help"], ["new", "--help"]])
@@ -56,7 +85,7 @@ def test_help_imports_no_command_code(args: list[str]) -> None:
     names, done = imported(*args, env={})
     assert done.returncode == 0 and "usage: wavecraft-build" in done.stdout
     assert not _loaded(names, (*ANY_FORBIDDEN, "wavecraft_build.pipeline", "dataclasses",
-                               "pathlib"))
+                               "pathlib", "typing", "json", "wavecraft_build.cache"))
 
 
 def test_the_vendor_default_in_help_is_the_scaffolds(tmp_path: Path) -> None:
@@ -64,27 +93,3 @@ def test_the_vendor_default_in_help_is_the_scaffolds(tmp_path: Path) -> None:
 
     _names, done = imported("new", "--help", env={})
     assert f"(default: {DEFAULT_VENDOR})" in " ".join(done.stdout.split())
-
-
-# A cold `extract --json LIB` (no hit) skips the parser and the metadata classes: the child
-# starts first and the checked dicts are printed as they are (bench_cli has the time).
-COLD_FORBIDDEN = (*ANY_FORBIDDEN, "argparse", "dataclasses", "inspect", "subprocess", "pathlib",
-                  "tempfile", "typing", "wavecraft_build.metadata", "wavecraft_build.pipeline")
-
-
-@pytest.mark.parametrize("no_cache", [True, False], ids=["no-cache", "miss"])
-def test_a_cold_extraction_skips_the_parser_and_the_classes(
-    fixture_lib: Path, tmp_path: Path, no_cache: bool
-) -> None:
-    flags = ("--no-cache",) if no_cache else ()
-    env = {"WAVECRAFT_CACHE_DIR": str(tmp_path / "cache"), "WAVECRAFT_FIXTURE_MODE": ""}
-    names, done = imported("extract", "--json", *flags, str(fixture_lib), env=env)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert not _loaded(names, COLD_FORBIDDEN), "the cold path imports too much"
-    assert ("wavecraft_build.cache" in names) is not no_cache
-    assert (tmp_path / "cache" / "printed").is_dir() is not no_cache
-    # The parser's route (an abbreviated flag is argparse's business) prints the same bytes.
-    env["WAVECRAFT_CACHE_DIR"] = str(tmp_path / "other-cache")
-    parsed_names, parsed = imported("extract", "--js", *flags, str(fixture_lib), env=env)
-    assert parsed.returncode == 0 and "argparse" in parsed_names
-    assert parsed.stdout == done.stdout and json.loads(done.stdout)[0]["id"] == "gain_level"

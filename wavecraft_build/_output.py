@@ -1,8 +1,8 @@
 """How a parameter list is printed: the aligned table, and the exact ``--json`` text.
 
-``printed_json`` is also what the cache stores next to each entry, so the CLI's fast path
-can print a hit byte for byte as the full path would; ``json_text`` is the same text from
-the canonical dicts, for the cold ``extract --json`` path, which never builds the classes.
+``json_text`` is the one definition of ``extract --json``'s text, for canonical dicts
+(``_schema.canonical``); ``printed_json`` is the same text for the metadata classes. The
+cache stores it next to each entry, so a hit prints it byte for byte.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -1,13 +1,14 @@
-"""How this tool starts the tools it runs: own process group, whole-group kill.
+"""How this tool starts every process it runs: own process group, whole-group kill.
 
-Every subprocess (cargo, git, npm, maturin, the dev engine, the validators) is started here,
-in a new session, so that it and everything it spawns form one process group. (The
-extraction child alone starts through ``_spawn``, with the same guarantees and without
-importing ``subprocess``: it is on the CLI's start-up path.) ``kill_group`` ends that group
-with SIGKILL; ``guard`` does it on every exit path (timeout, cancel, Ctrl-C, error), which
-is what makes "no orphan survives" true without relying on the child's cooperation.
+Every child (cargo, git, npm, Vite, maturin, the dev engine, the validators, the extraction
+child) is started here, in a new session, so that it and everything it spawns form one
+process group, with only the descriptors it is given (stdio plus ``pass_fds``; Python makes
+every other descriptor non-inheritable, PEP 446). ``kill_group`` ends that group with
+SIGKILL; ``guard`` does it on every exit path (timeout, cancel, Ctrl-C, error), which is
+what makes "no orphan survives" true without relying on the child's cooperation.
 
-- ``spawn``: start a long-lived child (the UI dev server, the engine).
+- ``spawn``: start a child (the UI dev server, the engine, the extraction child).
+- ``wait``: wait with a timeout that wakes the moment the child exits (a pidfd on Linux).
 - ``run``: run, capture, time out, kill the group; for short tools (git, ``cargo info``).
 - ``run_lines``: stream a tool's stdout line by line (cargo's JSON), cancellable.
 """
@@ -15,14 +16,18 @@ is what makes "no orphan survives" true without relying on the child's cooperati
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import select
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+    from typing import IO, Any
 
 __all__ = [
     "Cancelled",
@@ -33,6 +38,7 @@ __all__ = [
     "run_lines",
     "signal_name",
     "spawn",
+    "wait",
 ]
 
 
@@ -78,7 +84,15 @@ def spawn(
     stderr: IO[Any] | int | None = None,
     pass_fds: Sequence[int] = (),
 ) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in a new session (its own process group); the caller owns the kill."""
+    """Start ``argv`` in a new session (its own process group); the caller owns the kill.
+
+    ``pass_fds`` keep their numbers in the child, so they must be 3 or above: a passed 0-2
+    would be overwritten by the stdio redirections (a parent started with stdout closed gets
+    fd 1 back for the first file it opens; ``extract`` moves such a descriptor up first).
+    """
+    low = [fd for fd in pass_fds if fd < 3]
+    if low:
+        raise ValueError(f"pass_fds {low} would be overwritten by stdin/stdout/stderr")
     return subprocess.Popen(
         list(argv),
         cwd=cwd,
@@ -91,13 +105,50 @@ def spawn(
     )
 
 
-@dataclass(frozen=True)
-class Completed:
-    """A finished ``run``: exit status (None: killed at the timeout) and captured text."""
+def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """Wait up to ``timeout`` seconds: the return code, or None while the child still runs.
 
-    returncode: int | None
-    stdout: str
-    stderr: str
+    ``Popen.wait(timeout)`` polls with sleeps that grow to 50 ms; a pidfd (Linux 5.3+) wakes
+    the moment the child exits, which is most of a quick extraction's wait. Elsewhere (or in
+    a kernel without pidfds) it falls back to ``Popen.wait``.
+    """
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if proc.returncode is None and pidfd_open is not None:
+        try:
+            fd = pidfd_open(proc.pid)
+        except OSError:  # no pidfd support in this kernel, or already reaped elsewhere
+            pass
+        else:
+            try:
+                poller = select.poll()
+                poller.register(fd, select.POLLIN)
+                if not poller.poll(max(0, math.ceil(timeout * 1000))):
+                    return None
+            finally:
+                os.close(fd)
+            return proc.wait()  # it has exited: this reaps without waiting
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+class Completed:
+    """A finished ``run``: exit status (None: killed at the timeout) and captured text.
+
+    A plain class: ``dataclasses`` (through ``inspect``) would cost every extraction more
+    than its child's start-up overlaps (``benchmarks/bench_cli.py``).
+    """
+
+    __slots__ = ("returncode", "stderr", "stdout")
+
+    def __init__(self, returncode: int | None, stdout: str, stderr: str) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"Completed({self.returncode!r}, {self.stdout!r}, {self.stderr!r})"
 
     @property
     def ok(self) -> bool:

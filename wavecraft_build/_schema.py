@@ -16,7 +16,7 @@ import re
 
 from wavecraft_build.errors import DuplicateId, SchemaViolation
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Mapping
@@ -29,7 +29,7 @@ __all__ = ["FIELDS", "ID_PATTERN", "OPTIONAL_FIELDS", "PARAM_TYPES", "canonical"
 
 PARAM_TYPES: frozenset[str] = frozenset({"float", "bool", "enum"})
 #: `<processor_snake_case>_<param>`, optionally with a `_2`-style suffix for repeats.
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")  # always with fullmatch: `$` allows a final "\n"
 _MAX_ID_LEN = 128
 _NUMBERS = ("value", "default", "min", "max")
 #: Every parameter has these, in this order (the order ``extract --json`` prints).
@@ -58,7 +58,7 @@ def _check_shape(raw: dict[str, Any], bad: Bad) -> None:
     pid, name, ptype = raw["id"], raw["name"], raw["type"]
     if not isinstance(pid, str):
         bad("'id' must be a string")
-    elif len(pid) > _MAX_ID_LEN or not ID_PATTERN.match(pid):
+    elif len(pid) > _MAX_ID_LEN or not ID_PATTERN.fullmatch(pid):
         bad(f"id {pid!r} must match {ID_PATTERN.pattern} (at most {_MAX_ID_LEN} chars)")
     if not isinstance(name, str) or not name:
         bad("'name' must be a non-empty string")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from wavecraft_build import compiler_cache as ccache
-from wavecraft_build._fastpath import host_triple
 from wavecraft_build._proc import Cancelled, run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
@@ -36,6 +36,16 @@ __all__ = [
 ]
 
 DISCOVERY_FEATURE = "_param-discovery"
+
+
+def host_triple() -> str:
+    """The host's target triple, derived without spawning rustc (a cache-key discriminator)."""
+    machine = os.uname().machine.lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
+    if sys.platform.startswith("linux"):
+        return f"{machine}-unknown-linux-gnu"
+    if sys.platform == "darwin":
+        return f"{machine}-apple-darwin"
+    return f"{machine}-unknown-{sys.platform}"
 
 
 @dataclass(frozen=True)

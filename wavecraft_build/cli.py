@@ -3,26 +3,39 @@
 Thin on purpose: the parser is here, the commands are in ``commands`` (a few lines each
 over ``pipeline``, ``extract``, ``scaffold``, ``dev`` or ``release``; the same functions
 back the nox sessions). User errors (``WavecraftError``) print one or two lines and exit
-with their documented code; Ctrl-C exits 130 after the child processes are gone.
+with their documented code, usage errors included (``UsageError``, with the nearest command
+for a mistyped one); Ctrl-C exits 130 after the child processes are gone.
 
-Start-up time is part of every command, so this module imports almost nothing at the top:
-``extract --json LIB`` on a cache hit is answered by ``_fastpath`` before argparse loads,
-and each command imports what it uses.
+One special path, for start-up time: ``extract --json LIB`` on a cache hit is printed from
+the cache (``cache.cached_printout``) before argparse loads; anything else, and any miss,
+goes through the parser (``tests/test_startup.py`` checks both print the same bytes). So
+argparse and pathlib are imported where the parser is built, and each command imports what
+it uses (in ``commands``).
 """
 
 from __future__ import annotations
 
 import sys
 
-from wavecraft_build import _fastpath
+from wavecraft_build import __version__
+from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, UsageError, WavecraftError
 
-TYPE_CHECKING = False  # typing's own constant costs an import on every start-up
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import NoReturn
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+MAX_TIMEOUT = 3600.0
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
 
 
 def _positive_float(text: str) -> float:
@@ -32,19 +45,13 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value <= _fastpath.MAX_TIMEOUT:
-        raise argparse.ArgumentTypeError("must be > 0 and <= 3600 seconds")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= {MAX_TIMEOUT:g} seconds")
     return value
 
 
 # -- parser ---------------------------------------------------------------------------
 # Flags several commands share are declared once, in parent parsers (argparse ``parents``).
-
-
-def _path(text: str) -> Path:
-    from pathlib import Path  # at parse time: `--help` never needs pathlib
-
-    return Path(text)
 
 
 def _shared_flags() -> dict[str, argparse.ArgumentParser]:
@@ -53,7 +60,7 @@ def _shared_flags() -> dict[str, argparse.ArgumentParser]:
     def parent() -> argparse.ArgumentParser:
         return argparse.ArgumentParser(add_help=False)
 
-    project, output, timeout, cache, as_json = (parent() for _ in range(5))
+    project, output, timeout, no_cache, as_json = (parent() for _ in range(5))
     project.add_argument(
         "--project",
         type=_path,
@@ -62,7 +69,8 @@ def _shared_flags() -> dict[str, argparse.ArgumentParser]:
         help="plugin project folder (default: the current folder)",
     )
     group = output.add_mutually_exclusive_group()
-    group.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    group.add_argument("--quiet", "-q", action="store_true",
+                       help="print only results and errors, no progress")
     group.add_argument("--verbose", "-v", action="store_true", help="show cargo's full output")
     timeout.add_argument(
         "--timeout",
@@ -72,9 +80,9 @@ def _shared_flags() -> dict[str, argparse.ArgumentParser]:
         help="kill a parameter extraction after this long (default: [tool.wavecraft] "
         "extract-timeout, else 30)",
     )
-    cache.add_argument("--no-cache", action="store_true", help="always run the extraction child")
+    no_cache.add_argument("--no-cache", action="store_true", help="always run the extraction child")
     as_json.add_argument("--json", action="store_true", help="print JSON instead of text")
-    return {"project": project, "output": output, "timeout": timeout, "cache": cache,
+    return {"project": project, "output": output, "timeout": timeout, "cache": no_cache,
             "json": as_json}
 
 
@@ -114,7 +122,6 @@ def _args_new(p: argparse.ArgumentParser) -> None:
 def _args_extract(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "path",
-        type=_path,
         nargs="?",
         default=".",
         metavar="PATH",
@@ -135,12 +142,6 @@ def _args_release(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
     p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
-    p.add_argument(
-        "--fresh-discovery",
-        action="store_true",
-        help="no effect, kept for scripts: every release builds and reads the parameters "
-        "of its source first",
-    )
     _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     _add_release_checks(p)
 
@@ -186,7 +187,6 @@ def _args_dev(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
     )
-    p.add_argument("--verbose", action="store_true", help="show cargo's full output")
     _add_engine_options(p)
 
 
@@ -237,11 +237,11 @@ _COMMANDS = (
      "Load PATH in an isolated child interpreter and print its parameters. PATH is a built "
      "cdylib (.so/.dylib/.dll) or a crate/project folder, which is built with --features "
      "_param-discovery first.",
-     ("json", "cache", "timeout", "output"), _args_extract, "extract"),
+     ("json", "cache", "timeout"), _args_extract, "extract"),
     ("build", "discovery build + extraction + cache + codegen",
      "Run `cargo build --lib --features _param-discovery`, extract and validate the "
      "parameters (cached by content), and regenerate the bindings.",
-     ("project", "cache", "json", "timeout", "output"), _args_build, "build"),
+     ("project", "cache", "json", "timeout"), _args_build, "build"),
     ("codegen", "regenerate bindings from the last extracted parameters",
      "Write ui/src/generated/*.ts, UI stubs (once) and the Python parameter module from the "
      "parameters the last successful build extracted.",
@@ -251,7 +251,7 @@ _COMMANDS = (
      "against the discovery extraction, and publish NAME.vst3, NAME.clap, the Python wheel "
      "and manifest.json to <cargo target dir>/bundled/ (engine/target/bundled/ unless "
      "CARGO_TARGET_DIR is set) in one atomic swap (a failure keeps the previous bundles).",
-     ("project", "cache", "json", "output"), _args_release, "release"),
+     ("project", "cache", "json"), _args_release, "release"),
     ("validate", "run clap-validator and the VST3 validator on the released bundles",
      "Run every plugin validator found (CLAP_VALIDATOR / VST3_VALIDATOR, or clap-validator / "
      "validator on PATH) on the bundles of the last release and print one table. Exit code "
@@ -269,13 +269,19 @@ _COMMANDS = (
 )
 
 
+COMMANDS = tuple(c[0] for c in _COMMANDS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from wavecraft_build import __version__
-    from wavecraft_build.errors import EXIT_CODES_HELP
+    class Parser(argparse.ArgumentParser):
+        """A usage error is ``error[usage]`` with exit 64 (argparse's own 2 means config)."""
 
-    parser = argparse.ArgumentParser(
+        def error(self, message: str) -> NoReturn:
+            raise UsageError(message, hint=f"see `{self.prog} --help`")
+
+    parser: argparse.ArgumentParser = Parser(
         prog="wavecraft-build",
         description="Build Rust audio plugins: scaffold, extract parameters in an isolated "
         "process, generate TypeScript/React/Python bindings, hot-reload and release bundles.",
@@ -291,41 +297,69 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=summary,
             description=description,
-            parents=[shared[flag] for flag in flags],
+            parents=[shared["output"], *(shared[flag] for flag in flags)],  # -q/-v everywhere
         )
         add_args(p)
         p.set_defaults(command=command)
     return parser
 
 
+def _hit_request(argv: list[str]) -> str | None:
+    """LIB for exactly ``extract --json LIB`` / ``extract LIB --json``, else None."""
+    if len(argv) != 3 or argv[0] != "extract" or "--json" not in argv[1:]:
+        return None
+    lib = argv[2] if argv[1] == "--json" else argv[1]
+    return None if lib.startswith("-") else lib
+
+
+def _check_command(argv: list[str]) -> None:
+    """A mistyped command is a usage error that names the nearest one."""
+    if not argv or argv[0].startswith("-") or argv[0] in COMMANDS:
+        return
+    import difflib
+
+    near = difflib.get_close_matches(argv[0], COMMANDS, n=1, cutoff=0.5)
+    raise UsageError(
+        f"unknown command {argv[0]!r}",
+        hint=f"did you mean `{near[0]}`?" if near else "see `wavecraft-build --help` for the "
+        "commands",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    request = _fastpath.extract_request(args_list)
-    if request is not None:  # `extract --json LIB`: the parser would cost more than the work
-        lib, no_cache, timeout = request
-        if not no_cache and _fastpath.print_cached(lib):  # a cache hit: printed, done
+    lib = _hit_request(args_list)
+    if lib is not None:  # the parser would cost more than the whole answer
+        from wavecraft_build.cache import cached_printout  # not for --help
+
+        text = cached_printout(lib)
+        if text is not None:
+            sys.stdout.buffer.write(text)
+            sys.stdout.flush()
             return 0
-
-        def command() -> int:
-            return commands.extract_json(lib, no_cache=no_cache, timeout=timeout,
-                                         cache_checked=True)
-    else:
-        args = build_parser().parse_args(args_list)
-
-        def command() -> int:
-            code: int = getattr(commands, args.command)(args)
-            return code
-    from wavecraft_build import commands
-    from wavecraft_build.errors import Interrupted, WavecraftError
-
+    child = None
     try:
-        return command()
+        if args_list[:1] == ["extract"] and not {"-h", "--help"} & set(args_list):
+            # The child's interpreter starts up while argparse loads.
+            from wavecraft_build.extract import Child
+
+            child = Child()
+        _check_command(args_list)
+        args = build_parser().parse_args(args_list)
+        args.child = child  # extract's pre-started child (``extract.Child``), else None
+        from wavecraft_build import commands
+
+        code: int = getattr(commands, args.command)(args)
+        return code
     except KeyboardInterrupt:
         print(Interrupted("interrupted; child processes were stopped").render(), file=sys.stderr)
         return Interrupted.exit_code
     except WavecraftError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
+    finally:
+        if child is not None:
+            child.discard()  # unused (a hit, --help, an error); a no-op once run
 
 
 if __name__ == "__main__":

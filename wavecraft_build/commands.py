@@ -8,23 +8,20 @@ every command, so each one imports what it uses, inside the function.
 
 from __future__ import annotations
 
+import os
 import sys
 
-from wavecraft_build import _fastpath
-
-TYPE_CHECKING = False  # typing's own constant costs an import on every start-up
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     import argparse
     from pathlib import Path
 
     from wavecraft_build.compiler_cache import Prepared
     from wavecraft_build.engine.supervisor import EngineOptions
-    from wavecraft_build.extract import Child
 
 __all__ = [
-    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "validate",
+    "build", "codegen", "dev", "doctor", "extract", "new", "release", "validate",
 ]
-
 
 
 
@@ -45,99 +42,67 @@ def _compiler_cache_summary(start: Prepared) -> None:
 
 
 def extract(args: argparse.Namespace) -> int:
-    if not args.path.is_dir():
-        if args.json:
-            return extract_json(str(args.path), no_cache=args.no_cache, timeout=args.timeout)
-        return _extract_library(args)
+    args.path = args.path or "."  # "" is the current folder, as Path("") is
+    if not os.path.isdir(args.path):  # noqa: PTH112 - a library needs no pathlib
+        return _extract_library(args.path, args)
+    from pathlib import Path
+
     from wavecraft_build._output import print_result
     from wavecraft_build.config import load_project
     from wavecraft_build.pipeline import Context, cargo_build, extract_cached, run
     from wavecraft_build.progress import reporting
 
     # A crate or project: the build pipeline's first two steps, no codegen or state.
-    project = load_project(args.path, timeout=args.timeout)
+    project = load_project(Path(args.path), timeout=args.timeout)
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
-        ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter)
+        ctx = Context(project=project, use_cache=not args.no_cache, reporter=reporter,
+                      child=args.child)
         result = run(ctx, (cargo_build, extract_cached)).result
     assert result is not None
     print_result(result, args.json)
     return 0
 
 
-def extract_json(lib: str, *, no_cache: bool, timeout: float | None,
-                 cache_checked: bool = False) -> int:
-    """``extract --json LIB`` for a built library; ``cli.main`` calls it without argparse.
+def _extract_library(lib: str, args: argparse.Namespace) -> int:
+    """A library built elsewhere: its features are unknown, so not in the key.
 
-    The extraction child starts before anything else is imported, so its interpreter
-    starts up while this process imports the rest, and the checked canonical dicts are
-    printed as they are: neither argparse nor ``dataclasses`` nor ``pathlib`` loads
-    (``tests/test_startup.py``). The cache is read through unless ``no_cache``;
-    ``cache_checked`` says the caller already looked for a hit (``_fastpath.print_cached``).
+    ``cli.main`` starts the extraction child before it parses, so that its interpreter
+    starts up meanwhile (unused on a hit); ``--json``
+    prints the checked dicts as they are (``tests/test_startup.py``: the same bytes as the
+    classes' ``printed_json``).
     """
-    if not (no_cache or cache_checked) and _fastpath.print_cached(lib):
-        return 0
+    from wavecraft_build._output import json_text
+    from wavecraft_build.cache import (
+        LIBRARY_TARGET,
+        ParamCache,
+        cache_root,
+        cached_printout,
+        discover_canonical,
+    )
     from wavecraft_build.extract import DEFAULT_TIMEOUT, Child, require_library
 
     require_library(lib)
-    child = Child()
+    known = not args.no_cache and cached_printout(lib) is not None
+    child = None if known else args.child or Child()
     try:
-        text = _extract_text(lib, child, no_cache=no_cache, timeout=timeout or DEFAULT_TIMEOUT)
-    finally:
-        child.discard()  # a no-op once run; unused after a hit or an error before the run
-    sys.stdout.buffer.write(text)
-    return 0
-
-
-def _extract_text(lib: str, child: Child, *, no_cache: bool, timeout: float) -> bytes:
-    """What ``extract --json`` prints for ``lib``, extracted by the pre-started ``child``.
-
-    The canonical dicts go straight to the printout and the cache (``discover`` would
-    build the metadata classes only to turn them back into the same dicts).
-    """
-    from wavecraft_build._output import json_text
-    from wavecraft_build.extract import decode_canonical, run_child
-
-    if no_cache:
-        parameters, _ = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
-        return json_text(parameters).encode()
-    from wavecraft_build.cache import ParamCache
-
-    cache = ParamCache(_fastpath.cache_root())
-    key = cache.key(lib, features=(), target=_fastpath.host_triple())
-    known = cache.printed(key)  # same bytes under another name, or a stat record lost
-    if known is not None:
-        return known
-    parameters, processors = decode_canonical(run_child(lib, timeout=timeout, child=child), lib)
-    cache.put_canonical(key, parameters, processors)
-    return json_text(parameters).encode()
-
-
-def _extract_library(args: argparse.Namespace) -> int:
-    """The table of a library built elsewhere: its features are unknown, so not in the key.
-
-    When the cache cannot answer, the extraction child starts first, so that its
-    interpreter starts up while this process imports the rest of the pipeline.
-    """
-    from wavecraft_build._output import print_result
-    from wavecraft_build.extract import DEFAULT_TIMEOUT, Child
-
-    known = not args.no_cache and _fastpath.cached_printout(str(args.path)) is not None
-    child = None if known or not args.path.is_file() else Child()
-    try:
-        from wavecraft_build.cache import ParamCache, default_cache_dir, discover
-
-        result, _hit = discover(
-            args.path,
+        (parameters, processors), _hit = discover_canonical(
+            lib,
             features=(),
-            target=_fastpath.host_triple(),
+            target=LIBRARY_TARGET,
             timeout=args.timeout or DEFAULT_TIMEOUT,
-            cache=None if args.no_cache else ParamCache(default_cache_dir()),
+            cache=None if args.no_cache else ParamCache(cache_root()),
             child=child,
         )
+        if args.json:  # the checked dicts as they are: the metadata classes cost ~7 ms more
+            sys.stdout.write(json_text(parameters))
+        else:
+            from wavecraft_build._output import format_table
+            from wavecraft_build.metadata import from_canonical
+
+            print(format_table(from_canonical(parameters, processors)))
     finally:
         if child is not None:
             child.discard()  # unused after a hit; a no-op once run
-    print_result(result, as_json=False)
     return 0
 
 
@@ -222,7 +187,6 @@ def release(args: argparse.Namespace) -> int:
         install=args.install,
         ui=not args.no_ui,
         wheel=not args.no_wheel,
-        fresh_discovery=args.fresh_discovery,
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,

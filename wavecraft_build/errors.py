@@ -6,12 +6,16 @@ message and the class's exit code; no traceback is shown for them. Anything else
 escapes is a bug in this tool, and the CLI shows its traceback.
 
 This module is at the bottom of the import graph: it imports nothing of the package.
+
+Type-only imports: every module spells the guard ``TYPE_CHECKING = False`` (mypy and pyright
+read it as ``typing.TYPE_CHECKING``). Importing ``typing`` for that one constant costs about
+4 ms, half of the interpreter's own start-up, and this module and ``cli`` are on the path of
+``--help`` and of a cache hit (``benchmarks/bench_cli.py``).
 """
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # importing typing would cost every cold extraction ~4 ms
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     import os
     from pathlib import Path
@@ -40,7 +44,9 @@ __all__ = [
     "ScaffoldError",
     "SchemaViolation",
     "SymbolMissing",
+    "TooLarge",
     "ToolMissing",
+    "UsageError",
     "WavecraftError",
 ]
 
@@ -145,6 +151,12 @@ class InvalidJson(WavecraftError):
     kind, exit_code = "invalid json", 18
 
 
+class TooLarge(InvalidJson):
+    """A getter's answer is over the extraction's size limit (``_frames.MAX_PAYLOAD``)."""
+
+    kind = "too large"
+
+
 class SchemaViolation(WavecraftError):
     """Fix the parameter declarations (each violation names the parameter id)."""
 
@@ -208,6 +220,12 @@ class InternalError(WavecraftError):
         )
 
 
+class UsageError(WavecraftError):
+    """The command line itself is wrong: an unknown command or option, a bad value."""
+
+    kind, exit_code = "usage", 64  # sysexits.h EX_USAGE; argparse's own 2 is "config" here
+
+
 class Interrupted(WavecraftError):
     """Ctrl-C: every child process was stopped."""
 
@@ -238,6 +256,7 @@ def _exit_codes_help() -> str:
                 CodegenError,
                 RuntimeLoadError,
                 ReleaseError,
+                UsageError,
                 InternalError,
                 Interrupted,
             )

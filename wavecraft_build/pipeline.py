@@ -15,7 +15,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
@@ -26,6 +26,7 @@ from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.steps import Reporter, SilentReporter, Step, run, step
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from wavecraft_build.codegen import CodegenReport
 

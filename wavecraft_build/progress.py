@@ -16,8 +16,9 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:  # rich is imported only when a terminal will show it (start-up time)
     from rich.status import Status
 

@@ -22,8 +22,7 @@ from wavecraft_build.metadata import ID_PATTERN
 __all__ = ["check_ids", "check_numbers", "ts_str"]
 
 # ID_PATTERN for a whole newline-joined list in one C call (ids never contain a newline).
-_IDS = re.compile(r"(?:[a-z][a-z0-9_]*\n)*")
-assert ID_PATTERN.pattern == r"^[a-z][a-z0-9_]*$", "keep _IDS in step with ID_PATTERN"
+_IDS = re.compile(f"(?:{ID_PATTERN.pattern}\n)*")
 
 #: ``"..."`` with every non-ASCII character as ``\\uXXXX``; C-accelerated.
 ts_str = encode_basestring_ascii
@@ -37,7 +36,7 @@ def check_ids(ids: Sequence[str]) -> None:
     """
     if _IDS.fullmatch("".join(f"{pid}\n" for pid in ids)):
         return
-    bad = next(pid for pid in ids if not ID_PATTERN.match(pid) or "\n" in pid)
+    bad = next(pid for pid in ids if not ID_PATTERN.fullmatch(pid))
     raise CodegenError(f"parameter id {bad!r} must match {ID_PATTERN.pattern}")
 
 

@@ -102,7 +102,7 @@ def plan(parameters: Iterable[ParameterInfo]) -> list[GroupStub]:
 
 def _attr_id(p: ParameterInfo) -> str:
     # Ids go in as plain JSX attribute strings, which have no escapes: only safe ids may.
-    if not ID_PATTERN.match(p.id):
+    if not ID_PATTERN.fullmatch(p.id):
         raise CodegenError(f"parameter id {p.id!r} must match {ID_PATTERN.pattern}")
     return p.id
 

@@ -6,32 +6,34 @@ fresh ``python -I -S`` in its own process group, with the library's stdout/stder
 a log file and the results coming back as frames on a separate file descriptor. The
 child is killed with its whole group on timeout, Ctrl-C and any error. Every outcome is
 either a validated ``ExtractionResult`` or one ``WavecraftError`` subclass that names the
-failing call and the library.
+failing call and the library. The child's answer is at most ``_frames.MAX_PAYLOAD`` per
+getter; ``_decode`` turns it into checked parameters within the same ``--timeout``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 
-from wavecraft_build._spawn import Process
+from wavecraft_build import _proc
 from wavecraft_build.errors import (
     ExtractionCrashed,
     ExtractionExited,
     ExtractionTimeout,
     InternalError,
-    InvalidJson,
-    InvalidUtf8,
     LibraryNotFound,
     LoadFailed,
     SymbolMissing,
+    TooLarge,
 )
 from wavecraft_build.extract import _frames
-from wavecraft_build.extract._elf import defined_dynamic_symbols
+from wavecraft_build.extract._decode import RawExtraction, decode, decode_canonical
+from wavecraft_build.extract._elf import NotElf, defined_dynamic_symbols
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
-    from typing import IO, Any
+    from typing import IO
 
     from wavecraft_build.metadata import ExtractionResult
 
@@ -52,19 +54,12 @@ DEFAULT_TIMEOUT = 30.0
 REQUIRED_SYMBOLS = ("wavecraft_get_params_json", "wavecraft_free_string")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHILD = os.path.join(_HERE, "_child.py")
-_FRAMES_FD = 3  # where the child finds the frames file (``_spawn.Process`` extra fds)
 _LOG_TAIL_BYTES = 64 * 1024
-
-
-class RawExtraction:
-    """Bytes exactly as the getters returned them (None: getter absent or returned NULL)."""
-
-    __slots__ = ("log", "params", "processors")
-
-    def __init__(self, params: bytes | None, processors: bytes | None, log: str) -> None:
-        self.params = params
-        self.processors = processors
-        self.log = log
+_LIBRARY_SUFFIXES = (".so", ".dylib", ".dll")
+# The child sends at most two answers of MAX_PAYLOAD and a few stage names; a report larger
+# than this was written by plugin code on the frames descriptor and is not read at all.
+_MAX_REPORT = 2 * _frames.MAX_PAYLOAD + 64 * 1024
+_LIMIT_TEXT = f"{_frames.MAX_PAYLOAD // 2**20} MiB"
 
 
 _sys_path: tuple[str, ...] | None = None
@@ -84,13 +79,24 @@ def _child_sys_path() -> tuple[str, ...]:
 
 
 def _scratch(name: str) -> IO[bytes]:
-    """An anonymous read-write file: a memfd on Linux (no disk, no tempfile import)."""
+    """An anonymous read-write file (a memfd on Linux), numbered 3 or above.
+
+    A parent started with stdin, stdout or stderr closed gets those numbers back for the
+    first files it opens; passed to the child under such a number, the frames file would be
+    overwritten by the child's stdio (``_proc.spawn`` refuses it), so it moves up first.
+    """
     memfd_create = getattr(os, "memfd_create", None)
     if memfd_create is None:
         import tempfile
 
         return tempfile.TemporaryFile()
-    return open(memfd_create(name), "r+b")
+    fd = memfd_create(name)
+    if fd < 3:
+        import fcntl
+
+        low, fd = fd, fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+        os.close(low)
+    return open(fd, "r+b")
 
 
 def require_library(lib: StrPath) -> None:
@@ -101,22 +107,30 @@ def require_library(lib: StrPath) -> None:
         raise LibraryNotFound(
             "expected a built library, got a folder", path=lib, hint="pass the .so/.dylib path"
         )
+    if not os.fspath(lib).endswith(_LIBRARY_SUFFIXES):
+        raise LibraryNotFound(
+            "no such file or folder",
+            path=lib,
+            hint="pass a crate or project folder, or a built library (.so/.dylib/.dll)",
+        )
     raise LibraryNotFound(
         "no such library", path=lib, hint="build the plugin first: wavecraft-build build"
     )
 
 
 def _check_symbols(lib: str) -> None:
-    """Cheap checks before any plugin code runs: the file exports the contract."""
+    """Cheap checks before any plugin code runs: a shared library that exports the contract."""
     require_library(lib)
     try:
         with open(lib, "rb") as fh:
             if fh.read(4) != b"\x7fELF":
-                return  # Mach-O / PE: the child reports missing symbols after dlopen instead.
+                if sys.platform in ("darwin", "win32"):
+                    return  # Mach-O / PE: the child reports missing symbols after dlopen.
+                raise NotElf("no ELF header")
             names = defined_dynamic_symbols(fh)
     except (ValueError, OSError) as exc:
         raise LoadFailed(
-            f"not a readable shared library: {exc}",
+            f"not a shared library: {exc}",
             path=lib,
             hint="point at the cdylib cargo built (wavecraft-build build prints its path)",
         ) from None
@@ -151,11 +165,11 @@ class Child:
         self._out = _scratch("wavecraft-frames")
         self._log = _scratch("wavecraft-log")
         stdin, self._stdin = os.pipe()
-        argv = [sys.executable, "-I", "-S", _CHILD, str(_FRAMES_FD), str(os.getpid()),
+        argv = [sys.executable, "-I", "-S", _CHILD, str(self._out.fileno()), str(os.getpid()),
                 *_child_sys_path()]
         try:
-            self.process = Process(argv, stdin=stdin, stdout=self._log.fileno(),
-                                   stderr=self._log.fileno(), extra=(self._out.fileno(),))
+            self.process = _proc.spawn(argv, stdin=stdin, stdout=self._log, stderr=self._log,
+                                       pass_fds=(self._out.fileno(),))
         except BaseException:
             os.close(self._stdin)
             self._out.close()
@@ -171,7 +185,7 @@ class Child:
 
     def discard(self) -> None:
         if not self.spent:
-            self.process.kill_group()
+            _proc.kill_group(self.process)
             self._close()
 
     def _close(self) -> None:
@@ -186,20 +200,27 @@ class Child:
             self._stdin = -1
 
     def run(self, lib: StrPath, timeout: float) -> RawExtraction:
-        """Load ``lib`` in this child; the wall-clock ``timeout`` starts now."""
+        """Load ``lib`` in this child; the wall-clock ``timeout`` starts now.
+
+        It bounds the whole extraction: this wait, and then the decoding and checking of
+        what the child sent (``decode_canonical`` checks the deadline it returns).
+        """
         path = os.fspath(lib)
+        deadline = time.monotonic() + timeout
         try:
             try:
                 os.write(self._stdin, os.fsencode(path))  # a path fits the pipe's buffer
             except BrokenPipeError:
                 pass  # the child died early; its exit status tells why
             self._close_stdin()
-            code = self.process.wait(timeout)
+            code = _proc.wait(self.process, timeout)
             if code is None:
-                self.process.kill_group()
-            return _outcome(path, code, self._out, self._log, timeout)
+                _proc.kill_group(self.process)
+            raw = _outcome(path, code, self._out, self._log, timeout)
+            raw.deadline = deadline
+            return raw
         except BaseException:
-            self.process.kill_group()  # Ctrl-C or an error of ours: no child survives
+            _proc.kill_group(self.process)  # Ctrl-C or an error of ours: no child survives
             raise
         finally:
             self._close()
@@ -226,8 +247,7 @@ def run_child(
 def _outcome(
     lib: str, code: int | None, out: IO[bytes], log: IO[bytes], timeout: float
 ) -> RawExtraction:
-    out.seek(0)
-    reported = _frames.split(out.read())
+    reported = _read_report(out, lib)
     stage = next((p.decode() for t, p in reversed(reported) if t == _frames.STAGE), "start-up")
     if code is None:
         raise ExtractionTimeout(
@@ -242,10 +262,8 @@ def _outcome(
     log_tail = _tail(log)
     said = _last_words(log_tail)
     if code < 0:
-        from wavecraft_build._proc import signal_name  # the error path may import more
-
         raise ExtractionCrashed(
-            f"the extraction child crashed with {signal_name(code)} during `{stage}`{said}",
+            f"the extraction child crashed with {_proc.signal_name(code)} during `{stage}`{said}",
             path=lib,
             hint="the plugin's code crashed while loading or listing parameters; run its "
             "cargo tests or a debugger on that call",
@@ -257,11 +275,23 @@ def _outcome(
             path=lib,
             hint="the plugin must not call exit() while loading or listing parameters",
         )
-    return RawExtraction(
-        params=found.get(_frames.PARAMS),
-        processors=found.get(_frames.PROCESSORS),
-        log=log_tail,
-    )
+    return RawExtraction(found.get(_frames.PARAMS), found.get(_frames.PROCESSORS), log_tail,
+                         timeout=timeout)
+
+
+def _read_report(out: IO[bytes], lib: str) -> list[tuple[bytes, bytes]]:
+    """The child's frames, read only if their size is one the child can have written."""
+    size = os.fstat(out.fileno()).st_size
+    if size > _MAX_REPORT:
+        raise TooLarge(
+            f"the extraction child's report is {size / 2**20:.0f} MiB; an answer may be at "
+            f"most {_LIMIT_TEXT}",
+            path=lib,
+            hint="plugin code wrote to the extraction's report descriptor; it must print only "
+            "to stdout/stderr",
+        )
+    out.seek(0)
+    return _frames.split(out.read(size))
 
 
 def _raise_reported_error(lib: str, found: dict[bytes, bytes]) -> None:
@@ -273,6 +303,13 @@ def _raise_reported_error(lib: str, found: dict[bytes, bytes]) -> None:
     if (internal := said(_frames.INTERNAL_ERROR)) is not None:
         last = (internal.splitlines() or ["no message"])[-1]
         raise InternalError(f"the extraction child failed: {last}", path=lib)
+    if (getter := said(_frames.TOO_LARGE)) is not None:
+        raise TooLarge(
+            f"`{getter}` returned more than {_LIMIT_TEXT}, the limit for one answer",
+            path=lib,
+            hint="return the parameter list only (10,000 parameters take about 1.5 MiB); "
+            "look for a runaway loop building the JSON",
+        )
     if (symbol := said(_frames.SYMBOL_MISSING)) is not None:
         raise SymbolMissing(
             f"the library does not export `{symbol}`",
@@ -297,60 +334,6 @@ def _last_words(log_tail: str) -> str:
             return f"; it said: {message or line.strip()}"
     useful = [ln.strip() for ln in lines if not ln.lstrip().startswith(("note:", "at "))]
     return f"; it said: {useful[-1]}" if useful else ""
-
-
-def _decode_json(data: bytes, what: str, lib: StrPath) -> Any:
-    import json  # here: a pre-started child should not wait for it
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidUtf8(
-            f"{what} returned bytes that are not UTF-8 (byte 0x{data[exc.start]:02x} at "
-            f"offset {exc.start})",
-            path=lib,
-            hint="build the JSON with serde_json / String and return it via CString::new",
-        ) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidJson(
-            f"{what} returned invalid JSON: {exc.msg} at line {exc.lineno} column "
-            f"{exc.colno} (char {exc.pos})",
-            path=lib,
-            hint="serialise with serde_json instead of formatting JSON by hand",
-        ) from None
-
-
-def decode_canonical(
-    raw: RawExtraction, lib: StrPath
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Decode and check the child's bytes (UTF-8, JSON, schema): canonical dicts.
-
-    The CLI's cold ``extract --json`` prints these directly; ``decode`` builds the classes.
-    """
-    from wavecraft_build import _schema
-
-    if raw.params is None:
-        raise InvalidJson(
-            "wavecraft_get_params_json returned NULL",
-            path=lib,
-            hint="return a JSON array (`[]` for no parameters), never a null pointer",
-        )
-    params = _decode_json(raw.params, "wavecraft_get_params_json", lib)
-    processors = (
-        _decode_json(raw.processors, "wavecraft_get_processors_json", lib)
-        if raw.processors is not None
-        else None
-    )
-    return _schema.check(params, processors, source=lib)
-
-
-def decode(raw: RawExtraction, lib: StrPath) -> ExtractionResult:
-    """Decode and validate the child's bytes: UTF-8, JSON, then the schema."""
-    from wavecraft_build.metadata import from_canonical
-
-    return from_canonical(*decode_canonical(raw, lib))
 
 
 def extract_params(

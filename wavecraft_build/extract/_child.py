@@ -14,14 +14,11 @@ blamed on the plugin.
 import os
 import sys
 
-TYPE_CHECKING = False  # importing typing would slow down every extraction
-if TYPE_CHECKING:
-    from typing import Any
-
 PR_SET_PDEATHSIG = 1
 SIGKILL = 9
 RTLD_NOW = 2
 REQUIRED = ("wavecraft_free_string", "wavecraft_get_params_json")
+GETTERS = ("wavecraft_get_processors_json",)
 
 
 def main(out: int, parent_pid: int) -> None:
@@ -53,20 +50,23 @@ def main(out: int, parent_pid: int) -> None:
         frame(_frames.LOAD_ERROR, str(exc).encode("utf-8", "replace"))
         os._exit(0)
 
-    def symbol(name: str) -> "Any":
-        """The function ``name``, or None: cffi raises ffi.error (not AttributeError)."""
+    def exported(name: str) -> bool:
+        """cffi raises ffi.error (not AttributeError) for a symbol the library lacks."""
         try:
-            return getattr(lib, name)
+            getattr(lib, name)
         except (AttributeError, ffi.error):
-            return None
+            return False
+        return True
 
-    for name in REQUIRED:  # resolve before any getter runs
-        if symbol(name) is None:
+    # Resolved before any getter runs; typed by cffi (Any), so no typing import here.
+    symbols = {name: getattr(lib, name) for name in (*REQUIRED, *GETTERS) if exported(name)}
+    for name in REQUIRED:
+        if name not in symbols:
             frame(_frames.SYMBOL_MISSING, name.encode())
             os._exit(0)
 
     def call(name: str, found: bytes, null: bytes) -> None:
-        getter = symbol(name)
+        getter = symbols.get(name)
         if getter is None:
             frame(null)
             return
@@ -76,11 +76,14 @@ def main(out: int, parent_pid: int) -> None:
             frame(null)
             return
         try:
-            data = ffi.string(ptr)
+            data = ffi.string(ptr, _frames.MAX_PAYLOAD + 1)  # stops there: no huge copy
         finally:
             frame(_frames.STAGE, b"wavecraft_free_string")
             lib.wavecraft_free_string(ptr)
-        frame(found, data)
+        if len(data) > _frames.MAX_PAYLOAD:
+            frame(_frames.TOO_LARGE, name.encode())
+        else:
+            frame(found, data)
 
     call("wavecraft_get_params_json", _frames.PARAMS, _frames.PARAMS_NULL)
     call("wavecraft_get_processors_json", _frames.PROCESSORS, _frames.NO_PROCESSORS)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import struct
 
-TYPE_CHECKING = False  # typing costs ~4 ms on the CLI's cold path
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
 if TYPE_CHECKING:
     from typing import BinaryIO
 
 __all__ = ["NotElf", "defined_dynamic_symbols"]
 
+_ET_DYN = 3
+_ELF_TYPES = {1: "object file (.o)", 2: "executable", 4: "core dump"}
 _SHT_DYNSYM = 11
 _SHN_UNDEF = 0
 
@@ -39,6 +41,10 @@ def defined_dynamic_symbols(fh: BinaryIO) -> set[str]:
         raise NotElf("bad ELF identification bytes")
     wide = ident[4] == 2
     end = "<" if ident[5] == 1 else ">"
+    (e_type,) = struct.unpack(end + "H", _read(fh, 16, 2))
+    if e_type != _ET_DYN:
+        kind = _ELF_TYPES.get(e_type, f"type {e_type}")
+        raise NotElf(f"an ELF {kind}")
     if wide:
         shoff, shentsize, shnum = struct.unpack(end + "40xQ10xHH", _read(fh, 0, 64)[:62])
         section, symbol = struct.Struct(end + "IIQQQQIIQQ"), struct.Struct(end + "IBBHQQ")

@@ -20,10 +20,14 @@ LOAD_ERROR = b"L"
 """Payload: dlopen's error message."""
 SYMBOL_MISSING = b"M"
 """Payload: the name of a required symbol the library does not export."""
+TOO_LARGE = b"T"
+"""Payload: the name of a getter whose answer is longer than ``MAX_PAYLOAD`` (not sent)."""
 INTERNAL_ERROR = b"X"
 """Payload: the traceback of an error in the child's own code (a bug of this tool)."""
 
 HEADER = 5
+MAX_PAYLOAD = 16 * 1024 * 1024
+"""The longest getter answer the child forwards: 16 MiB (10,000 parameters take ~1.5 MiB)."""
 
 
 def encode(tag: bytes, payload: bytes) -> bytes:

@@ -114,6 +114,8 @@ pub extern "C" fn wavecraft_get_params_json() -> *mut c_char {
         },
         "exit" => std::process::exit(3),
         "null" => std::ptr::null_mut(),
+        // Valid JSON of 256 MiB (an array padded with spaces): only a size limit stops it.
+        "huge" => into_c(format!("[{}]", " ".repeat(256 << 20))),
         "print" => {
             println!("plugin prints on stdout inside the getter");
             eprintln!("plugin prints on stderr inside the getter");
