@@ -190,6 +190,13 @@ def _args_dev(p: argparse.ArgumentParser) -> None:
     _add_engine_options(p)
 
 
+def _args_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--update-golden", action="store_true",
+                   help="write or refresh tests/golden/*.wav and print what changed")
+    p.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
+                   help="passed to pytest after `--` (e.g. -- -k sweep -x)")
+
+
 def _int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
     import argparse
 
@@ -257,6 +264,11 @@ _COMMANDS = (
      "validator on PATH) on the bundles of the last release and print one table. Exit code "
      "24 (release) when a test fails or a validator hangs.",
      ("project", "json"), _args_validate, "validate"),
+    ("test", "build, then run the project's tests/ with pytest (golden audio, sweeps)",
+     "Run the discovery build, then `pytest tests --junitxml=.wavecraft/test/junit.xml` "
+     "against the library it built, and print a summary table. Exit code 25 (tests "
+     "failed) when a test fails.",
+     ("project", "timeout", "output"), _args_test, "test"),
     ("doctor", "check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
      "Check everything the workflow needs and print the fix for each gap.",
      (), _no_args, "doctor"),

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from wavecraft_build.extract import Child
 
 __all__ = [
-    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "validate",
+    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "test",
+    "validate",
 ]
 
 
@@ -262,6 +263,28 @@ def validate(args: argparse.Namespace) -> int:
 
     out = args.out.resolve() if args.out else default_out_dir(load_project(args.project))
     return _validate(out, args, None)
+
+
+def test(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.errors import TestsFailed
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
+    from wavecraft_build.progress import reporting
+    from wavecraft_build.project_tests import run_project_tests, summary_table
+
+    project = load_project(args.project, timeout=args.timeout)
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        ctx = run(Context(project=project, reporter=reporter), BUILD_STEPS)
+    assert ctx.build is not None
+    extra = ["--update-golden"] if args.update_golden else []
+    result = run_project_tests(project, ctx.build.artifact, [*extra, *args.pytest_args])
+    print(summary_table(result))
+    if not result.ok:
+        raise TestsFailed(
+            f"the project's tests failed ({result.total.failed} failed, pytest exit "
+            f"{result.returncode})", path=result.junit,
+            hint="see the failures above; golden differences are plotted in build/test-results")
+    return 0
 
 
 def doctor(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ __all__ = [
     "ScaffoldError",
     "SchemaViolation",
     "SymbolMissing",
+    "TestsFailed",
     "ToolMissing",
     "WavecraftError",
 ]
@@ -149,6 +150,12 @@ class ReleaseError(WavecraftError):
     kind, exit_code = "release", 24
 
 
+class TestsFailed(WavecraftError):
+    """The plugin project's own tests (``tests/``) failed: ``test`` and ``release`` stop."""
+
+    kind, exit_code = "tests failed", 25
+
+
 class NotBuilt(WavecraftError):
     """A command needs the output of a build that has not run yet (e.g. codegen)."""
 
@@ -200,6 +207,7 @@ def _exit_codes_help() -> str:
                 CodegenError,
                 RuntimeLoadError,
                 ReleaseError,
+                TestsFailed,
                 InternalError,
                 Interrupted,
             )

@@ -12,6 +12,8 @@ interpreter (``sys.executable -m wavecraft_build.cli``), so ``nox -s dev`` and
 - ``codegen`` regenerate bindings from the last extracted parameters
 - ``release`` VST3/CLAP bundles, manifest and wheel in target/bundled/
 - ``validate`` the formats' own validators on those bundles (when installed)
+- ``test``    the project's own tests/ against a fresh discovery build
+  (``nox -s test -- --update-golden`` rewrites golden files; other options reach pytest)
 
 Calling ``register_sessions()`` twice registers nothing new (nox would warn about
 overriding a session otherwise); only nox's public ``nox.session`` is used.
@@ -32,7 +34,10 @@ SESSIONS: dict[str, str] = {
     "codegen": "Regenerate TypeScript/React/Python bindings from the last parameters.",
     "release": "Build the UI, release VST3 + CLAP bundles, manifest and Python wheel.",
     "validate": "Run clap-validator and the VST3 validator on the released bundles.",
+    "test": "Discovery build, then the project's tests/ (pytest, JUnit XML, summary table).",
 }
+#: Sessions whose posargs are the tool's own (``nox -s test -- -k sweep`` reaches pytest).
+_PASSTHROUGH = frozenset({"test"})
 
 
 def _make(command: str, project: Path) -> None:
@@ -44,6 +49,7 @@ def _make(command: str, project: Path) -> None:
             command,
             "--project",
             str(project),
+            *(["--"] if command in _PASSTHROUGH and session.posargs else []),
             *session.posargs,
             external=True,
         )
