@@ -42,7 +42,7 @@ class Signal:
 
     @property
     def seconds(self) -> float:
-        return self.audio.shape[1] / self.sample_rate
+        return int(self.audio.shape[1]) / self.sample_rate
 
 
 def _db(db: float) -> float:
