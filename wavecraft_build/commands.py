@@ -267,7 +267,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def test(args: argparse.Namespace) -> int:
     from wavecraft_build.config import load_project
-    from wavecraft_build.errors import TestsFailed
+    from wavecraft_build.errors import ProjectTestsFailed
     from wavecraft_build.pipeline import BUILD_STEPS, Context, run
     from wavecraft_build.progress import reporting
     from wavecraft_build.project_tests import run_project_tests, summary_table
@@ -280,7 +280,7 @@ def test(args: argparse.Namespace) -> int:
     result = run_project_tests(project, ctx.build.artifact, [*extra, *args.pytest_args])
     print(summary_table(result))
     if not result.ok:
-        raise TestsFailed(
+        raise ProjectTestsFailed(
             f"the project's tests failed ({result.total.failed} failed, pytest exit "
             f"{result.returncode})", path=result.junit,
             hint="see the failures above; golden differences are plotted in build/test-results")

@@ -35,12 +35,12 @@ __all__ = [
     "LibraryNotFound",
     "LoadFailed",
     "NotBuilt",
+    "ProjectTestsFailed",
     "ReleaseError",
     "RuntimeLoadError",
     "ScaffoldError",
     "SchemaViolation",
     "SymbolMissing",
-    "TestsFailed",
     "ToolMissing",
     "WavecraftError",
 ]
@@ -150,7 +150,7 @@ class ReleaseError(WavecraftError):
     kind, exit_code = "release", 24
 
 
-class TestsFailed(WavecraftError):
+class ProjectTestsFailed(WavecraftError):
     """The plugin project's own tests (``tests/``) failed: ``test`` and ``release`` stop."""
 
     kind, exit_code = "tests failed", 25
@@ -207,7 +207,7 @@ def _exit_codes_help() -> str:
                 CodegenError,
                 RuntimeLoadError,
                 ReleaseError,
-                TestsFailed,
+                ProjectTestsFailed,
                 InternalError,
                 Interrupted,
             )

@@ -27,15 +27,16 @@ from wavecraft_build.errors import ToolMissing
 __all__ = [
     "JUNIT_NAME",
     "LIBRARY_ENV",
+    "SuiteRun",
     "SuiteSummary",
-    "TestRun",
     "has_tests",
     "read_junit",
     "run_project_tests",
     "summary_table",
 ]
 
-LIBRARY_ENV = "WAVECRAFT_TEST_LIBRARY"  # also pytest_plugin.LIBRARY_ENV (tested equal)
+#: Names the library under test for the child (``testing.pytest_plugin`` reads it).
+LIBRARY_ENV = "WAVECRAFT_TEST_LIBRARY"
 JUNIT_NAME = "junit.xml"
 _INSTALL = "pip install 'wavecraft-build[testing]' (the template's noxfile installs it)"
 
@@ -59,7 +60,7 @@ class SuiteSummary:
 
 
 @dataclass(frozen=True)
-class TestRun:
+class SuiteRun:
     """A finished run: pytest's exit status, the JUnit file and its per-file summary."""
 
     returncode: int
@@ -102,7 +103,7 @@ def read_junit(path: Path) -> tuple[SuiteSummary, ...]:
     return tuple(files.values())
 
 
-def summary_table(run: TestRun) -> str:
+def summary_table(run: SuiteRun) -> str:
     """One line per test file and a total, aligned."""
     rows = [*run.files, run.total]
     width = max(len(r.name) for r in rows)
@@ -129,7 +130,7 @@ def run_project_tests(
     junit: Path | None = None,
     on_output: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
-) -> TestRun:
+) -> SuiteRun:
     """Run ``tests/`` of ``project`` with pytest against ``library``.
 
     Output goes to this process's terminal, or line by line to ``on_output`` when given.
@@ -139,7 +140,7 @@ def run_project_tests(
     junit.parent.mkdir(parents=True, exist_ok=True)
     junit.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "pytest", "tests", f"--junitxml={junit}",
-            "-p", "no:cacheprovider", *args]
+            f"--rootdir={project.root}", "-p", "no:cacheprovider", *args]
     env = {**os.environ, LIBRARY_ENV: str(library)}
     if on_output is None:
         proc = _proc.spawn(argv, cwd=project.root, env=env, stdin=None)
@@ -148,5 +149,5 @@ def run_project_tests(
     else:
         code = _proc.run_lines(argv, cwd=project.root, env=env, on_stdout=on_output,
                                stderr=subprocess.STDOUT, cancel=cancel)
-    return TestRun(code, junit, read_junit(junit))
+    return SuiteRun(code, junit, read_junit(junit))
 

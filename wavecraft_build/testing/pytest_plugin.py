@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from wavecraft_build.project_tests import LIBRARY_ENV
 from wavecraft_build.testing.golden import GoldenStore, configure
 from wavecraft_build.testing.render import Plugin
 
-__all__ = ["LIBRARY_ENV", "golden", "plugin"]
+__all__ = ["golden", "plugin"]
 
-#: Set by ``wavecraft-build test`` to the library its discovery build produced.
-LIBRARY_ENV = "WAVECRAFT_TEST_LIBRARY"
 _STORE = pytest.StashKey[GoldenStore]()
 
 
@@ -78,15 +77,12 @@ def golden(pytestconfig: pytest.Config) -> GoldenStore:
 @pytest.fixture(scope="session")
 def plugin(pytestconfig: pytest.Config) -> Plugin:
     """The project's DSP: the library ``nox -s test`` built, else a discovery build now."""
-    from wavecraft_build.config import load_project
-    from wavecraft_build.pipeline import load_state
-
-    project = load_project(pytestconfig.rootpath)
     given = pytestconfig.getoption("plugin_library") or os.environ.get(LIBRARY_ENV)
     if given:
-        return Plugin.load(Path(given), load_state(project))
+        return Plugin.load(Path(given))  # parameters: extracted in the isolated child
+    from wavecraft_build.config import load_project
     from wavecraft_build.pipeline import BUILD_STEPS, Context, run
 
-    ctx = run(Context(project=project), BUILD_STEPS)
+    ctx = run(Context(project=load_project(pytestconfig.rootpath)), BUILD_STEPS)
     assert ctx.build is not None and ctx.result is not None
     return Plugin.load(ctx.build.artifact, ctx.result)
