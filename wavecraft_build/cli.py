@@ -176,6 +176,9 @@ def _add_release_checks(p: argparse.ArgumentParser) -> None:
         help="release even though parameter ids in wavecraft.lock.json were removed or "
         "changed type or range, and rewrite the lock (hosts lose that automation)",
     )
+    p.add_argument("--skip-tests", action="store_true",
+                   help="publish without running the project's tests/ first (manifest.json "
+                   "records that they were skipped)")
     _add_validator_timeout(p)
 
 

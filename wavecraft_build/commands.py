@@ -227,6 +227,7 @@ def release(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,
+        skip_tests=args.skip_tests,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)
