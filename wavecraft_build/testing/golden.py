@@ -101,8 +101,9 @@ class GoldenStore:
             write_wav(folder / "difference.wav", audio - reference, rate)
             from wavecraft_build.testing.plots import comparison_png
 
-            png = comparison_png(result.describe().splitlines()[0], audio, reference, rate,
-                                 result.max_channel)
+            title = (f"golden {name!r}: level {result.level_db:+.2f} dB, difference "
+                     f"{result.rms_db:.1f} dB RMS re the golden")
+            png = comparison_png(title, audio, reference, rate, result.max_channel)
             (folder / f"{Path(name).name}.png").write_bytes(png)
         return folder
 
