@@ -200,6 +200,11 @@ def _args_test(p: argparse.ArgumentParser) -> None:
                    help="passed to pytest after `--` (e.g. -- -k sweep -x)")
 
 
+def _args_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=_path, default=None, metavar="FILE",
+                   help="the HTML file to write (default: build/report.html in the project)")
+
+
 def _int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
     import argparse
 
@@ -272,6 +277,11 @@ _COMMANDS = (
      "against the library it built, and print a summary table. Exit code 25 (tests "
      "failed) when a test fails.",
      ("project", "timeout", "output"), _args_test, "test"),
+    ("report", "write an HTML page: frequency responses, THD, latency, test results",
+     "Run the discovery build, measure the DSP in-process (log-sweep frequency response at "
+     "the defaults and a few settings per processor, THD at 1 kHz, latency) and write one "
+     "self-contained HTML page with the last `test` run's results and plots.",
+     ("project", "timeout", "output"), _args_report, "report"),
     ("doctor", "check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
      "Check everything the workflow needs and print the fix for each gap.",
      (), _no_args, "doctor"),

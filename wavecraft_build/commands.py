@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from wavecraft_build.extract import Child
 
 __all__ = [
-    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "test",
-    "validate",
+    "build", "codegen", "dev", "doctor", "extract", "extract_json", "new", "release", "report",
+    "test", "validate",
 ]
 
 
@@ -285,6 +285,28 @@ def test(args: argparse.Namespace) -> int:
             f"the project's tests failed ({result.total.failed} failed, pytest exit "
             f"{result.returncode})", path=result.junit,
             hint="see the failures above; golden differences are plotted in build/test-results")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
+    from wavecraft_build.progress import reporting
+    from wavecraft_build.project_tests import JUNIT_NAME, require_testing_tools
+
+    project = load_project(args.project, timeout=args.timeout)
+    require_testing_tools()
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        ctx = run(Context(project=project, reporter=reporter), BUILD_STEPS)
+    assert ctx.build is not None and ctx.result is not None
+    from wavecraft_build.testing.render import Plugin
+    from wavecraft_build.testing.report import ReportInputs, write_report
+
+    out = (args.out or project.root / "build" / "report.html").resolve()
+    write_report(ReportInputs(Plugin.load(ctx.build.artifact, ctx.result), project.root.name,
+                              junit=project.state_dir / "test" / JUNIT_NAME,
+                              results_dir=project.root / "build" / "test-results"), out)
+    print(f"report: {out}")
     return 0
 
 

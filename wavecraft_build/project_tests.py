@@ -31,6 +31,7 @@ __all__ = [
     "SuiteSummary",
     "has_tests",
     "read_junit",
+    "require_testing_tools",
     "run_project_tests",
     "summary_table",
 ]
@@ -115,7 +116,8 @@ def summary_table(run: SuiteRun) -> str:
     return "\n".join(lines)
 
 
-def _require_pytest() -> None:
+def require_testing_tools() -> None:
+    """pytest and matplotlib, or ``ToolMissing`` with the install line."""
     for module in ("pytest", "matplotlib"):
         if importlib.util.find_spec(module) is None:
             raise ToolMissing(f"{module} is not installed (the project's tests need it)",
@@ -135,7 +137,7 @@ def run_project_tests(
 
     Output goes to this process's terminal, or line by line to ``on_output`` when given.
     """
-    _require_pytest()
+    require_testing_tools()
     junit = junit or project.state_dir / "test" / JUNIT_NAME
     junit.parent.mkdir(parents=True, exist_ok=True)
     junit.unlink(missing_ok=True)

@@ -20,7 +20,9 @@ is decoded by ``component_state`` so that a blob can be edited on purpose.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +92,16 @@ class RoundTrip:
         return "state round trip lost: " + "; ".join(parts) if parts else "state round trip ok"
 
 
+def _load(bundle: Path) -> Any:
+    """A new pedalboard instance of ``bundle`` (pedalboard: ``pip install pedalboard``)."""
+    try:
+        pedalboard: Any = importlib.import_module("pedalboard")
+    except ImportError as exc:
+        raise ImportError("the VST3 state round trip needs pedalboard: pip install "
+                          "pedalboard") from exc
+    return pedalboard.load_plugin(str(bundle))
+
+
 def _raw(plugin: Any) -> dict[str, float]:
     return {k: float(p.raw_value) for k, p in plugin.parameters.items()}
 
@@ -112,10 +124,8 @@ def _render(plugin: Any, signal: Signal) -> np.ndarray[Any, Any]:
 def vst3_round_trip(bundle: Path, *, signal: Signal | None = None,
                     transform: Callable[[bytes], bytes] | None = None) -> RoundTrip:
     """Save and reload the state of the VST3 ``bundle`` (see the module docstring)."""
-    import pedalboard
-
     signal = signal or pink_noise(0.2)
-    first = pedalboard.load_plugin(str(bundle))
+    first = _load(bundle)
     for name, param in first.parameters.items():
         setattr(first, name, _away_from_default(param))
     # VST3 hands parameter changes to the processor inside process(): render first, as a
@@ -123,7 +133,7 @@ def vst3_round_trip(bundle: Path, *, signal: Signal | None = None,
     _render(first, signal)
     saved, blob = _raw(first), bytes(first.raw_state)
     audio = _render(first, signal)
-    second = pedalboard.load_plugin(str(bundle))
+    second = _load(bundle)
     second.raw_state = transform(blob) if transform else blob
     loaded = _raw(second)
     changed = [n for n, v in saved.items() if loaded.get(n) != v]
@@ -134,9 +144,7 @@ def vst3_round_trip(bundle: Path, *, signal: Signal | None = None,
 def vst3_rejects_corrupt_state(bundle: Path) -> dict[str, list[str]]:
     """Load broken blobs into fresh instances; per blob, the parameters that left their
     defaults (empty lists: every blob was refused and the defaults stayed)."""
-    import pedalboard
-
-    donor = pedalboard.load_plugin(str(bundle))
+    donor = _load(bundle)
     defaults = _raw(donor)
     for name, param in donor.parameters.items():
         setattr(donor, name, _away_from_default(param))
@@ -151,11 +159,9 @@ def vst3_rejects_corrupt_state(bundle: Path) -> dict[str, list[str]]:
     }
     moved: dict[str, list[str]] = {}
     for label, data in broken.items():
-        fresh = pedalboard.load_plugin(str(bundle))
-        try:
+        fresh = _load(bundle)
+        with contextlib.suppress(RuntimeError, ValueError):  # refused loudly is fine too
             fresh.raw_state = data
-        except (RuntimeError, ValueError):
-            pass  # refused loudly is fine too
         moved[label] = [n for n, v in _raw(fresh).items() if v != defaults[n]]
     return moved
 
