@@ -3,7 +3,7 @@
 # dependencies = ["nox>=2025.2.9", "wavecraft-build[testing]==%%wavecraft_version%%"]
 # ///
 """Sessions for %%plugin_name%%: `nox -l` lists them (dev, build, codegen, release, validate,
-test).
+test, report).
 
 `pip install nox` is all this project needs: the block above is PEP 723 metadata, and nox
 (2025.2.9 or newer) installs what it lists into `.nox/_nox_script_mode` before it loads

@@ -54,7 +54,7 @@ def _band_name(low: float, high: float) -> str:
     def hz(f: float) -> str:
         return f"{f / 1000:.3g} kHz" if f >= 1000 else f"{f:.0f} Hz"
 
-    return f"{hz(low)}-{hz(high)}"
+    return f"below {hz(high)}" if low == 0 else f"{hz(low)}-{hz(high)}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Comparison:
             start, stop = self.time_range
             where = f"differs from {start:.3f} s to {stop:.3f} s"
             if self.band:
-                where += f", most in the {self.band} band"
+                where += f", most of it in the band {self.band}"
             lines.append(where)
         return "\n  ".join(lines)
 
