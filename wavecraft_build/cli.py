@@ -190,6 +190,9 @@ def _args_dev(p: argparse.ArgumentParser) -> None:
         help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
     )
     p.add_argument("--verbose", action="store_true", help="show cargo's full output")
+    p.add_argument("--test", action="store_true",
+                   help="run the project's tests/ after every successful reload (events "
+                   "tests_passed / tests_failed; never delays the hot swap)")
     _add_engine_options(p)
 
 

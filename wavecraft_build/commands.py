@@ -325,7 +325,7 @@ def dev(args: argparse.Namespace) -> int:
 
     project = load_project(args.project, timeout=args.timeout)
     options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose,
-                         engine=_engine_options(args, project.dev_port))
+                         engine=_engine_options(args, project.dev_port), test=args.test)
     return run_dev(project, options)
 
 
