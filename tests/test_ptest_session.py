@@ -82,9 +82,13 @@ def test_nox_test_updates_checks_and_catches_half_a_db(
         (1, ["test_sound::test_sweep_sounds_the_same"])]
     assert (project / "tests" / "golden" / "sweep.wav").read_bytes() == golden  # untouched
 
+    notes = project / "build" / "test-results" / "notes.txt"
+    notes.write_text("the author's own file\n")
     selected = _nox(project, "-s", "test", "--", "-k", "block", target=target,
                     mode="dsp-quieter")  # posargs reach pytest
     assert selected.returncode == 0, selected.stdout + selected.stderr
+    # A new run clears the last run's WAVs and plots, and nothing else.
+    assert not results.exists() and notes.read_text() == "the author's own file\n"
 
 
 def test_cli_test_exit_code_is_the_documented_one(project: Path, cargo_target_dir: Path) -> None:

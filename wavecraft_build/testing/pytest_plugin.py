@@ -14,8 +14,8 @@ loaded once per session) and ``golden`` (the ``GoldenStore``, also what
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -51,9 +51,21 @@ def pytest_configure(config: pytest.Config) -> None:
         update=bool(config.getoption("update_golden")),
     )
     if not store.update:
-        shutil.rmtree(store.results_dir, ignore_errors=True)  # only this run's failures
+        _clear_results(store.results_dir)  # the folder shows this run's failures only
     config.stash[_STORE] = store
     configure(store)
+
+
+def _clear_results(folder: Path) -> None:
+    """Remove what earlier runs wrote (their WAVs and PNGs), never anything else: the
+    folder is the author's choice (``--results-dir``) and may hold other files."""
+    if not folder.is_dir():
+        return
+    for actual in folder.rglob("actual.wav"):
+        for name in ("actual.wav", "difference.wav", f"{actual.parent.name}.png"):
+            (actual.parent / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            actual.parent.rmdir()  # only when now empty
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -64,7 +76,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("golden files")
         for name, change in store.changes or [("", "all golden files unchanged")]:
             terminalreporter.write_line(f"{name}: {change}" if name else change)
-    elif store.results_dir.is_dir():
+    elif any(store.results_dir.rglob("actual.wav")):
         terminalreporter.write_line(f"golden failures (WAVs and plots): {store.results_dir}")
 
 
