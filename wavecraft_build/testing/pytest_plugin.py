@@ -61,7 +61,7 @@ def _clear_results(folder: Path) -> None:
     folder is the author's choice (``--results-dir``) and may hold other files."""
     if not folder.is_dir():
         return
-    for actual in folder.rglob("actual.wav"):
+    for actual in list(folder.rglob("actual.wav")):  # listed first: folders go away
         for name in ("actual.wav", "difference.wav", f"{actual.parent.name}.png"):
             (actual.parent / name).unlink(missing_ok=True)
         with contextlib.suppress(OSError):
