@@ -30,6 +30,7 @@ from wavecraft_build._docs import cli_commands
 from wavecraft_build.cli import main
 from wavecraft_build.config import CONFIG_KEYS, load_project
 from wavecraft_build.errors import ConfigError
+from wavecraft_build.nox import _PASSTHROUGH
 from wavecraft_build.release.identity import plugin_identity
 from wavecraft_build.release.validate import default_out_dir
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold
@@ -64,7 +65,10 @@ def _command_and_flags(mention: str) -> tuple[str | None, list[str]]:
         return argv[3], flags
     if argv[:2] == ["nox", "-s"] and "--" in argv and argv[2] in cli_commands():
         after = argv[argv.index("--") + 1:]
-        return argv[2], [a.split("=", 1)[0] for a in after if a.startswith("-")]
+        # A passthrough session (`test`) hands pytest what it does not know: short options
+        # are pytest's, long ones must be the command's (or pytest's, listed in FOREIGN).
+        own = [a for a in after if a.startswith("--") or argv[2] not in _PASSTHROUGH]
+        return argv[2], [a.split("=", 1)[0] for a in own if a.startswith("-")]
     if argv and re.match(r"^--[a-z]", argv[0]):
         return None, [argv[0].split("=", 1)[0]]
     return None, []

@@ -177,6 +177,9 @@ def _add_release_checks(p: argparse.ArgumentParser) -> None:
         help="release even though parameter ids in wavecraft.lock.json were removed or "
         "changed type or range, and rewrite the lock (hosts lose that automation)",
     )
+    p.add_argument("--skip-tests", action="store_true",
+                   help="publish without running the project's tests/ first (manifest.json "
+                   "records that they were skipped)")
     _add_validator_timeout(p)
 
 
@@ -187,7 +190,22 @@ def _args_dev(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="one JSON event per line (also: WAVECRAFT_DEV_JSON=1)",
     )
+    p.add_argument("--test", action="store_true",
+                   help="run the project's tests/ after every successful reload (events "
+                   "tests_passed / tests_failed; never delays the hot swap)")
     _add_engine_options(p)
+
+
+def _args_test(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--update-golden", action="store_true",
+                   help="write or refresh tests/golden/*.wav and print what changed")
+    p.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
+                   help="passed to pytest after `--` (e.g. -- -k sweep -x)")
+
+
+def _args_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=_path, default=None, metavar="FILE",
+                   help="the HTML file to write (default: build/report.html in the project)")
 
 
 def _int_in(lo: int, hi: int, what: str) -> Callable[[str], int]:
@@ -257,6 +275,16 @@ _COMMANDS = (
      "validator on PATH) on the bundles of the last release and print one table. Exit code "
      "24 (release) when a test fails or a validator hangs.",
      ("project", "json"), _args_validate, "validate"),
+    ("test", "build, then run the project's tests/ with pytest (golden audio, sweeps)",
+     "Run the discovery build, then `pytest tests --junitxml=.wavecraft/test/junit.xml` "
+     "against the library it built, and print a summary table. Exit code 25 (tests "
+     "failed) when a test fails.",
+     ("project", "timeout"), _args_test, "test"),
+    ("report", "write an HTML page: frequency responses, THD, latency, test results",
+     "Run the discovery build, measure the DSP in-process (log-sweep frequency response at "
+     "the defaults and a few settings per processor, THD at 1 kHz, latency) and write one "
+     "self-contained HTML page with the last `test` run's results and plots.",
+     ("project", "timeout"), _args_report, "report"),
     ("doctor", "check Python, Rust, nice-plug, Node/npm and the cache; say what to install",
      "Check everything the workflow needs and print the fix for each gap.",
      (), _no_args, "doctor"),

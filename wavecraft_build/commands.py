@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from wavecraft_build.engine.supervisor import EngineOptions
 
 __all__ = [
-    "build", "codegen", "dev", "doctor", "extract", "new", "release", "validate",
+    "build", "codegen", "dev", "doctor", "extract", "new", "release", "report", "test",
+    "validate",
 ]
 
 
@@ -190,6 +191,7 @@ def release(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,
+        skip_tests=args.skip_tests,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)
@@ -228,6 +230,50 @@ def validate(args: argparse.Namespace) -> int:
     return _validate(out, args, None)
 
 
+def test(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.errors import ProjectTestsFailed
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
+    from wavecraft_build.progress import reporting
+    from wavecraft_build.project_tests import run_project_tests, summary_table
+
+    project = load_project(args.project, timeout=args.timeout)
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        ctx = run(Context(project=project, reporter=reporter), BUILD_STEPS)
+    assert ctx.build is not None
+    extra = ["--update-golden"] if args.update_golden else []
+    result = run_project_tests(project, ctx.build.artifact, [*extra, *args.pytest_args])
+    print(summary_table(result))
+    if not result.ok:
+        raise ProjectTestsFailed(
+            f"the project's tests failed ({result.total.failed} failed, pytest exit "
+            f"{result.returncode})", path=result.junit,
+            hint="see the failures above; golden differences are plotted in build/test-results")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from wavecraft_build.config import load_project
+    from wavecraft_build.pipeline import BUILD_STEPS, Context, run
+    from wavecraft_build.progress import reporting
+    from wavecraft_build.project_tests import JUNIT_NAME, require_testing_tools
+
+    project = load_project(args.project, timeout=args.timeout)
+    require_testing_tools()
+    with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
+        ctx = run(Context(project=project, reporter=reporter), BUILD_STEPS)
+    assert ctx.build is not None and ctx.result is not None
+    from wavecraft_build.testing.render import Plugin
+    from wavecraft_build.testing.report import ReportInputs, write_report
+
+    out = (args.out or project.root / "build" / "report.html").resolve()
+    write_report(ReportInputs(Plugin.load(ctx.build.artifact, ctx.result), project.root.name,
+                              junit=project.state_dir / "test" / JUNIT_NAME,
+                              results_dir=project.root / "build" / "test-results"), out)
+    print(f"report: {out}")
+    return 0
+
+
 def doctor(args: argparse.Namespace) -> int:
     from wavecraft_build.doctor import format_report, run_checks
     from wavecraft_build.errors import ToolMissing
@@ -243,7 +289,7 @@ def dev(args: argparse.Namespace) -> int:
 
     project = load_project(args.project, timeout=args.timeout)
     options = DevOptions(ui=not args.no_ui, json=args.json, verbose=args.verbose,
-                         engine=_engine_options(args, project.dev_port))
+                         engine=_engine_options(args, project.dev_port), test=args.test)
     return run_dev(project, options)
 
 

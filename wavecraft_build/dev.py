@@ -38,6 +38,7 @@ from wavecraft_build.steps import Step
 
 if TYPE_CHECKING:
     from wavecraft_build._dev_ui import UiServer
+    from wavecraft_build.dev_tests import ReloadTests
     from wavecraft_build.engine.supervisor import EngineSupervisor
 
 __all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "run_dev", "source_filter"]
@@ -57,6 +58,8 @@ class DevOptions:
     debounce_ms: int = 1600
     #: The dev engine (DSP + WebSocket server); None: --no-engine.
     engine: EngineOptions | None = field(default_factory=EngineOptions)
+    #: Run the project's tests/ after every successful reload (``dev_tests``), as events.
+    test: bool = False
 
 
 @dataclass(frozen=True)
@@ -320,11 +323,18 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
     )
     engine: EngineSupervisor | None = None
     ui: UiServer | None = None
+    tests: ReloadTests | None = None
     stop = threading.Event()
     try:
         engine = _start_engine(options, events)
-        if engine is not None:
-            builder.on_reload = engine.swap
+        if options.test:
+            from wavecraft_build.dev_tests import ReloadTests
+
+            tests = ReloadTests(project, events.emit)
+            tests.start()
+        hooks = [h for h in (engine and engine.swap, tests and tests.reload) if h]
+        if hooks:  # the swap first; the tests only queue a run (never block the swap)
+            builder.on_reload = lambda lib, result: [hook(lib, result) for hook in hooks]
         builder.start()
         builder.request()
         ui = _start_ui(project, options, events, ready)
@@ -355,6 +365,8 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         if engine is not None:
             engine.stop()
         builder.shutdown()
+        if tests is not None:
+            tests.stop()
     return 0
 
 

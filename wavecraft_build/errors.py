@@ -39,6 +39,7 @@ __all__ = [
     "LibraryNotFound",
     "LoadFailed",
     "NotBuilt",
+    "ProjectTestsFailed",
     "ReleaseError",
     "RuntimeLoadError",
     "ScaffoldError",
@@ -197,6 +198,14 @@ class ReleaseError(WavecraftError):
     kind, exit_code = "release", 24
 
 
+class ProjectTestsFailed(WavecraftError):
+    """Fix the failing tests the summary names (plots in build/test-results/), or run
+    `nox -s test -- --update-golden` when the change of sound is meant; `release --skip-tests`
+    publishes anyway and says so in manifest.json."""
+
+    kind, exit_code = "tests failed", 25
+
+
 class NotBuilt(WavecraftError):
     """Run `wavecraft-build build` first (e.g. `codegen` needs extracted parameters)."""
 
@@ -256,6 +265,7 @@ def _exit_codes_help() -> str:
                 CodegenError,
                 RuntimeLoadError,
                 ReleaseError,
+                ProjectTestsFailed,
                 UsageError,
                 InternalError,
                 Interrupted,

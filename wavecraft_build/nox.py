@@ -12,6 +12,9 @@ interpreter (``sys.executable -m wavecraft_build.cli``), so ``nox -s dev`` and
 - ``codegen`` regenerate bindings from the last extracted parameters
 - ``release`` VST3/CLAP bundles, manifest and wheel in engine/target/bundled/
 - ``validate`` the formats' own validators on those bundles (when installed)
+- ``test``    the project's own tests/ against a fresh discovery build
+  (``nox -s test -- --update-golden`` rewrites golden files; other options reach pytest)
+- ``report``  an HTML page of the DSP's measurements and the last test run
 
 Calling ``register_sessions()`` twice registers nothing new (nox would warn about
 overriding a session otherwise); only nox's public ``nox.session`` is used.
@@ -32,7 +35,11 @@ SESSIONS: dict[str, str] = {
     "codegen": "Regenerate TypeScript/React/Python bindings from the last parameters.",
     "release": "Build the UI, release VST3 + CLAP bundles, manifest and Python wheel.",
     "validate": "Run clap-validator and the VST3 validator on the released bundles.",
+    "test": "Discovery build, then the project's tests/ (pytest, JUnit XML, summary table).",
+    "report": "Write build/report.html: frequency responses, THD, latency, test results.",
 }
+#: Sessions whose posargs are the tool's own (``nox -s test -- -k sweep`` reaches pytest).
+_PASSTHROUGH = frozenset({"test"})
 
 
 def _make(command: str, project: Path) -> None:
@@ -44,6 +51,7 @@ def _make(command: str, project: Path) -> None:
             command,
             "--project",
             str(project),
+            *(["--"] if command in _PASSTHROUGH and session.posargs else []),
             *session.posargs,
             external=True,
         )

@@ -37,6 +37,8 @@ class ReleaseOptions:
     platform_name: str | None = None
     #: Rewrite the parameter lock when ids were removed or changed (see ``release.lock``).
     accept_param_changes: bool = False
+    #: Publish without running the project's tests/ (``manifest.json`` says so).
+    skip_tests: bool = False
 
 
 @dataclass(kw_only=True)
@@ -53,6 +55,8 @@ class ReleaseContext(Context):
     wheel: Path | None = None
     files: dict[str, str] = field(default_factory=dict)
     installed: list[Path] = field(default_factory=list)
+    #: What the project's tests did before publishing (``manifest.json``'s "tests").
+    tests: dict[str, Any] = field(default_factory=dict)
     #: git_info, started in the background while cargo runs (it spawns git twice).
     git: Future[dict[str, Any] | None] | None = None
 

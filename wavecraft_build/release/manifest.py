@@ -108,6 +108,7 @@ def manifest_data(ctx: ReleaseContext, git: dict[str, Any] | None) -> dict[str, 
         "bundles": {fmt: path.name for fmt, path in ctx.entries.items()},
         "wheel": ctx.wheel.name if ctx.wheel else None,
         "files": ctx.files,
+        "tests": ctx.tests,
         "source_date_epoch": source_date_epoch(),
         "reproducibility": REPRODUCIBILITY_NOTE,
     }

@@ -1,7 +1,7 @@
 """The steps of a release, each doing one thing, and the plan that lists them.
 
     check_tools -> cargo_build -> extract_cached -> codegen -> save_state   (BUILD_STEPS)
-    -> check_lock -> npm ci -> npm run build -> release_build -> check_params
+    -> check_lock -> project_tests -> npm ci -> npm run build -> release_build -> check_params
     -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
 
 The source being released is built and read first (the build pipeline's own steps), so
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
-from wavecraft_build.errors import ReleaseError, ToolMissing
+from wavecraft_build.errors import ProjectTestsFailed, ReleaseError, ToolMissing
 from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
 from wavecraft_build.release import bundle, lock, manifest
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
@@ -59,6 +59,30 @@ def check_tools(ctx: ReleaseContext) -> None:
         if importlib.util.find_spec("cffi") is None:  # pragma: no cover - a dependency
             raise ToolMissing("cffi is not installed (maturin's cffi bindings need it)",
                               hint="pip install cffi")
+
+
+@step("project tests (pytest)")
+def project_tests(ctx: ReleaseContext) -> None:
+    """Run the project's tests/ on the discovery build; a failure publishes nothing."""
+    from wavecraft_build import project_tests as suite
+
+    assert ctx.build is not None
+    if ctx.options.skip_tests or not suite.has_tests(ctx.project):
+        reason = "--skip-tests" if ctx.options.skip_tests else "no tests/ folder"
+        ctx.tests = {"ran": False, "reason": reason}
+        return
+    run = suite.run_project_tests(
+        ctx.project, ctx.build.artifact, ["-q"], cancel=ctx.cancel,
+        on_output=lambda line: ctx.reporter.tool_output(line.encode()))
+    total = run.total
+    ctx.tests = {"ran": True, "passed": total.passed, "failed": total.failed,
+                 "skipped": total.skipped}
+    if not run.ok:
+        raise ProjectTestsFailed(
+            f"the project's tests failed ({total.failed} failed: "
+            f"{', '.join(total.failures[:3]) or f'pytest exit {run.returncode}'})",
+            path=run.junit, hint="nothing was published and the previous bundles are "
+            "unchanged; fix the tests (`nox -s test`) or release with --skip-tests")
 
 
 @step("check parameter lock")
@@ -233,7 +257,7 @@ def install(ctx: ReleaseContext) -> None:
 
 def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
     """The steps of this release, in order; the options decide which run."""
-    plan: list[Step[ReleaseContext]] = [check_tools, *BUILD_STEPS, check_lock]
+    plan: list[Step[ReleaseContext]] = [check_tools, *BUILD_STEPS, check_lock, project_tests]
     ui = _ui_package(ctx)
     if ui is not None:
         args = npm_install_args(ui)

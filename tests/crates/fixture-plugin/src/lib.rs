@@ -184,7 +184,8 @@ struct Gain {
 
 /// The DSP misbehaviour for new instances: `WAVECRAFT_FIXTURE_MODE_FILE`'s content (a file
 /// a test rewrites between swaps of a running engine), else `WAVECRAFT_FIXTURE_MODE`.
-/// `dsp-panic`, `dsp-nan`, `dsp-segv` and `dsp-abort` act in `process`.
+/// `dsp-panic`, `dsp-nan`, `dsp-segv` and `dsp-abort` act in `process`, and so do
+/// `dsp-quieter`, `dsp-minus6`, `dsp-block` and `dsp-nan-at-max` (see there).
 fn dsp_mode() -> String {
     match std::env::var("WAVECRAFT_FIXTURE_MODE_FILE") {
         Ok(path) => std::fs::read_to_string(path).unwrap_or_default().trim().to_string(),
@@ -217,10 +218,22 @@ extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u3
         "dsp-abort" => std::process::abort(),
         _ => {}
     }
-    let k = if g.mute { 0.0 } else if g.dsp_mode == "dsp-nan" { f32::NAN } else { g.level };
+    // Faults for the plugin-test tools (wavecraft_build.testing): a level change the golden
+    // test must measure, a per-block state bug, a NaN at one parameter value.
+    let k = match g.dsp_mode.as_str() {
+        _ if g.mute => 0.0,
+        "dsp-nan" => f32::NAN,
+        "dsp-nan-at-max" if g.level >= 2.0 => f32::NAN,
+        "dsp-quieter" => g.level * 0.944_060_9, // -0.5 dB
+        "dsp-minus6" => g.level * 0.501_187_2,  // -6 dB
+        _ => g.level,
+    };
     for c in 0..n_channels as usize {
         let ch = unsafe { std::slice::from_raw_parts_mut(*channels.add(c), n_samples as usize) };
         ch.iter_mut().for_each(|x| *x *= k);
+        if g.dsp_mode == "dsp-block" && !ch.is_empty() {
+            ch[0] *= 0.5; // "forgets" its smoothing state at every block start
+        }
     }
 }
 

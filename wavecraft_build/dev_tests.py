@@ -1,0 +1,108 @@
+"""``dev --test``: run the project's tests/ after every successful reload, off to the side.
+
+``ReloadTests.reload(library, result)`` is one of the dev loop's ``on_reload`` callbacks,
+called after the engine's swap; it copies the library (the next build overwrites it) and
+hands it to a worker thread, so the reload and the swap never wait for a test. The worker
+runs ``project_tests.run_project_tests`` on the newest library; a newer reload cancels a
+run still going (its process group is killed). Results are events: ``tests_started``,
+``tests_passed`` and ``tests_failed`` (with the failing tests, the golden messages, the
+JUnit file and the folder of WAVs and plots).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wavecraft_build._proc import Cancelled
+from wavecraft_build.config import ProjectConfig
+from wavecraft_build.errors import WavecraftError
+from wavecraft_build.metadata import ExtractionResult
+from wavecraft_build.project_tests import run_project_tests
+
+__all__ = ["ReloadTests"]
+
+Emit = Callable[..., None]
+
+
+class ReloadTests:
+    """One worker thread running the project's tests on the newest reloaded library."""
+
+    def __init__(self, project: ProjectConfig, emit: Emit) -> None:
+        self.project = project
+        self.emit = emit
+        self._folder = Path(tempfile.mkdtemp(prefix="wavecraft-dev-tests-"))
+        self._cond = threading.Condition()
+        self._pending: Path | None = None
+        self._cancel: threading.Event | None = None
+        self._stopping = False
+        self._count = 0
+        self._thread = threading.Thread(target=self._loop, name="wavecraft-dev-tests",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def reload(self, library: Path, _result: ExtractionResult) -> None:
+        """Queue a run on a copy of ``library``; cancel the run still going, if any."""
+        self._count += 1
+        copy = self._folder / f"{self._count}-{library.name}"
+        shutil.copy2(library, copy)
+        with self._cond:
+            self._pending = copy
+            if self._cancel is not None:
+                self._cancel.set()
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            if self._cancel is not None:
+                self._cancel.set()
+            self._cond.notify()
+        self._thread.join(2.0)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                library, self._pending = self._pending, None
+                cancel = self._cancel = threading.Event()
+            assert library is not None
+            self._run(library, cancel)
+            with self._cond:
+                self._cancel = None
+            library.unlink(missing_ok=True)
+
+    def _run(self, library: Path, cancel: threading.Event) -> None:
+        self.emit("tests_started", "Running tests/ on the new build...")
+        lines: list[str] = []
+        try:
+            run = run_project_tests(self.project, library, ["-q", "-p", "no:warnings"],
+                                    on_output=lines.append, cancel=cancel)
+        except Cancelled:
+            return  # a newer build's run reports
+        except WavecraftError as exc:
+            self.emit("tests_failed", exc.render(), kind=exc.kind, failures=[])
+            return
+        total = run.total
+        fields: dict[str, Any] = {"passed": total.passed, "failed": total.failed,
+                                  "skipped": total.skipped, "junit": str(run.junit)}
+        if run.ok:
+            self.emit("tests_passed", f"Tests passed: {total.passed} passed", **fields)
+            return
+        goldens = [ln.strip().removeprefix("E").strip() for ln in lines if "golden '" in ln]
+        results = self.project.root / "build" / "test-results"
+        self.emit("tests_failed", f"Tests failed: {', '.join(total.failures[:3])}"
+                  + (f"\n  {goldens[0]}" if goldens else "")
+                  + (f"\n  results: {results}" if results.is_dir() else ""),
+                  failures=total.failures, golden=goldens[:5],
+                  results=str(results) if results.is_dir() else None, **fields)
