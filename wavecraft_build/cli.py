@@ -109,6 +109,10 @@ def _args_new(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fill a non-empty folder: add missing files, never overwrite existing ones",
     )
+    p.add_argument(
+        "--no-ci", dest="ci", action="store_false",
+        help="skip the GitHub Actions workflows (.github/workflows/ci.yml, release.yml)",
+    )
 
 
 def _args_extract(p: argparse.ArgumentParser) -> None:
@@ -141,6 +145,10 @@ def _args_release(p: argparse.ArgumentParser) -> None:
         help="no effect, kept for scripts: every release builds and reads the parameters "
         "of its source first",
     )
+    p.add_argument("--target", default=None, metavar="TRIPLE",
+                   help="cross build for this target triple (its std: `rustup target add`)")
+    p.add_argument("--universal", action="store_true",
+                   help="macOS: one universal binary (x86_64 + arm64, lipo) in both bundles")
     _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     _add_release_checks(p)
 

@@ -195,7 +195,8 @@ def new(args: argparse.Namespace) -> int:
     vendor = DEFAULT_VENDOR if args.vendor is None else args.vendor
     result = scaffold(
         ScaffoldOptions(
-            args.name, args.directory, vendor, args.email, args.url, args.git, args.force
+            args.name, args.directory, vendor, args.email, args.url, args.git, args.force,
+            ci=args.ci,
         )
     )
     print(f"Created {result.project_dir} ({len(result.written)} files)")
@@ -226,6 +227,8 @@ def release(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,
+        target=args.target,
+        universal=args.universal,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)

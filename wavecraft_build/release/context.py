@@ -37,6 +37,10 @@ class ReleaseOptions:
     platform_name: str | None = None
     #: Rewrite the parameter lock when ids were removed or changed (see ``release.lock``).
     accept_param_changes: bool = False
+    #: Cross build for this target triple (``cargo --target``); None: the host.
+    target: str | None = None
+    #: macOS: build x86_64 and arm64 and ship one universal (lipo) binary.
+    universal: bool = False
 
 
 @dataclass(kw_only=True)
@@ -64,8 +68,15 @@ class ReleaseContext(Context):
 
     @property
     def target_dir(self) -> Path:
-        """The cargo target dir of the release build: ``<target>/release/<lib>`` -> ``<target>``."""
+        """The release build's folder: ``<target>/release/<lib>`` -> ``<target>`` (with
+        ``--target T``: ``<target>/T``, so each target's bundles have a folder of their own)."""
         return self.bundle_build.artifact.parent.parent
+
+    @property
+    def cargo_target_dir(self) -> Path:
+        """The cargo target dir itself (``--target-dir``), with or without ``--target``."""
+        cross = self.options.target is not None or self.options.universal
+        return self.target_dir.parent if cross else self.target_dir
 
     @property
     def out_dir(self) -> Path:

@@ -14,6 +14,7 @@ the previous bundles. ``release_steps`` drops the steps the options turn off.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -24,8 +25,8 @@ from pathlib import Path
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
-from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
-from wavecraft_build.release import bundle, lock, manifest
+from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, discover
+from wavecraft_build.release import bundle, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -99,7 +100,37 @@ npm_build = _npm_step("npm_build", ("run", "build"))
 
 # -- the release library -----------------------------------------------------------------
 
-release_build = cargo_step(BUNDLE)
+@step(BUNDLE.label)
+def release_build(ctx: ReleaseContext) -> None:
+    """The shipped library: ``cargo rustc --crate-type cdylib --release``, once per target
+    (two for ``--universal``, joined by lipo). The same command maturin runs, so the
+    wheel's maturin finds it fresh and packages this very file (one compile, two uses)."""
+    planned = targets.plan(ctx.options.target, ctx.options.universal)
+    for triple in planned:
+        if triple is not None:
+            targets.check(triple)
+    builds = [
+        cargo.build(
+            cargo.BuildRequest(
+                manifest=ctx.project.manifest, features=ctx.release_features, release=True,
+                package=ctx.project.package, target=triple, crate_type="cdylib",
+                compiler_cache=ctx.project.compiler_cache,
+            ),
+            on_line=ctx.reporter.cargo_message, cancel=ctx.cancel,
+            stderr_sink=ctx.reporter.tool_output,
+        )
+        for triple in planned
+    ]
+    build = builds[0]
+    if len(builds) > 1:
+        # <target>/<triple>/release/lib.dylib -> <target>/universal-apple-darwin/release/
+        root = build.artifact.parent.parent.parent
+        out = root / targets.UNIVERSAL_NAME / "release" / build.artifact.name
+        build = dataclasses.replace(
+            build, artifact=targets.lipo([b.artifact for b in builds], out),
+            target=targets.UNIVERSAL_NAME, fresh=all(b.fresh for b in builds),
+        )
+    ctx.builds[BUNDLE] = build
 
 
 def _id_diff(reference: Sequence[str], released: Sequence[str]) -> str:
@@ -141,8 +172,12 @@ def stage_bundles(ctx: ReleaseContext) -> None:
     if out.exists() and not out.is_dir():
         raise ReleaseError("the output path is a file, not a folder", path=out,
                            hint="remove it or pass another --out")
+    # A cross build ships the target's layout (a Windows .vst3 built on Linux is laid out
+    # for Windows); without --target, this machine's (or the --platform asked for).
+    plat, machine = targets.layout_of(ctx.options.target)
     vst3, clap = bundle.layout(
-        ctx.identity.name, ctx.bundle_build.artifact, platform_name=ctx.options.platform_name,
+        ctx.identity.name, ctx.bundle_build.artifact,
+        platform_name=plat or ctx.options.platform_name, machine=machine,
         identifier=ctx.identity.identifier, version=ctx.identity.version,
     )
     ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
@@ -169,13 +204,14 @@ def build_wheel(ctx: ReleaseContext) -> None:
         crate=ident.crate, name=ident.name, lib_name=ident.lib_name, version=ident.version,
         manifest=ctx.project.manifest, parameters=ctx.result.parameters,
         features=ctx.release_features,
+        target="universal2-apple-darwin" if ctx.options.universal else ctx.options.target,
     )
     staging = ctx.staging
 
     # maturin runs cargo itself: the same compiler cache and the same fallbacks as cargo.
     def attempt(env: dict[str, str] | None, cancel: threading.Event | None) -> Path:
         return wheel.build_wheel(
-            project, target_dir=ctx.target_dir, dest_dir=staging, run=_runner(ctx, cancel),
+            project, target_dir=ctx.cargo_target_dir, dest_dir=staging, run=_runner(ctx, cancel),
             epoch=manifest.source_date_epoch(), env=env,
         )
 
