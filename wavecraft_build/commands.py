@@ -232,6 +232,8 @@ def release(args: argparse.Namespace) -> int:
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
     if args.json and not args.validate:
         print(json.dumps(report.to_json(), indent=2))
     elif not args.json:

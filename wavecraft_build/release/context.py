@@ -95,6 +95,8 @@ class ReleaseReport:
     files: dict[str, str]
     discovery_rebuilt: bool
     timings: dict[str, float]
+    #: ``warning:`` lines for the user (a UI stub placing a removed id under ``--no-ui``).
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +110,7 @@ class ReleaseReport:
             "parameters": list(self.parameters),
             "discovery_rebuilt": self.discovery_rebuilt,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "warnings": list(self.warnings),
         }
 
     def lines(self) -> list[str]:

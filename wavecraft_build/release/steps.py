@@ -1,7 +1,7 @@
 """The steps of a release, each doing one thing, and the plan that lists them.
 
-    check_tools -> cargo_build -> extract_cached -> codegen -> save_state   (BUILD_STEPS)
-    -> check_lock -> npm ci -> npm run build -> release_build -> check_params
+    check_tools -> cargo_build -> extract_cached -> check_lock -> codegen -> save_state
+    -> npm ci -> npm run build -> release_build -> check_params
     -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
 
 The source being released is built and read first (the build pipeline's own steps), so
@@ -25,7 +25,7 @@ from pathlib import Path
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
-from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, discover
+from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_build, discover, extract_cached
 from wavecraft_build.release import bundle, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
@@ -269,7 +269,12 @@ def install(ctx: ReleaseContext) -> None:
 
 def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
     """The steps of this release, in order; the options decide which run."""
-    plan: list[Step[ReleaseContext]] = [check_tools, *BUILD_STEPS, check_lock]
+    # The lock is checked on the source's parameters before codegen: a renamed id is a
+    # broken promise to hosts first (exit 24), and a UI stub that still places the old id
+    # follows from that decision, not the other way round (issue 21).
+    plan: list[Step[ReleaseContext]] = [check_tools, cargo_build, extract_cached, check_lock,
+                                        *(s for s in BUILD_STEPS if s not in (cargo_build,
+                                                                              extract_cached))]
     ui = _ui_package(ctx)
     if ui is not None:
         args = npm_install_args(ui)
