@@ -149,6 +149,8 @@ def _args_release(p: argparse.ArgumentParser) -> None:
                    help="cross build for this target triple (its std: `rustup target add`)")
     p.add_argument("--universal", action="store_true",
                    help="macOS: one universal binary (x86_64 + arm64, lipo) in both bundles")
+    p.add_argument("--tag", default=None, metavar="vX.Y.Z",
+                   help="refuse unless Cargo.toml and pyproject.toml have this version (CI)")
     _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     _add_release_checks(p)
 

@@ -229,6 +229,7 @@ def release(args: argparse.Namespace) -> int:
         accept_param_changes=args.accept_param_changes,
         target=args.target,
         universal=args.universal,
+        tag=args.tag,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)

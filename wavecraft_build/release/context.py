@@ -41,6 +41,9 @@ class ReleaseOptions:
     target: str | None = None
     #: macOS: build x86_64 and arm64 and ship one universal (lipo) binary.
     universal: bool = False
+    #: The git tag being released (``v1.2.0``): refused unless Cargo.toml and pyproject.toml
+    #: say that version. None or "": no check.
+    tag: str | None = None
 
 
 @dataclass(kw_only=True)

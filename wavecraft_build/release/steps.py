@@ -26,7 +26,7 @@ from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
 from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_build, discover, extract_cached
-from wavecraft_build.release import bundle, lock, manifest, targets
+from wavecraft_build.release import bundle, identity, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -53,6 +53,10 @@ def _ui_package(ctx: ReleaseContext) -> Path | None:
 def check_tools(ctx: ReleaseContext) -> None:
     """Fail before any long build when a needed tool is missing."""
     cargo.cargo_executable()
+    # A cross target without its std fails here in one line, not after the discovery build.
+    for triple in targets.plan(ctx.options.target, ctx.options.universal):
+        if triple is not None:
+            targets.check(triple)
     if _ui_package(ctx) is not None:
         npm_executable()
     if ctx.options.wheel:
@@ -60,6 +64,13 @@ def check_tools(ctx: ReleaseContext) -> None:
         if importlib.util.find_spec("cffi") is None:  # pragma: no cover - a dependency
             raise ToolMissing("cffi is not installed (maturin's cffi bindings need it)",
                               hint="pip install cffi")
+
+
+@step("check tag")
+def check_tag(ctx: ReleaseContext) -> None:
+    """Before any build: a tagged release must carry the tag's version everywhere."""
+    if ctx.options.tag:
+        identity.check_tag(ctx.project, ctx.options.tag)
 
 
 @step("check parameter lock")
@@ -106,9 +117,6 @@ def release_build(ctx: ReleaseContext) -> None:
     (two for ``--universal``, joined by lipo). The same command maturin runs, so the
     wheel's maturin finds it fresh and packages this very file (one compile, two uses)."""
     planned = targets.plan(ctx.options.target, ctx.options.universal)
-    for triple in planned:
-        if triple is not None:
-            targets.check(triple)
     builds = [
         cargo.build(
             cargo.BuildRequest(
@@ -272,9 +280,10 @@ def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
     # The lock is checked on the source's parameters before codegen: a renamed id is a
     # broken promise to hosts first (exit 24), and a UI stub that still places the old id
     # follows from that decision, not the other way round (issue 21).
-    plan: list[Step[ReleaseContext]] = [check_tools, cargo_build, extract_cached, check_lock,
-                                        *(s for s in BUILD_STEPS if s not in (cargo_build,
-                                                                              extract_cached))]
+    first = (cargo_build, extract_cached)
+    plan: list[Step[ReleaseContext]] = [
+        check_tag, check_tools, *first, check_lock, *(s for s in BUILD_STEPS if s not in first)
+    ]
     ui = _ui_package(ctx)
     if ui is not None:
         args = npm_install_args(ui)
