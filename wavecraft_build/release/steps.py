@@ -25,7 +25,15 @@ from pathlib import Path
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ReleaseError, ToolMissing
-from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_build, discover, extract_cached
+from wavecraft_build.pipeline import (
+    BUILD_STEPS,
+    BUNDLE,
+    build_request,
+    cargo_build,
+    discover,
+    extract_cached,
+    run_cargo,
+)
 from wavecraft_build.release import bundle, identity, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
@@ -117,18 +125,8 @@ def release_build(ctx: ReleaseContext) -> None:
     (two for ``--universal``, joined by lipo). The same command maturin runs, so the
     wheel's maturin finds it fresh and packages this very file (one compile, two uses)."""
     planned = targets.plan(ctx.options.target, ctx.options.universal)
-    builds = [
-        cargo.build(
-            cargo.BuildRequest(
-                manifest=ctx.project.manifest, features=ctx.release_features, release=True,
-                package=ctx.project.package, target=triple, crate_type="cdylib",
-                compiler_cache=ctx.project.compiler_cache,
-            ),
-            on_line=ctx.reporter.cargo_message, cancel=ctx.cancel,
-            stderr_sink=ctx.reporter.tool_output,
-        )
-        for triple in planned
-    ]
+    request = build_request(ctx, BUNDLE)
+    builds = [run_cargo(ctx, dataclasses.replace(request, target=t)) for t in planned]
     build = builds[0]
     if len(builds) > 1:
         # <target>/<triple>/release/lib.dylib -> <target>/universal-apple-darwin/release/
