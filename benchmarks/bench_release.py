@@ -7,7 +7,7 @@ count). Target: release total <= 1.15x (bare discovery + bare release, same run)
 maturin compiled the crate a second time in a target dir of its own (139.5 s = 52 + 49 s of
 cargo and maturin on the demo); now the release build is maturin's own ``cargo rustc
 --crate-type cdylib`` in the same target dir and maturin only packages. One repeat each
-(minutes apiece); ``WAVECRAFT_BENCH_COLD=0`` skips it.
+(minutes apiece); ``WAVECRAFT_BENCH_COLD=0`` skips it (``WAVECRAFT_BENCH_WARM=0`` the rest).
 
 **Warm**, on that scaffold once built (a release builds the source twice by design,
 issue 15: the discovery library first, then the shipped one; the baseline is the same two
@@ -81,9 +81,14 @@ def cold(tmp: Path) -> Result:
 
 
 def _bare(manifest: Path) -> None:
-    for profile in (["--lib", "--features", cargo.DISCOVERY_FEATURE], ["--release"]):
+    """The two cargo commands a release runs, bare: the discovery build and the shipped
+    library as the release builds it (maturin's ``cargo rustc --crate-type cdylib``; a
+    ``cargo build --release`` in the same target dir would relink the crate each time the
+    two alternate, as each rewrites the other's cdylib)."""
+    for command in (["build", "--lib", "--features", cargo.DISCOVERY_FEATURE],
+                    ["rustc", "--lib", "--release", "--crate-type", "cdylib"]):
         subprocess.run(
-            [cargo.cargo_executable(), "build", *profile, "--manifest-path", str(manifest)],
+            [cargo.cargo_executable(), *command, "--manifest-path", str(manifest)],
             check=True, capture_output=True, stdin=subprocess.DEVNULL,
         )
 
@@ -106,6 +111,8 @@ def run() -> list[Result]:
             shutil.rmtree(tmp / "t-discovery", ignore_errors=True)
             shutil.rmtree(tmp / "t-release", ignore_errors=True)
         os.environ["CARGO_TARGET_DIR"] = str(target)
+        if os.environ.get("WAVECRAFT_BENCH_WARM", "1") == "0":
+            return results
         made = scaffold(ScaffoldOptions(name="bench-release", directory=tmp / "p", git=False))
         project = load_project(made.project_dir)
         out = tmp / "bundled"

@@ -82,6 +82,8 @@ def test_layout_follows_the_target_not_the_host() -> None:
     assert targets.layout_of("aarch64-unknown-linux-gnu") == ("linux", "aarch64")
     assert targets.layout_of(None) == (None, None)
     assert targets.plan(None, True, platform="darwin") == targets.UNIVERSAL_MACOS
+    assert targets.runs_here(None) and targets.runs_here(cargo.host_triple())
+    assert not targets.runs_here("riscv64gc-unknown-linux-gnu")
 
 
 def test_explicit_target_builds_into_cargo_s_target_layout_and_wheel_is_not_recompiled(

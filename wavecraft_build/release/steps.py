@@ -155,6 +155,11 @@ def check_params(ctx: ReleaseContext) -> None:
     """The release library's parameter ids must equal the discovery ids, in order."""
     assert ctx.result is not None
     build = ctx.bundle_build
+    if not targets.runs_here(ctx.options.target):
+        # A library for another machine cannot be loaded here to ask it; the ids are this
+        # source's discovery build's (the same source, built for the host a moment ago).
+        ctx.released = ctx.result
+        return
     ctx.released, _hit = discover(
         build.artifact, features=build.features, target=build.target,
         timeout=ctx.project.timeout, cache=ctx.param_cache(),

@@ -19,7 +19,9 @@ from wavecraft_build import cargo
 from wavecraft_build._proc import run
 from wavecraft_build.errors import BuildFailed, ConfigError, ToolMissing
 
-__all__ = ["UNIVERSAL_MACOS", "UNIVERSAL_NAME", "check", "layout_of", "lipo", "plan"]
+__all__ = [
+    "UNIVERSAL_MACOS", "UNIVERSAL_NAME", "check", "layout_of", "lipo", "plan", "runs_here",
+]
 
 #: The two architectures of a universal macOS binary, in the order lipo gets them.
 UNIVERSAL_MACOS = ("x86_64-apple-darwin", "aarch64-apple-darwin")
@@ -55,6 +57,12 @@ def layout_of(target: str | None) -> tuple[str | None, str | None]:
     if "windows" in target:
         return "win32", machine
     return "linux", machine
+
+
+def runs_here(target: str | None) -> bool:
+    """Whether this machine can load a library built for ``target`` (None: the host's;
+    a universal macOS binary always has the host's architecture in it)."""
+    return target is None or target == cargo.host_triple()
 
 
 def _rustc() -> str:
