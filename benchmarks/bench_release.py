@@ -1,9 +1,17 @@
 """Benchmark of ``release`` against the bare cargo builds it runs, on the same crate.
 
-A release builds the source twice by design (issue 15): the discovery library first (so
-the bindings the UI is built from are this source's), then the shipped library. The
-baseline is the same two bare commands, ``cargo build --lib --features _param-discovery``
-and ``cargo build --release``. A fresh scaffold is built once (warm), then, in that state:
+**Cold** (issue 24, one compile per release): a fresh scaffold, every build in an empty
+target dir of its own: a bare ``cargo build --lib --features _param-discovery``, a bare
+``cargo build --release``, and ``release --no-ui`` with the wheel (the npm UI build does not
+count). Target: release total <= 1.15x (bare discovery + bare release, same run). Before,
+maturin compiled the crate a second time in a target dir of its own (139.5 s = 52 + 49 s of
+cargo and maturin on the demo); now the release build is maturin's own ``cargo rustc
+--crate-type cdylib`` in the same target dir and maturin only packages. One repeat each
+(minutes apiece); ``WAVECRAFT_BENCH_COLD=0`` skips it (``WAVECRAFT_BENCH_WARM=0`` the rest).
+
+**Warm**, on that scaffold once built (a release builds the source twice by design,
+issue 15: the discovery library first, then the shipped one; the baseline is the same two
+bare commands):
 
 - no change: ``release()`` (no UI, no wheel) vs the two bare builds (all no-op cargo runs;
   the release adds extraction and parameter checks (cache hits), codegen that writes
@@ -14,7 +22,7 @@ and ``cargo build --release``. A fresh scaffold is built once (warm), then, in t
   (its wall time minus its two cargo steps, measured in the same runs).
 
 Target: <= 1.03x (the UI build comes on top and is not measured here). The wheel (maturin,
-no-op) is timed once and reported as extra information. Repeats are small: these are slow.
+no-op) is timed too and reported as extra information. Repeats are small: these are slow.
 Run with ``nox -s bench -- bench_release`` or ``python -m benchmarks.bench_release``.
 """
 
@@ -37,12 +45,50 @@ from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET = 1.03
+COLD_TARGET = 1.15
+
+
+def _bare_cold(manifest: Path, profile: list[str], target_dir: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [cargo.cargo_executable(), "build", *profile, "--manifest-path", str(manifest),
+         "--target-dir", str(target_dir)],
+        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def cold(tmp: Path) -> Result:
+    """Cold target dirs: release (--no-ui, wheel) vs bare discovery + bare release builds."""
+    made = scaffold(ScaffoldOptions(name="bench-cold", directory=tmp / "cold", git=False))
+    project = load_project(made.project_dir)
+    discovery = _bare_cold(project.manifest, ["--lib", "--features", cargo.DISCOVERY_FEATURE],
+                           tmp / "t-discovery")
+    bare_release = _bare_cold(project.manifest, ["--release"], tmp / "t-release")
+    os.environ["CARGO_TARGET_DIR"] = str(tmp / "t-tool")
+    start = time.perf_counter()
+    report = release(project, ReleaseOptions(ui=False, wheel=True, out_dir=tmp / "cold-out"))
+    total = time.perf_counter() - start
+    bare = discovery + bare_release
+    steps = {k: round(v, 2) for k, v in report.timings.items() if v >= 0.05}
+    return compare(
+        "release --no-ui (wheel), cold target dir", [total],
+        "bare cargo build discovery + --release, each cold", [bare],
+        target=f"<= {COLD_TARGET}x", met=lambda _m, ratio: ratio <= COLD_TARGET,
+        extra={"bare_discovery_s": round(discovery, 1), "bare_release_s": round(bare_release, 1),
+               "release_steps_s": steps},
+    )
 
 
 def _bare(manifest: Path) -> None:
-    for profile in (["--lib", "--features", cargo.DISCOVERY_FEATURE], ["--release"]):
+    """The two cargo commands a release runs, bare: the discovery build and the shipped
+    library as the release builds it (maturin's ``cargo rustc --crate-type cdylib``; a
+    ``cargo build --release`` in the same target dir would relink the crate each time the
+    two alternate, as each rewrites the other's cdylib)."""
+    for command in (["build", "--lib", "--features", cargo.DISCOVERY_FEATURE],
+                    ["rustc", "--lib", "--release", "--crate-type", "cdylib"]):
         subprocess.run(
-            [cargo.cargo_executable(), "build", *profile, "--manifest-path", str(manifest)],
+            [cargo.cargo_executable(), *command, "--manifest-path", str(manifest)],
             check=True, capture_output=True, stdin=subprocess.DEVNULL,
         )
 
@@ -58,6 +104,15 @@ def run() -> list[Result]:
     os.environ["CARGO_TARGET_DIR"] = str(target)
     tmp = Path(tempfile.mkdtemp(prefix="bench-release-"))
     try:
+        results: list[Result] = []
+        if os.environ.get("WAVECRAFT_BENCH_COLD", "1") != "0":
+            results.append(cold(tmp))
+            shutil.rmtree(tmp / "t-tool", ignore_errors=True)
+            shutil.rmtree(tmp / "t-discovery", ignore_errors=True)
+            shutil.rmtree(tmp / "t-release", ignore_errors=True)
+        os.environ["CARGO_TARGET_DIR"] = str(target)
+        if os.environ.get("WAVECRAFT_BENCH_WARM", "1") == "0":
+            return results
         made = scaffold(ScaffoldOptions(name="bench-release", directory=tmp / "p", git=False))
         project = load_project(made.project_dir)
         out = tmp / "bundled"
@@ -66,7 +121,6 @@ def run() -> list[Result]:
         release(project, options)  # warm: discovery state, cache, release build
         _bare(project.manifest)
 
-        results = []
         bare: list[float] = []
         rel: list[float] = []
         warm_reports: list[ReleaseReport] = []

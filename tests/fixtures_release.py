@@ -10,6 +10,8 @@ install into a tmp HOME), in the shared cargo target dir so nice-plug compiles o
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -20,15 +22,17 @@ from pathlib import Path
 import pytest
 
 from wavecraft_build.config import ProjectConfig, load_project
-from wavecraft_build.release import ReleaseOptions, ReleaseReport, release
+from wavecraft_build.release import MANIFEST_NAME, ReleaseOptions, ReleaseReport, release
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
 __all__ = [
     "RELEASE_TEMPLATE_NAME",
     "ReleasedTemplate",
+    "check_manifest",
     "fixture_release_project",
     "release_target_env",
     "released_template",
+    "sha256_of",
 ]
 
 RELEASE_TEMPLATE_NAME = "Rel-Synth"
@@ -41,6 +45,21 @@ class ReleasedTemplate:
     report: ReleaseReport
     home: Path
     seconds: float
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_manifest(out: Path) -> dict[str, object]:
+    """The release folder's manifest lists exactly its files, each with its sha256."""
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    files = manifest["files"]
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert sorted([*files, MANIFEST_NAME]) == on_disk
+    for rel, digest in files.items():
+        assert sha256_of(out / rel) == digest, rel
+    return dict(manifest)
 
 
 @contextlib.contextmanager

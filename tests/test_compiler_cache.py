@@ -309,7 +309,7 @@ def test_sccache_error_is_retried_without_the_wrapper(
             impostor.close()
     assert built.artifact.is_file()
     err = capfd.readouterr().err
-    assert "sccache failed during the build" in err, err
+    assert "sccache failed during this build" in err, err
 
 
 def test_tool_failing_with_sccache_error_runs_again_without_it(

@@ -215,3 +215,32 @@ def test_an_added_parameter_builds_the_ui_once_with_it(
 def npm_available() -> None:
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.fail("npm and node are needed (Node.js 20+): the release builds the UI with them")
+
+
+def test_a_renamed_id_is_reported_as_a_broken_lock_before_a_stale_stub(
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: the lock is the decision, the stub follows from it. With --no-ui the
+    stale stub is a warning, so accepting the rename releases without touching the UI."""
+    project = fixture_release_project()
+    stub = project.root / "ui" / "src" / "components" / "GainControls.tsx"
+    stub.parent.mkdir(parents=True)
+    stub.write_text("export const Gain = () => <FloatSlider id=\"gain_level\" />;\n")
+    project = load_project(project.root)
+    argv = ["release", "--project", str(project.root), "--no-ui", "--no-wheel", "--out",
+            str(tmp_path / "out"), "-q"]
+    assert main(argv) == 0
+    generated = snapshot_tree(project.root / "ui" / "src" / "generated")
+    _rename_gain(project)
+    capfd.readouterr()
+    assert main(argv) == 24  # the lock, not codegen's stale stub (22)
+    err = capfd.readouterr().err
+    assert "error[release]" in err and "gain_level removed" in err, err
+    assert snapshot_tree(project.root / "ui" / "src" / "generated") == generated
+
+    assert main([*argv, "--accept-param-changes"]) == 0
+    err = capfd.readouterr().err
+    assert "warning: GainControls.tsx:1 places parameter 'gain_level'" in err, err
+    state = load_state(project)
+    assert state is not None and state.ids[:2] == ("amp_level", "amp_mute")

@@ -11,10 +11,10 @@ is on, and one retry without it when the build failed with sccache's own error.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wavecraft_build import compiler_cache as ccache
-from wavecraft_build._proc import Cancelled, run_lines
+from wavecraft_build._proc import run, run_lines
 from wavecraft_build.errors import BuildFailed, ConfigError, LibraryNotFound, ToolMissing
 
 __all__ = [
@@ -38,16 +38,6 @@ __all__ = [
 DISCOVERY_FEATURE = "_param-discovery"
 
 
-def host_triple() -> str:
-    """The host's target triple, derived without spawning rustc (a cache-key discriminator)."""
-    machine = os.uname().machine.lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
-    if sys.platform.startswith("linux"):
-        return f"{machine}-unknown-linux-gnu"
-    if sys.platform == "darwin":
-        return f"{machine}-apple-darwin"
-    return f"{machine}-unknown-{sys.platform}"
-
-
 @dataclass(frozen=True)
 class BuildRequest:
     """What to build. ``manifest`` is a Cargo.toml; ``package`` picks a workspace member."""
@@ -59,6 +49,10 @@ class BuildRequest:
     target: str | None = None
     target_dir: Path | None = None
     lib_only: bool = True
+    #: ``cdylib``: ``cargo rustc --crate-type cdylib``, the exact command maturin runs for
+    #: the wheel, so that maturin's run after this one finds every unit fresh (one compile
+    #: serves the bundles and the wheel; see ``release.wheel``).
+    crate_type: str | None = None
     #: "sccache" | "none" (``[tool.wavecraft] compiler-cache``; WAVECRAFT_COMPILER_CACHE wins)
     compiler_cache: str = "none"
 
@@ -90,7 +84,8 @@ def _argv(req: BuildRequest) -> list[str]:
     # Not json-diagnostic-short: it adds `diagnostic-short` to rustc's --json flags, which
     # are part of sccache's key, so no entry would be shared with a plain `cargo build` or
     # maturin's build of the wheel. _first_error writes the short form itself.
-    argv = [cargo_executable(), "build", "--message-format=json-diagnostic-rendered-ansi"]
+    command = "rustc" if req.crate_type else "build"
+    argv = [cargo_executable(), command, "--message-format=json-diagnostic-rendered-ansi"]
     argv += ["--manifest-path", str(req.manifest)]
     if req.lib_only:
         argv.append("--lib")
@@ -104,7 +99,27 @@ def _argv(req: BuildRequest) -> list[str]:
         argv += ["--target", req.target]
     if req.target_dir:
         argv += ["--target-dir", str(req.target_dir)]
+    if req.crate_type:
+        argv += ["--crate-type", req.crate_type]
     return argv
+
+
+@functools.cache
+def host_triple() -> str:
+    """The target triple rustc builds for by default, as ``rustc -vV`` says (not a guess
+    from ``uname``: musl, 32-bit userlands and Rosetta all differ from one)."""
+    rustc = os.environ.get("RUSTC") or shutil.which("rustc")
+    if not rustc:
+        raise ToolMissing(
+            "rustc was not found on PATH",
+            hint="install Rust with rustup (https://rustup.rs), then open a new shell",
+        )
+    done = run([rustc, "-vV"], timeout=30.0)
+    for line in done.stdout.splitlines():
+        if line.startswith("host:"):
+            return line.split(":", 1)[1].strip()
+    raise ToolMissing(f"`{rustc} -vV` did not name the host triple (exit {done.returncode})",
+                      hint="check the Rust installation with `rustc -vV`")
 
 
 def _short(diag: dict[str, Any]) -> str:
@@ -203,23 +218,6 @@ def _run_cargo(
     return out
 
 
-def _run_cached(
-    req: BuildRequest,
-    cc: ccache.Prepared,
-    on_line: Callable[[dict[str, Any]], None] | None,
-    cancel: threading.Event | None,
-) -> _Outcome:
-    """cargo through the compiler cache; again without it if the cache's backend went away."""
-    with ccache.watch(cc, cancel) as watch:
-        try:
-            return _run_cargo(req, cc.env, on_line, watch.cancel)
-        except Cancelled:
-            if watch.tripped is None or (cancel is not None and cancel.is_set()):
-                raise
-    ccache.note(f"warning: compiler cache off for the rest of this build: {watch.tripped}")
-    return _run_cargo(req, cc.without_wrapper(), on_line, cancel)
-
-
 def build(
     req: BuildRequest,
     *,
@@ -237,13 +235,16 @@ def build(
             "no Cargo.toml here", path=req.manifest, hint="pass --project DIR of a plugin"
         )
     cc = ccache.prepare(req.compiler_cache)
-    out = _run_cached(req, cc, on_line, cancel)
+
+    def attempt(env: dict[str, str] | None, stop: threading.Event | None) -> _Outcome:
+        return _run_cargo(req, env, on_line, stop)
+
+    def failure_log(outcome: _Outcome) -> str | None:
+        return outcome.stderr.decode("utf-8", "replace") if outcome.code != 0 else None
+
+    out = ccache.run_with_fallback(cc, cancel, attempt, what="this build",
+                                   failure_log=failure_log)
     stderr_text = out.stderr.decode("utf-8", "replace")
-    if out.code != 0 and cc.wrapper and ccache.is_sccache_failure(stderr_text):
-        ccache.note("warning: sccache failed during the build (see --verbose); "
-                    "building again without the compiler cache")
-        out = _run_cargo(req, cc.without_wrapper(), on_line, cancel)
-        stderr_text = out.stderr.decode("utf-8", "replace")
     if stderr_sink is not None:
         stderr_sink(out.stderr)
     if out.code != 0:

@@ -117,6 +117,10 @@ def _args_new(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fill a non-empty folder: add missing files, never overwrite existing ones",
     )
+    p.add_argument(
+        "--no-ci", dest="ci", action="store_false",
+        help="skip the GitHub Actions workflows (.github/workflows/ci.yml, release.yml)",
+    )
 
 
 def _args_extract(p: argparse.ArgumentParser) -> None:
@@ -142,6 +146,12 @@ def _args_release(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
     p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
+    p.add_argument("--target", default=None, metavar="TRIPLE",
+                   help="cross build for this target triple (its std: `rustup target add`)")
+    p.add_argument("--universal", action="store_true",
+                   help="macOS: one universal binary (x86_64 + arm64, lipo) in both bundles")
+    p.add_argument("--tag", default=None, metavar="vX.Y.Z",
+                   help="refuse unless Cargo.toml and pyproject.toml have this version (CI)")
     _add_out(p, "output folder (default: <cargo target dir>/bundled)")
     _add_release_checks(p)
 

@@ -161,7 +161,8 @@ def new(args: argparse.Namespace) -> int:
     vendor = DEFAULT_VENDOR if args.vendor is None else args.vendor
     result = scaffold(
         ScaffoldOptions(
-            args.name, args.directory, vendor, args.email, args.url, args.git, args.force
+            args.name, args.directory, vendor, args.email, args.url, args.git, args.force,
+            ci=args.ci,
         )
     )
     print(f"Created {result.project_dir} ({len(result.written)} files)")
@@ -192,9 +193,14 @@ def release(args: argparse.Namespace) -> int:
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,
         skip_tests=args.skip_tests,
+        target=args.target,
+        universal=args.universal,
+        tag=args.tag,
     )
     with reporting(quiet=args.quiet, verbose=args.verbose) as reporter:
         report = release(project, options, reporter)
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
     if args.json and not args.validate:
         print(json.dumps(report.to_json(), indent=2))
     elif not args.json:

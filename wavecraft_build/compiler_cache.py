@@ -367,14 +367,23 @@ Attempt = Callable[[dict[str, str] | None, threading.Event | None], T]
 
 
 def run_with_fallback(
-    prepared: Prepared, cancel: threading.Event | None, attempt: Attempt[T], *, what: str
+    prepared: Prepared,
+    cancel: threading.Event | None,
+    attempt: Attempt[T],
+    *,
+    what: str,
+    failure_log: Callable[[T], str | None] = lambda _result: None,
 ) -> T:
     """``attempt(env, cancel)`` through the cache, and once more without it when the cache's
-    Redis went away meanwhile (``watch``) or it raised ``BuildFailed`` whose log file
-    (``path``) shows sccache's own error. For tools that run cargo themselves (maturin)."""
+    Redis went away meanwhile (``watch``) or the attempt failed with sccache's own error.
+
+    The one fallback for every tool that runs cargo (cargo itself, maturin). A failure is
+    read from ``failure_log(result)`` (the output of a failed run, None when it succeeded)
+    or from a raised ``BuildFailed`` whose log file (``path``) is the tool's output.
+    """
     with watch(prepared, cancel) as state:
         try:
-            return attempt(prepared.env, state.cancel)
+            result = attempt(prepared.env, state.cancel)
         except Cancelled:
             if state.tripped is None or (cancel is not None and cancel.is_set()):
                 raise
@@ -385,4 +394,10 @@ def run_with_fallback(
                 raise
             note(f"warning: sccache failed during {what}; running it again without the "
                  "compiler cache")
+        else:
+            failed = failure_log(result)
+            if prepared.wrapper is None or failed is None or not is_sccache_failure(failed):
+                return result
+            note(f"warning: sccache failed during {what} (see --verbose); running it again "
+                 "without the compiler cache")
     return attempt(prepared.without_wrapper(), cancel)

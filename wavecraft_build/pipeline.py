@@ -38,6 +38,7 @@ __all__ = [
     "Context",
     "Reporter",
     "SilentReporter",
+    "build_request",
     "cargo_build",
     "cargo_step",
     "codegen",
@@ -45,6 +46,7 @@ __all__ = [
     "extract_cached",
     "load_state",
     "run",
+    "run_cargo",
     "save_state",
 ]
 
@@ -106,23 +108,34 @@ class Context:
         return self.cache
 
 
+def build_request(ctx: Context, kind: BuildKind) -> cargo.BuildRequest:
+    """What cargo builds for ``kind``: the discovery library, or the one that ships (built
+    as maturin builds it, ``cargo rustc --crate-type cdylib``, so the wheel reuses it)."""
+    return cargo.BuildRequest(
+        manifest=ctx.project.manifest,
+        features=ctx.features if kind.discovery else ctx.release_features,
+        release=ctx.release if kind.discovery else True,
+        package=ctx.project.package,
+        compiler_cache=ctx.project.compiler_cache,
+        crate_type=None if kind.discovery else "cdylib",
+    )
+
+
+def run_cargo(ctx: Context, req: cargo.BuildRequest) -> cargo.BuildResult:
+    """``cargo.build`` with the run's reporter and cancel event."""
+    return cargo.build(
+        req,
+        on_line=ctx.reporter.cargo_message,
+        cancel=ctx.cancel,
+        stderr_sink=ctx.reporter.tool_output,
+    )
+
+
 def cargo_step(kind: BuildKind) -> Step[Context]:
     """The cargo build step for ``kind``; its result lands in ``ctx.builds[kind]``."""
 
     def build(ctx: Context) -> None:
-        req = cargo.BuildRequest(
-            manifest=ctx.project.manifest,
-            features=ctx.features if kind.discovery else ctx.release_features,
-            release=ctx.release if kind.discovery else True,
-            package=ctx.project.package,
-            compiler_cache=ctx.project.compiler_cache,
-        )
-        ctx.builds[kind] = cargo.build(
-            req,
-            on_line=ctx.reporter.cargo_message,
-            cancel=ctx.cancel,
-            stderr_sink=ctx.reporter.tool_output,
-        )
+        ctx.builds[kind] = run_cargo(ctx, build_request(ctx, kind))
 
     return Step(kind.label, build, name=kind.name)
 

@@ -67,6 +67,9 @@ def release(
     ctx = ReleaseContext(
         project=project, options=options, identity=plugin_identity(project),
         reporter=reporter or SilentReporter(), cancel=cancel, use_cache=options.use_cache,
+        # Without the UI build a stub that places a removed id breaks nothing shipped: a
+        # warning (the report's ``warnings``), as in `dev`; with it, npm would fail later.
+        stale_stubs="error" if options.ui else "note",
     )
     pool = ThreadPoolExecutor(max_workers=1)
     ctx.git = pool.submit(git_info, project.root)
@@ -89,4 +92,5 @@ def release(
         files=ctx.files,
         discovery_rebuilt=not ctx.build.fresh,
         timings=ctx.timings,
+        warnings=tuple(ctx.codegen_report.notes) if ctx.codegen_report is not None else (),
     )

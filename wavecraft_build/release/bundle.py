@@ -32,7 +32,6 @@ __all__ = [
     "Bundle",
     "bundle_arch",
     "hash_file",
-    "hash_tree",
     "install_dirs",
     "install_entry",
     "layout",
@@ -186,16 +185,6 @@ def hash_file(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def hash_tree(root: Path, *, exclude: tuple[str, ...] = ()) -> dict[str, str]:
-    """sha256 of every file below ``root``, by posix path relative to it, sorted."""
-    out = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-        rel = path.relative_to(root).as_posix()
-        if rel not in exclude:
-            out[rel] = hash_file(path)
-    return out
 
 
 @contextlib.contextmanager

@@ -39,6 +39,13 @@ class ReleaseOptions:
     accept_param_changes: bool = False
     #: Publish without running the project's tests/ (``manifest.json`` says so).
     skip_tests: bool = False
+    #: Cross build for this target triple (``cargo --target``); None: the host.
+    target: str | None = None
+    #: macOS: build x86_64 and arm64 and ship one universal (lipo) binary.
+    universal: bool = False
+    #: The git tag being released (``v1.2.0``): refused unless Cargo.toml and pyproject.toml
+    #: say that version. None or "": no check.
+    tag: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -68,8 +75,15 @@ class ReleaseContext(Context):
 
     @property
     def target_dir(self) -> Path:
-        """The cargo target dir of the release build: ``<target>/release/<lib>`` -> ``<target>``."""
+        """The release build's folder: ``<target>/release/<lib>`` -> ``<target>`` (with
+        ``--target T``: ``<target>/T``, so each target's bundles have a folder of their own)."""
         return self.bundle_build.artifact.parent.parent
+
+    @property
+    def cargo_target_dir(self) -> Path:
+        """The cargo target dir itself (``--target-dir``), with or without ``--target``."""
+        cross = self.options.target is not None or self.options.universal
+        return self.target_dir.parent if cross else self.target_dir
 
     @property
     def out_dir(self) -> Path:
@@ -88,6 +102,8 @@ class ReleaseReport:
     files: dict[str, str]
     discovery_rebuilt: bool
     timings: dict[str, float]
+    #: ``warning:`` lines for the user (a UI stub placing a removed id under ``--no-ui``).
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +117,7 @@ class ReleaseReport:
             "parameters": list(self.parameters),
             "discovery_rebuilt": self.discovery_rebuilt,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "warnings": list(self.warnings),
         }
 
     def lines(self) -> list[str]:

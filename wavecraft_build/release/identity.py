@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wavecraft_build.config import ProjectConfig
-from wavecraft_build.errors import ConfigError
+from wavecraft_build.config import ProjectConfig, read_toml
+from wavecraft_build.errors import ConfigError, ReleaseError
 
-__all__ = ["PluginIdentity", "plugin_identity"]
+__all__ = ["PluginIdentity", "check_tag", "plugin_identity"]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,63}$")
 _BUNDLE_ID_RE = re.compile(r"[A-Za-z0-9.-]+")
@@ -60,3 +60,22 @@ def plugin_identity(project: ProjectConfig) -> PluginIdentity:
         lib_name=project.lib_name,
         identifier=identifier,
     )
+
+
+def check_tag(project: ProjectConfig, tag: str) -> None:
+    """A release from tag ``tag`` (``v1.2.0``) must be the version that Cargo.toml and
+    pyproject.toml both say; otherwise the published files would carry another version."""
+    pyproject = project.root / "pyproject.toml"
+    table = read_toml(pyproject).get("project", {}) if pyproject.is_file() else {}
+    py_version = table.get("version")
+    found = {project.manifest: project.version}
+    if isinstance(py_version, str):
+        found[pyproject] = py_version
+    wrong = {path: v for path, v in found.items() if f"v{v}" != tag}
+    if wrong:
+        said = ", ".join(f"{v} in {path.name}" for path, v in found.items())
+        raise ReleaseError(
+            f"tag {tag!r} does not match the version ({said}): set both to "
+            f"{tag.removeprefix('v')} or tag v{project.version}; nothing was built",
+            path=next(iter(wrong)),
+        )

@@ -1,7 +1,7 @@
 """The steps of a release, each doing one thing, and the plan that lists them.
 
-    check_tools -> cargo_build -> extract_cached -> codegen -> save_state   (BUILD_STEPS)
-    -> check_lock -> project_tests -> npm ci -> npm run build -> release_build -> check_params
+    check_tag -> check_tools -> cargo_build -> extract_cached -> check_lock -> codegen
+    -> save_state -> project_tests -> npm ci -> npm run build -> release_build -> check_params
     -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
 
 The source being released is built and read first (the build pipeline's own steps), so
@@ -14,6 +14,7 @@ the previous bundles. ``release_steps`` drops the steps the options turn off.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -24,8 +25,16 @@ from pathlib import Path
 from wavecraft_build import cargo, compiler_cache
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ProjectTestsFailed, ReleaseError, ToolMissing
-from wavecraft_build.pipeline import BUILD_STEPS, BUNDLE, cargo_step, discover
-from wavecraft_build.release import bundle, lock, manifest
+from wavecraft_build.pipeline import (
+    BUILD_STEPS,
+    BUNDLE,
+    build_request,
+    cargo_build,
+    discover,
+    extract_cached,
+    run_cargo,
+)
+from wavecraft_build.release import bundle, identity, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -52,6 +61,10 @@ def _ui_package(ctx: ReleaseContext) -> Path | None:
 def check_tools(ctx: ReleaseContext) -> None:
     """Fail before any long build when a needed tool is missing."""
     cargo.cargo_executable()
+    # A cross target without its std fails here in one line, not after the discovery build.
+    for triple in targets.plan(ctx.options.target, ctx.options.universal):
+        if triple is not None:
+            targets.check(triple)
     if _ui_package(ctx) is not None:
         npm_executable()
     if ctx.options.wheel:
@@ -83,6 +96,13 @@ def project_tests(ctx: ReleaseContext) -> None:
             f"{', '.join(total.failures[:3]) or f'pytest exit {run.returncode}'})",
             path=run.junit, hint="nothing was published and the previous bundles are "
             "unchanged; fix the tests (`nox -s test`) or release with --skip-tests")
+
+
+@step("check tag")
+def check_tag(ctx: ReleaseContext) -> None:
+    """Before any build: a tagged release must carry the tag's version everywhere."""
+    if ctx.options.tag:
+        identity.check_tag(ctx.project, ctx.options.tag)
 
 
 @step("check parameter lock")
@@ -123,7 +143,24 @@ npm_build = _npm_step("npm_build", ("run", "build"))
 
 # -- the release library -----------------------------------------------------------------
 
-release_build = cargo_step(BUNDLE)
+@step(BUNDLE.label)
+def release_build(ctx: ReleaseContext) -> None:
+    """The shipped library: ``cargo rustc --crate-type cdylib --release``, once per target
+    (two for ``--universal``, joined by lipo). The same command maturin runs, so the
+    wheel's maturin finds it fresh and packages this very file (one compile, two uses)."""
+    planned = targets.plan(ctx.options.target, ctx.options.universal)
+    request = build_request(ctx, BUNDLE)
+    builds = [run_cargo(ctx, dataclasses.replace(request, target=t)) for t in planned]
+    build = builds[0]
+    if len(builds) > 1:
+        # <target>/<triple>/release/lib.dylib -> <target>/universal-apple-darwin/release/
+        root = build.artifact.parent.parent.parent
+        out = root / targets.UNIVERSAL_NAME / "release" / build.artifact.name
+        build = dataclasses.replace(
+            build, artifact=targets.lipo([b.artifact for b in builds], out),
+            target=targets.UNIVERSAL_NAME, fresh=all(b.fresh for b in builds),
+        )
+    ctx.builds[BUNDLE] = build
 
 
 def _id_diff(reference: Sequence[str], released: Sequence[str]) -> str:
@@ -142,6 +179,11 @@ def check_params(ctx: ReleaseContext) -> None:
     """The release library's parameter ids must equal the discovery ids, in order."""
     assert ctx.result is not None
     build = ctx.bundle_build
+    if not targets.runs_here(ctx.options.target):
+        # A library for another machine cannot be loaded here to ask it; the ids are this
+        # source's discovery build's (the same source, built for the host a moment ago).
+        ctx.released = ctx.result
+        return
     ctx.released, _hit = discover(
         build.artifact, features=build.features, target=build.target,
         timeout=ctx.project.timeout, cache=ctx.param_cache(),
@@ -165,8 +207,12 @@ def stage_bundles(ctx: ReleaseContext) -> None:
     if out.exists() and not out.is_dir():
         raise ReleaseError("the output path is a file, not a folder", path=out,
                            hint="remove it or pass another --out")
+    # A cross build ships the target's layout (a Windows .vst3 built on Linux is laid out
+    # for Windows); without --target, this machine's (or the --platform asked for).
+    plat, machine = targets.layout_of(ctx.options.target)
     vst3, clap = bundle.layout(
-        ctx.identity.name, ctx.bundle_build.artifact, platform_name=ctx.options.platform_name,
+        ctx.identity.name, ctx.bundle_build.artifact,
+        platform_name=plat or ctx.options.platform_name, machine=machine,
         identifier=ctx.identity.identifier, version=ctx.identity.version,
     )
     ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
@@ -193,13 +239,14 @@ def build_wheel(ctx: ReleaseContext) -> None:
         crate=ident.crate, name=ident.name, lib_name=ident.lib_name, version=ident.version,
         manifest=ctx.project.manifest, parameters=ctx.result.parameters,
         features=ctx.release_features,
+        target="universal2-apple-darwin" if ctx.options.universal else ctx.options.target,
     )
     staging = ctx.staging
 
     # maturin runs cargo itself: the same compiler cache and the same fallbacks as cargo.
     def attempt(env: dict[str, str] | None, cancel: threading.Event | None) -> Path:
         return wheel.build_wheel(
-            project, target_dir=ctx.target_dir, dest_dir=staging, run=_runner(ctx, cancel),
+            project, target_dir=ctx.cargo_target_dir, dest_dir=staging, run=_runner(ctx, cancel),
             epoch=manifest.source_date_epoch(), env=env,
         )
 
@@ -257,7 +304,14 @@ def install(ctx: ReleaseContext) -> None:
 
 def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
     """The steps of this release, in order; the options decide which run."""
-    plan: list[Step[ReleaseContext]] = [check_tools, *BUILD_STEPS, check_lock, project_tests]
+    # The lock is checked on the source's parameters before codegen: a renamed id is a
+    # broken promise to hosts first (exit 24), and a UI stub that still places the old id
+    # follows from that decision, not the other way round (issue 21).
+    first = (cargo_build, extract_cached)
+    plan: list[Step[ReleaseContext]] = [
+        check_tag, check_tools, *first, check_lock, *(s for s in BUILD_STEPS if s not in first),
+        project_tests,
+    ]
     ui = _ui_package(ctx)
     if ui is not None:
         args = npm_install_args(ui)

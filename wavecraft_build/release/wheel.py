@@ -24,11 +24,11 @@ from pathlib import Path
 
 from wavecraft_build import _dsp_host
 from wavecraft_build._fs import write_atomic
+from wavecraft_build._template import render_text
 from wavecraft_build.codegen import python as python_codegen
 from wavecraft_build.errors import BuildFailed, ReleaseError
 from wavecraft_build.metadata import ParameterInfo
 from wavecraft_build.release.tools import Runner, maturin_argv, tail
-from wavecraft_build.scaffold import render_text
 
 __all__ = ["WHEEL_DIR", "WheelProject", "build_wheel", "write_project"]
 
@@ -47,6 +47,8 @@ class WheelProject:
     manifest: Path
     parameters: tuple[ParameterInfo, ...]
     features: tuple[str, ...] = ()
+    #: maturin's ``--target`` (``universal2-apple-darwin`` for a universal build); None: host
+    target: str | None = None
 
 
 _HEADER = f"""{_HEADER_MARK}
@@ -136,7 +138,7 @@ def write_project(project: WheelProject, root: Path, wheel_target: Path) -> None
     that file exists and runs cbindgen on the crate otherwise. cbindgen does not expand
     macros, so the exports ``wavecraft_plugin!`` generates are invisible to it (it would
     emit an empty header). The contract is fixed, so the tool writes the header itself
-    into maturin's own target dir (``wheel_target``, private to the wheel build).
+    into the target dir maturin builds in (``wheel_target``, the release's own).
     """
     values = {
         "crate": project.crate,
@@ -170,21 +172,21 @@ def build_wheel(
     the SOURCE_DATE_EPOCH for maturin and the copy's mtime, ``env`` the environment for
     maturin's cargo (the compiler cache's ``RUSTC_WRAPPER``; None: this process's).
     """
-    base = target_dir / WHEEL_DIR
-    root = base / project.crate
-    # Its own target dir: maturin builds the crate with other flags (cargo rustc
-    # --crate-type), and sharing the release's dir would recompile the crate on every
-    # alternation between the two builds.
-    wheel_target = base / "target"
-    write_project(project, root, wheel_target)
+    root = target_dir / WHEEL_DIR / project.crate
+    # The release build's own target dir, profile, features and command (`cargo rustc
+    # --crate-type cdylib`, see cargo.BuildRequest.crate_type): maturin's cargo run finds
+    # every unit fresh and packages the library the bundles ship. Nothing is compiled twice.
+    write_project(project, root, target_dir)
     out = root / "dist"
     shutil.rmtree(out, ignore_errors=True)
     argv = [
         *maturin_argv(), "build", "--release", "--interpreter", sys.executable,
-        "--out", str(out), "--target-dir", str(wheel_target),
+        "--out", str(out), "--target-dir", str(target_dir),
     ]
     if project.features:
         argv += ["--features", ",".join(project.features)]
+    if project.target:
+        argv += ["--target", project.target]
     env = dict(os.environ if env is None else env)
     env["SOURCE_DATE_EPOCH"] = str(epoch)
     env.pop("CARGO_TARGET_DIR", None)
