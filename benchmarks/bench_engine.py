@@ -8,6 +8,9 @@
 - blocks late or dropped across 20 hot swaps: target 0; samples are the swap times.
 - setParameter round trip with 8 clients flooding 1,000 requests a second: p99 reported;
   baseline: the same round trip on an idle engine.
+- bytes per second sent to an idle client (connected, never subscribed to audio): target
+  <= 2% of the PCM stream (meters and notifications only); baseline: a client subscribed
+  to the audio preview.
 """
 
 from __future__ import annotations
@@ -155,6 +158,27 @@ def _flooded_round_trips(url: str, seconds: float = 4.0) -> tuple[list[float], i
     return rts, sum(sent)
 
 
+def _bytes_per_second(url: str, subscribe: bool, seconds: float = 3.0) -> float:
+    """Bytes a client receives per second (text and binary frames) after connecting."""
+    with Client(url) as c:
+        if subscribe:
+            c.call("subscribeAudio")
+        c.drain()
+        text_bytes = 0
+        start_pcm = c.pcm_bytes
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                raw = c.ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            if isinstance(raw, bytes):
+                c.pcm_bytes += len(raw)
+            else:
+                text_bytes += len(raw.encode())
+        return (text_bytes + c.pcm_bytes - start_pcm) / seconds
+
+
 def run() -> list[Result]:
     os.environ.pop("WAVECRAFT_FIXTURE_MODE", None)
     os.environ.pop("WAVECRAFT_FIXTURE_MODE_FILE", None)
@@ -215,6 +239,14 @@ def _run(lib: Path) -> list[Result]:
             extra={"p99_ms": _ms(fp99), "flood_requests": sent,
                    "late_blocks": after["late"] - before["late"],
                    "dropped_blocks": after["dropped"] - before["dropped"]},
+        ))
+        idle_bps = [_bytes_per_second(engine.url, subscribe=False) for _ in range(3)]
+        playing_bps = [_bytes_per_second(engine.url, subscribe=True) for _ in range(3)]
+        results.append(compare(
+            "bytes per second to an idle client", idle_bps,
+            "bytes per second to a client playing the preview", playing_bps,
+            target="<= 2% of the PCM stream", met=lambda _m, r: r <= 0.02,
+            extra={"idle_kbit_s": round(statistics.median(idle_bps) * 8 / 1000, 1)},
         ))
     return results
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import wave
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from wavecraft_build.engine import protocol
 from wavecraft_build.engine.dsp import rebase_values
 from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
 from wavecraft_build.engine.panics import panic_message
-from wavecraft_build.engine.rpc import handle_message
+from wavecraft_build.engine.rpc import _HANDLERS, Session, handle_message
 from wavecraft_build.engine.sources import make_source
 from wavecraft_build.engine.state import AudioStatus, ParamStore
 from wavecraft_build.errors import ConfigError
@@ -155,6 +156,10 @@ class _Api:
     def get_audio_status(self) -> dict[str, Any]:
         return {"status": AudioStatus().to_json()}
 
+    def audio_format(self) -> dict[str, Any]:
+        return {"sample_rate": 48_000, "channels": 2, "block_size": 128,
+                "encoding": protocol.PCM_ENCODING}
+
 
 def _code(text: str | bytes, api: _Api | None = None) -> int | None:
     reply = handle_message(text, api or _Api())
@@ -219,6 +224,9 @@ def test_valid_requests_batches_and_notifications() -> None:
 
 
 def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
+    # Exactly: no handler the protocol does not list (it would be missing from the TS client
+    # and the README), and every listed method answered with exactly its result fields.
+    assert set(_HANDLERS) == {m.name for m in protocol.METHODS}
     api = _Api()
     for method in protocol.METHODS:
         params = {"id": "gain_level", "value": 0} if method.params else {}
@@ -228,6 +236,29 @@ def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
         assert set(reply["result"]) == {f.name for f in method.result}, method.name
 
 
-def test_protocol_error_codes_are_the_ones_the_dispatcher_uses() -> None:
-    assert {e.code for e in protocol.ERRORS} == {-32700, -32600, -32601, -32602, -32603,
-                                                 -32000, -32001}
+def test_every_error_code_is_one_named_constant_of_the_protocol() -> None:
+    # The dispatcher and the store raise these constants (no literals of their own): each
+    # one listed in ERRORS is the module attribute of its name, and codes are distinct.
+    for error in protocol.ERRORS:
+        assert getattr(protocol, error.name) is error
+    assert len({e.code for e in protocol.ERRORS}) == len(protocol.ERRORS)
+    import wavecraft_build.engine.rpc as rpc_module
+    import wavecraft_build.engine.state as state_module
+
+    for module in (rpc_module, state_module):
+        source = Path(module.__file__ or "").read_text()
+        assert not re.search(r"-32\d\d\d", source), f"{module.__name__} writes a code literal"
+
+
+def test_audio_subscription_is_per_session_and_idempotent() -> None:
+    api, session = _Api(), Session()
+    sub = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscribeAudio"})
+    unsub = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "unsubscribeAudio"})
+    assert not session.audio
+    assert handle_message(sub, api, session)["result"] == api.audio_format()
+    assert handle_message(sub, api, session)["result"] == api.audio_format()
+    assert session.audio
+    other = Session()
+    assert not other.audio  # another connection is not subscribed by this one's request
+    assert handle_message(unsub, api, session)["result"] == {}
+    assert not session.audio

@@ -111,14 +111,13 @@ class Engine:
     def get_audio_status(self) -> dict[str, Any]:
         return {"status": self.status.to_json()}
 
-    def _hello(self) -> list[str]:
+    def audio_format(self) -> dict[str, Any]:
         audio = self.config.audio
-        return [notification("audioFormat", {
-            "sample_rate": audio.sample_rate,
-            "channels": audio.channels,
-            "block_size": audio.block_size,
-            "encoding": protocol.PCM_ENCODING,
-        })]
+        return {"sample_rate": audio.sample_rate, "channels": audio.channels,
+                "block_size": audio.block_size, "encoding": protocol.PCM_ENCODING}
+
+    def _hello(self) -> list[str]:
+        return [notification("audioFormat", self.audio_format())]
 
     # -- audio thread -> event loop ------------------------------------------------------
 
@@ -137,7 +136,7 @@ class Engine:
             reading = self._window.take(ts)
             self._last_push_us = ts
             self._change_pending = False
-        if self.server.clients:
+        if self.server.listeners:
             self._pcm.append(buf.T.tobytes())
         # One hand-off per meter reading (60 Hz, or a change) or per few PCM blocks: every
         # call_soon_threadsafe is a syscall that gives up the GIL, which this thread then

@@ -6,7 +6,9 @@ offered without waiting and dropped for a client whose queue is full; replies wa
 room, which throttles only the flooding client's own reading. Incoming messages are
 capped at ``MAX_MESSAGE`` bytes (a bigger one closes that connection with 1009, as
 websockets does), clients at ``MAX_CLIENTS``. On connect a client gets one ``audioFormat``
-notification; every binary frame after it is one block of interleaved float32 PCM.
+notification; binary frames (one block of interleaved float32 PCM each) go only to the
+clients that sent ``subscribeAudio``, so an idle tab or a UI that expects text only costs
+no PCM at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from wavecraft_build.engine import protocol
-from wavecraft_build.engine.rpc import INVALID_REQUEST, Api, error_reply, handle_message
+from wavecraft_build.engine.protocol import INVALID_REQUEST
+from wavecraft_build.engine.rpc import Api, Session, error_reply, handle_message
 
 __all__ = ["MAX_CLIENTS", "MAX_MESSAGE", "EngineServer"]
 
@@ -37,7 +40,7 @@ logging.getLogger("websockets").setLevel(logging.CRITICAL)  # a dropped client i
 
 
 @dataclass(eq=False)
-class _Client:
+class _Client(Session):
     ws: ServerConnection
     queue: asyncio.Queue[str | bytes] = field(default_factory=lambda: asyncio.Queue(_QUEUE))
     dropped: int = 0
@@ -65,10 +68,14 @@ class EngineServer:
         self._clients: set[_Client] = set()
         self._server: Server | None = None
         self.connections = 0
+        #: Clients subscribed to the PCM stream; counted on the loop, read by the audio
+        #: thread (an int: no lock, no iteration of a set another thread changes).
+        self.listeners = 0
 
     @property
     def clients(self) -> int:
         return len(self._clients)
+
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (OSError if busy); returns the bound port."""
@@ -100,7 +107,8 @@ class EngineServer:
 
     def broadcast_pcm(self, pcm: bytes) -> None:
         for client in self._clients:
-            client.offer(pcm)
+            if client.audio:
+                client.offer(pcm)
 
     def _admit(self, _ws: ServerConnection, _request: Request) -> Response | None:
         if len(self._clients) >= MAX_CLIENTS:
@@ -120,7 +128,8 @@ class EngineServer:
                     reply: Any = error_reply(None, INVALID_REQUEST, "binary frames are not "
                                              "requests")
                 else:
-                    reply = handle_message(message, self._api)
+                    reply = handle_message(message, self._api, client)
+                    self._count_listeners()
                 if reply is not None:
                     await client.queue.put(json.dumps(reply, allow_nan=False))
                 # Buffered messages are returned without a suspension point: yield, so one
@@ -130,9 +139,13 @@ class EngineServer:
             pass
         finally:
             self._clients.discard(client)
+            self._count_listeners()
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer
+
+    def _count_listeners(self) -> None:
+        self.listeners = sum(1 for c in self._clients if c.audio)
 
     async def _write(self, client: _Client) -> None:
         with contextlib.suppress(ConnectionClosed):
