@@ -3,7 +3,13 @@
 //!
 //! Every function here catches panics: an unwind must never cross into the C caller.
 //! Strings are `CString::into_raw` and come back through [`free_string`].
+//!
+//! A panic in a dev-vtable call is reported as data, not text: the call returns
+//! [`DEV_PANICKED`] (or `create` returns null), and `last_error` then copies the panic's
+//! message, as recorded on the calling thread, so the host blames exactly that call.
 
+use std::any::Any;
+use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -13,21 +19,45 @@ use crate::info::{params_json, processors_json};
 use crate::processor::Signal;
 
 /// Version of [`DevProcessorVTable`] this SDK exports.
-pub const DEV_VTABLE_VERSION: u32 = 2;
+pub const DEV_VTABLE_VERSION: u32 = 3;
+/// Status of a dev-vtable call that returned normally.
+pub const DEV_OK: i32 = 0;
+/// Status of a dev-vtable call that panicked (the message: `last_error`, same thread).
+pub const DEV_PANICKED: i32 = 1;
 
 /// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
 /// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
 /// parameter, params-JSON order), `process` (in place, one pointer per channel), `drop`.
+/// Each call but `drop` says whether it panicked ([`DEV_OK`], [`DEV_PANICKED`]; `create`:
+/// null); `last_error(buf, cap)` copies the last panic message of the calling thread
+/// (NUL-terminated, truncated to `cap - 1` bytes) and returns its full length in bytes.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct DevProcessorVTable {
     pub version: u32,
     pub create: extern "C" fn() -> *mut c_void,
-    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32),
-    pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize),
-    pub set_sample_rate: extern "C" fn(*mut c_void, f32),
-    pub reset: extern "C" fn(*mut c_void),
+    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
+    pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
+    pub set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
+    pub reset: extern "C" fn(*mut c_void) -> i32,
     pub drop: extern "C" fn(*mut c_void),
+    pub last_error: extern "C" fn(*mut c_char, usize) -> usize,
+}
+
+thread_local! {
+    /// The message of the last panic caught on this thread (a dev call's, for `last_error`).
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records a caught panic's message for `last_error`; returns [`DEV_PANICKED`].
+fn record_panic(payload: &(dyn Any + Send)) -> i32 {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a payload that is not a string".to_owned());
+    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = message);
+    DEV_PANICKED
 }
 
 /// Sample rate of a freshly created dev processor, until `set_sample_rate`.
@@ -67,6 +97,7 @@ pub fn dev_vtable<S: Signal>() -> DevProcessorVTable {
         set_sample_rate: dev_set_sample_rate::<S>,
         reset: dev_reset::<S>,
         drop: dev_drop::<S>,
+        last_error: dev_last_error,
     }
 }
 
@@ -78,21 +109,48 @@ fn string_to_ptr(build: fn() -> String) -> *mut c_char {
     .unwrap_or(ptr::null_mut())
 }
 
-/// Runs `f` on the instance behind `inst` unless it is null; swallows panics.
-fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) {
+/// Runs `f` on the instance behind `inst` unless it is null (then nothing happens);
+/// a panic is caught and reported as [`DEV_PANICKED`].
+fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) -> i32 {
     if inst.is_null() {
-        return;
+        return DEV_OK;
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    match catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
         let engine = unsafe { &mut *inst.cast::<Engine<S>>() };
         f(engine);
-    }));
+    })) {
+        Ok(()) => DEV_OK,
+        Err(payload) => record_panic(payload.as_ref()),
+    }
 }
 
 extern "C" fn dev_create<S: Signal>() -> *mut c_void {
-    catch_unwind(|| Box::into_raw(Box::new(Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE))).cast())
-        .unwrap_or(ptr::null_mut())
+    match catch_unwind(|| Box::into_raw(Box::new(Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE)))) {
+        Ok(engine) => engine.cast(),
+        Err(payload) => {
+            record_panic(payload.as_ref());
+            ptr::null_mut()
+        }
+    }
+}
+
+extern "C" fn dev_last_error(buf: *mut c_char, cap: usize) -> usize {
+    LAST_ERROR
+        .try_with(|last| {
+            let last = last.borrow();
+            let bytes = last.as_bytes();
+            if !buf.is_null() && cap > 0 {
+                let n = bytes.len().min(cap - 1);
+                // SAFETY: the caller passes `cap` writable bytes at `buf` (contract).
+                unsafe {
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), n);
+                    *buf.add(n) = 0;
+                }
+            }
+            bytes.len()
+        })
+        .unwrap_or(0)
 }
 
 extern "C" fn dev_process<S: Signal>(
@@ -100,9 +158,9 @@ extern "C" fn dev_process<S: Signal>(
     channels: *mut *mut f32,
     n_channels: u32,
     n_samples: u32,
-) {
+) -> i32 {
     if channels.is_null() || n_channels == 0 || n_samples == 0 {
-        return;
+        return DEV_OK;
     }
     with_engine::<S>(inst, |engine| {
         // SAFETY: the caller passes `n_channels` valid, distinct pointers to `n_samples`
@@ -116,28 +174,34 @@ extern "C" fn dev_process<S: Signal>(
             .map(|&p| unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) })
             .collect();
         engine.process(&mut audio); // flushes denormals for the call (DenormalGuard)
-    });
+    })
 }
 
-extern "C" fn dev_apply_plain_values<S: Signal>(inst: *mut c_void, values: *const f32, len: usize) {
+extern "C" fn dev_apply_plain_values<S: Signal>(
+    inst: *mut c_void,
+    values: *const f32,
+    len: usize,
+) -> i32 {
     if values.is_null() {
-        return;
+        return DEV_OK;
     }
     with_engine::<S>(inst, |engine| {
         // SAFETY: the caller passes `len` readable floats (contract).
         let values = unsafe { std::slice::from_raw_parts(values, len) };
         engine.set_plain_values(values);
-    });
+    })
 }
 
-extern "C" fn dev_set_sample_rate<S: Signal>(inst: *mut c_void, sample_rate: f32) {
+extern "C" fn dev_set_sample_rate<S: Signal>(inst: *mut c_void, sample_rate: f32) -> i32 {
     if sample_rate.is_finite() && sample_rate > 0.0 {
-        with_engine::<S>(inst, |engine| engine.set_sample_rate(sample_rate));
+        with_engine::<S>(inst, |engine| engine.set_sample_rate(sample_rate))
+    } else {
+        DEV_OK
     }
 }
 
-extern "C" fn dev_reset<S: Signal>(inst: *mut c_void) {
-    with_engine::<S>(inst, Engine::reset);
+extern "C" fn dev_reset<S: Signal>(inst: *mut c_void) -> i32 {
+    with_engine::<S>(inst, Engine::reset)
 }
 
 extern "C" fn dev_drop<S: Signal>(inst: *mut c_void) {
