@@ -137,7 +137,7 @@ def test_swap_keeps_values_by_id_and_announces_the_new_list(
 
 
 @pytest.mark.parametrize(("mode", "why"), [
-    ("dsp-panic", "panicked: fixture DSP panics in process"),
+    ("dsp-panic", "panicked in process(): fixture DSP panics in process"),
     ("dsp-nan", "non-finite"),
 ])
 def test_a_failing_dsp_is_muted_reported_and_the_next_swap_recovers(
@@ -180,12 +180,16 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
     engine.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] != bad)
     assert not alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
-        assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+        status = c.result("getAudioStatus")["status"]
+        # Playing the last good build, and saying why until the next good reload.
+        assert status["phase"] == "degraded" and signal in status["diagnostic"]["message"]
         # The author's value survived the crash.
         assert c.result("getParameter", {"id": "gain_level"})["value"] == 0.5
         assert c.settled_meter()["left_peak"] == pytest.approx(-18.02, abs=0.05)
     # The next good reload works as usual.
     engine.swap(fixture_lib, params)
+    with Client(engine.url) as c:
+        assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
 
 
 def test_restart_after_a_crash_is_quick(

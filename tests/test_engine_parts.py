@@ -15,7 +15,6 @@ import pytest
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.dsp import rebase_values
 from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
-from wavecraft_build.engine.panics import panic_message
 from wavecraft_build.engine.rpc import _HANDLERS, Session, handle_message
 from wavecraft_build.engine.sources import make_source
 from wavecraft_build.engine.state import AudioStatus, ParamStore
@@ -118,18 +117,6 @@ def test_rebase_keeps_values_by_id_defaults_new_drops_removed_and_clamps() -> No
     out = rebase_values(params, {"gain_level": 30.0, "gain_mute": 1.0, "gone": 5.0})
     assert out == {"gain_level": 24.0, "gain_mute": 1.0, "filter_shape": 0.0}
     assert rebase_values(params, {"filter_shape": 7.0})["filter_shape"] == 0.0
-
-
-# -- panic text --------------------------------------------------------------------------
-
-
-def test_panic_message_from_the_default_hook() -> None:
-    new = ("thread '<unnamed>' panicked at src/lib.rs:12:5:\nindex out of bounds\n"
-           "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n")
-    assert panic_message(new) == "index out of bounds (at src/lib.rs:12:5)"
-    old = "thread 'main' panicked at 'boom', src/lib.rs:3:9\nnote: run with ...\n"
-    assert panic_message(old) == "boom (at src/lib.rs:3:9)"
-    assert panic_message("plugin says hello\n") is None
 
 
 # -- JSON-RPC dispatch -------------------------------------------------------------------
