@@ -19,9 +19,9 @@ up waiting and the watchdog takes it from there). ``call_started`` is when the c
 call began (0.0 between calls), for the watchdog. A DSP that panics (``DspPanic``: the
 SDK's status and message) or outputs NaN/inf is marked failed: that block and every later
 one is muted until the next swap, and ``on_fail`` says why, once; a DSP that keeps the
-clock from sleeping for ``_OVERLOAD_BLOCKS`` blocks is slower than real time, and
-``on_slow`` says so, once per DSP. Neither callback may block: the engine hands them to
-its event loop.
+clock busy for longer than a block's period, ``_OVERLOAD_BLOCKS`` blocks in a row, is
+slower than real time, and ``on_slow`` says so, once per DSP. Neither callback may
+block: the engine hands them to its event loop.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ class BlockClock:
         period = self.config.block_seconds
         budget = self.config.buffer_blocks
         t0 = time.perf_counter()
-        n = unslept = 0
+        n = unslept = overloaded = 0
         while not self._stop.is_set():
             start_at = t0 + n * period
             now = time.perf_counter()
@@ -195,14 +195,17 @@ class BlockClock:
                 unslept = 0
             else:
                 unslept += 1
-                if unslept > _OVERLOAD_BLOCKS:
+                if realtime and unslept > _OVERLOAD_BLOCKS:
                     # A DSP slower than real time: never hog a core at real-time priority.
-                    if realtime:
-                        realtime = _realtime_priority(False)
-                    self._too_slow(period)
+                    realtime = _realtime_priority(False)
             began, began_cpu = time.perf_counter(), time.thread_time()
             self._render(n)
             done = time.perf_counter()
+            # Slower than real time: every block of a long run took longer than its period
+            # (not merely catching up after a stall, which renders fast blocks back to back).
+            overloaded = overloaded + 1 if done - began > period else 0
+            if overloaded > _OVERLOAD_BLOCKS:
+                self._too_slow(period)
             st = self.stats
             st.blocks += 1
             st.busy_cpu_s += time.thread_time() - began_cpu

@@ -32,7 +32,7 @@ from wavecraft_build.engine.watchdog import Call, Watchdog
 from wavecraft_build.errors import WavecraftError
 from wavecraft_build.metadata import ParameterInfo
 
-__all__ = ["Engine", "HostConfig"]
+__all__ = ["HANG_GRACE_S", "Engine", "HostConfig"]
 
 _METER_INTERVAL_US: Final = 1_000_000 // 60
 #: A block with new parameter values is metered at once (the UI sees its change within a
@@ -41,6 +41,8 @@ _CHANGE_GAP_US: Final = 5_000
 _PCM_BATCH: Final = 4
 RUNNING: Final = "runningFullDuplex"
 _RECOVERS: Final = "fix the DSP; the next successful reload recovers"
+#: Between saying ``failed`` (a hung call) and asking the supervisor for a restart.
+HANG_GRACE_S: Final = 0.3
 
 #: Sends one event (name, fields) to the supervisor.
 Emit = Callable[..., None]
@@ -186,6 +188,7 @@ class Engine:
         self._set_status("failed", {"code": "dsp_hung", "message": reason,
                                     "hint": "the engine restarts with the last good build; "
                                     + _RECOVERS})
+        time.sleep(HANG_GRACE_S)  # the pages get the reason before the supervisor kills us
         self._emit("dsp_hung", call=call, message=reason, library=library)
 
     def _set_status(self, phase: str, diagnostic: dict[str, str] | None = None) -> None:
