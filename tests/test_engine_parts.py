@@ -1,18 +1,21 @@
-"""The engine's pure parts: input sources, meters, value rebasing, panic text, JSON-RPC dispatch."""
+"""The engine's parts: input sources, meters, value rebasing, JSON-RPC dispatch, hot swap."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import threading
 import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from helpers import wait_for
 
 from wavecraft_build.engine import protocol
+from wavecraft_build.engine.audio import AudioConfig, BlockClock
 from wavecraft_build.engine.dsp import rebase_values
 from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
 from wavecraft_build.engine.rpc import _HANDLERS, Session, handle_message
@@ -249,3 +252,55 @@ def test_audio_subscription_is_per_session_and_idempotent() -> None:
     assert not other.audio  # another connection is not subscribed by this one's request
     assert handle_message(unsub, api, session)["result"] == {}
     assert not session.audio
+
+
+# -- hot swap and the audio thread -------------------------------------------------------
+
+
+class _SlowDsp:
+    """Stands in for an EngineDsp: ``process_in_place`` waits for ``release`` (a hung or
+    slow plugin call); ``closed_on`` records which thread dropped it."""
+
+    def __init__(self, name: str) -> None:
+        self.library = Path(name)
+        self.applied_version = -1
+        self.release = threading.Event()
+        self.release.set()
+        self.in_process = threading.Event()
+        self.closed_on: str | None = None
+
+    def apply_values(self, values: Any, version: int) -> None:
+        self.applied_version = version
+
+    def process_in_place(self, buf: Any) -> None:
+        self.in_process.set()
+        self.release.wait()
+
+    def close(self) -> None:
+        assert self.closed_on is None, "dropped twice"
+        self.closed_on = threading.current_thread().name
+
+
+def test_swap_never_drops_an_instance_the_audio_thread_is_still_calling() -> None:
+    store = ParamStore()
+    store.replace(_params())
+    clock = BlockClock(AudioConfig(), make_source("silence", 48_000), store,
+                       lambda *_: None, lambda *_: None)
+    old: Any = _SlowDsp("old")
+    new: Any = _SlowDsp("new")
+    assert clock.swap(old)  # not running: taken at once
+    clock.start()
+    try:
+        old.release.clear()
+        old.in_process.clear()
+        assert old.in_process.wait(5)  # the audio thread is inside old's process() now
+        # The swap gives up waiting; it neither takes over nor drops old under the call.
+        assert not clock.swap(new, timeout=0.2)
+        assert old.closed_on is None and id(clock.dsp) == id(old)
+        old.release.set()  # the call returns: the audio thread takes new, then drops old
+        assert wait_for(lambda: old.closed_on is not None, 5)
+        assert old.closed_on == "wavecraft-audio" and id(clock.dsp) == id(new)
+    finally:
+        old.release.set()
+        clock.stop()
+    assert new.closed_on is None
