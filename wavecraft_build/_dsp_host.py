@@ -48,18 +48,19 @@ __all__ = [
 VTABLE_VERSION: Final = 3
 SYMBOL: Final = "wavecraft_dev_create_processor"
 #: The C declarations of the contract, for ``FFI.cdef`` and the wheel's C header. Calls
-#: return 0, or 1 when they panicked (``create``: null); ``last_error(buf, cap)`` copies
-#: the calling thread's last panic message and returns its length.
+#: return 0, or 1 when they panicked; ``last_error(inst, buf, cap)`` then copies that
+#: instance's panic message. ``create(buf, cap)`` returns null when it panicked, with the
+#: message in ``buf``.
 VTABLE_CDEF: Final = """\
 typedef struct {
     uint32_t version;
-    void *(*create)(void);
+    void *(*create)(char *, size_t);
     int32_t (*process)(void *, float **, uint32_t, uint32_t);
     int32_t (*apply_plain_values)(void *, const float *, size_t);
     int32_t (*set_sample_rate)(void *, float);
     int32_t (*reset)(void *);
     void (*drop)(void *);
-    size_t (*last_error)(char *, size_t);
+    size_t (*last_error)(void *, char *, size_t);
 } DevProcessorVTable;
 DevProcessorVTable wavecraft_dev_create_processor(void);
 """
@@ -157,10 +158,10 @@ class DspPanic(RuntimeError):
         self.message = message
 
 
-def last_error(ffi: Any, vtable: Any) -> str:
-    """The last panic message the plugin recorded on this thread (empty if none)."""
+def last_error(ffi: Any, vtable: Any, inst: Any) -> str:
+    """The last panic message the plugin recorded in ``inst`` (empty if none)."""
     buf = ffi.new("char[]", _ERROR_BYTES)
-    vtable.last_error(buf, _ERROR_BYTES)
+    vtable.last_error(inst, buf, _ERROR_BYTES)
     return str(ffi.string(buf).decode("utf-8", "replace"))
 
 
@@ -195,9 +196,10 @@ class DspProcessor(Generic[P]):
             self._values[i] = p.default
         self._n_values = len(params)
         rate = _checked_rate(sample_rate)
-        inst = vtable.create()
+        err = ffi.new("char[]", _ERROR_BYTES)
+        inst = vtable.create(err, _ERROR_BYTES)
         if inst == ffi.NULL:
-            why = last_error(ffi, vtable)
+            why = str(ffi.string(err).decode("utf-8", "replace"))
             raise fail(f"DevProcessorVTable.create panicked: {why}" if why else
                        "DevProcessorVTable.create returned null", None)
         self._inst = inst
@@ -224,7 +226,7 @@ class DspProcessor(Generic[P]):
 
     def _check(self, call: str, status: int) -> None:
         if status != 0:
-            raise DspPanic(call, last_error(self._ffi, self._vt))
+            raise DspPanic(call, last_error(self._ffi, self._vt, self._inst))
 
     def _live(self) -> Any:
         if not self._finalizer.alive:

@@ -5,11 +5,11 @@
 //! Strings are `CString::into_raw` and come back through [`free_string`].
 //!
 //! A panic in a dev-vtable call is reported as data, not text: the call returns
-//! [`DEV_PANICKED`] (or `create` returns null), and `last_error` then copies the panic's
-//! message, as recorded on the calling thread, so the host blames exactly that call.
+//! [`DEV_PANICKED`] and `last_error(inst, ...)` copies the panic's message, kept in that
+//! instance; `create` returns null and writes the message into the caller's buffer. So the
+//! host blames exactly the call that panicked (no global or thread-local state).
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -22,42 +22,56 @@ use crate::processor::Signal;
 pub const DEV_VTABLE_VERSION: u32 = 3;
 /// Status of a dev-vtable call that returned normally.
 pub const DEV_OK: i32 = 0;
-/// Status of a dev-vtable call that panicked (the message: `last_error`, same thread).
+/// Status of a dev-vtable call that panicked (its message: `last_error`).
 pub const DEV_PANICKED: i32 = 1;
 
 /// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
 /// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
 /// parameter, params-JSON order), `process` (in place, one pointer per channel), `drop`.
-/// Each call but `drop` says whether it panicked ([`DEV_OK`], [`DEV_PANICKED`]; `create`:
-/// null); `last_error(buf, cap)` copies the last panic message of the calling thread
-/// (NUL-terminated, truncated to `cap - 1` bytes) and returns its full length in bytes.
+/// Each call but `drop` says whether it panicked ([`DEV_OK`], [`DEV_PANICKED`]);
+/// `last_error(inst, buf, cap)` copies the instance's last panic message, and
+/// `create(buf, cap)` returns null with its own panic's message in `buf` (both
+/// NUL-terminated, truncated to `cap - 1` bytes; `last_error` returns the full length).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct DevProcessorVTable {
     pub version: u32,
-    pub create: extern "C" fn() -> *mut c_void,
+    pub create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
     pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
     pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
     pub set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
     pub reset: extern "C" fn(*mut c_void) -> i32,
     pub drop: extern "C" fn(*mut c_void),
-    pub last_error: extern "C" fn(*mut c_char, usize) -> usize,
+    pub last_error: extern "C" fn(*mut c_void, *mut c_char, usize) -> usize,
 }
 
-thread_local! {
-    /// The message of the last panic caught on this thread (a dev call's, for `last_error`).
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+/// What a dev-vtable instance pointer points at: the engine and its last panic message.
+struct DevInstance<S: Signal> {
+    engine: Engine<S>,
+    last_error: String,
 }
 
-/// Records a caught panic's message for `last_error`; returns [`DEV_PANICKED`].
-fn record_panic(payload: &(dyn Any + Send)) -> i32 {
-    let message = payload
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic with a payload that is not a string".to_owned());
-    let _ = LAST_ERROR.try_with(|last| *last.borrow_mut() = message);
-    DEV_PANICKED
+        .unwrap_or_else(|| "panic with a payload that is not a string".to_owned())
+}
+
+/// Copies `text` into the caller's `cap` bytes at `buf` (NUL-terminated, truncated);
+/// returns the text's full length.
+fn copy_out(text: &str, buf: *mut c_char, cap: usize) -> usize {
+    let bytes = text.as_bytes();
+    if !buf.is_null() && cap > 0 {
+        let n = bytes.len().min(cap - 1);
+        // SAFETY: the caller passes `cap` writable bytes at `buf` (contract).
+        unsafe {
+            ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), n);
+            *buf.add(n) = 0;
+        }
+    }
+    bytes.len()
 }
 
 /// Sample rate of a freshly created dev processor, until `set_sample_rate`.
@@ -97,7 +111,7 @@ pub fn dev_vtable<S: Signal>() -> DevProcessorVTable {
         set_sample_rate: dev_set_sample_rate::<S>,
         reset: dev_reset::<S>,
         drop: dev_drop::<S>,
-        last_error: dev_last_error,
+        last_error: dev_last_error::<S>,
     }
 }
 
@@ -110,47 +124,48 @@ fn string_to_ptr(build: fn() -> String) -> *mut c_char {
 }
 
 /// Runs `f` on the instance behind `inst` unless it is null (then nothing happens);
-/// a panic is caught and reported as [`DEV_PANICKED`].
+/// a panic is caught, kept as the instance's last error and reported as [`DEV_PANICKED`].
 fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) -> i32 {
     if inst.is_null() {
         return DEV_OK;
     }
+    let instance = inst.cast::<DevInstance<S>>();
     match catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
-        let engine = unsafe { &mut *inst.cast::<Engine<S>>() };
-        f(engine);
+        f(unsafe { &mut (*instance).engine });
     })) {
         Ok(()) => DEV_OK,
-        Err(payload) => record_panic(payload.as_ref()),
+        Err(payload) => {
+            let message = panic_text(payload.as_ref());
+            // SAFETY: as above; the engine may be inconsistent after the panic, the
+            // message field is not.
+            let _ = catch_unwind(AssertUnwindSafe(|| unsafe { (*instance).last_error = message }));
+            DEV_PANICKED
+        }
     }
 }
 
-extern "C" fn dev_create<S: Signal>() -> *mut c_void {
-    match catch_unwind(|| Box::into_raw(Box::new(Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE)))) {
-        Ok(engine) => engine.cast(),
+extern "C" fn dev_create<S: Signal>(err: *mut c_char, cap: usize) -> *mut c_void {
+    let created = catch_unwind(|| {
+        let engine = Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE);
+        Box::into_raw(Box::new(DevInstance { engine, last_error: String::new() }))
+    });
+    match created {
+        Ok(instance) => instance.cast(),
         Err(payload) => {
-            record_panic(payload.as_ref());
+            let _ = catch_unwind(AssertUnwindSafe(|| copy_out(&panic_text(payload.as_ref()), err, cap)));
             ptr::null_mut()
         }
     }
 }
 
-extern "C" fn dev_last_error(buf: *mut c_char, cap: usize) -> usize {
-    LAST_ERROR
-        .try_with(|last| {
-            let last = last.borrow();
-            let bytes = last.as_bytes();
-            if !buf.is_null() && cap > 0 {
-                let n = bytes.len().min(cap - 1);
-                // SAFETY: the caller passes `cap` writable bytes at `buf` (contract).
-                unsafe {
-                    ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), n);
-                    *buf.add(n) = 0;
-                }
-            }
-            bytes.len()
-        })
-        .unwrap_or(0)
+extern "C" fn dev_last_error<S: Signal>(inst: *mut c_void, buf: *mut c_char, cap: usize) -> usize {
+    if inst.is_null() {
+        return copy_out("", buf, cap);
+    }
+    // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
+    let instance = unsafe { &*inst.cast::<DevInstance<S>>() };
+    copy_out(&instance.last_error, buf, cap)
 }
 
 extern "C" fn dev_process<S: Signal>(
@@ -210,6 +225,6 @@ extern "C" fn dev_drop<S: Signal>(inst: *mut c_void) {
     }
     let _ = catch_unwind(|| {
         // SAFETY: `inst` came from `dev_create::<S>` and is dropped once (contract).
-        drop(unsafe { Box::from_raw(inst.cast::<Engine<S>>()) });
+        drop(unsafe { Box::from_raw(inst.cast::<DevInstance<S>>()) });
     });
 }

@@ -164,33 +164,38 @@ pub unsafe extern "C" fn wavecraft_free_string(s: *mut c_char) {
 #[repr(C)]
 pub struct DevProcessorVTable {
     version: u32,
-    create: extern "C" fn() -> *mut c_void,
+    create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
     process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
     apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
     set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
     reset: extern "C" fn(*mut c_void) -> i32,
     drop: extern "C" fn(*mut c_void),
-    last_error: extern "C" fn(*mut c_char, usize) -> usize,
+    last_error: extern "C" fn(*mut c_void, *mut c_char, usize) -> usize,
 }
 
 const OK: i32 = 0;
 const PANICKED: i32 = 1;
 
-thread_local! {
-    static LAST_ERROR: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
 /// What the SDK does with a panicking DSP call: its panic hook prints, catch_unwind stops
-/// the unwind at the C boundary, the message is kept for `last_error` on this thread and
-/// the call says PANICKED. This crate is panic=abort (see Cargo.toml), so it does all of
-/// that by hand.
-fn panicked(message: &str, line: u32) -> i32 {
+/// the unwind at the C boundary, the message is kept for `last_error` (in the instance, or
+/// in the caller's buffer for `create`) and the call says PANICKED. This crate is
+/// panic=abort (see Cargo.toml), so it does all of that by hand.
+fn hook_text(message: &str, line: u32) {
     eprintln!(
         "thread '<unnamed>' panicked at src/lib.rs:{line}:13:\n{message}\n\
          note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace"
     );
-    LAST_ERROR.with(|e| *e.borrow_mut() = message.to_string());
-    PANICKED
+}
+
+fn copy_out(text: &str, buf: *mut c_char, cap: usize) -> usize {
+    if !buf.is_null() && cap > 0 {
+        let n = text.len().min(cap - 1);
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+    }
+    text.len()
 }
 
 fn hang() -> ! {
@@ -206,6 +211,7 @@ struct Gain {
     /// How `process` misbehaves: read once, at create time, so a hot swap can change it.
     dsp_mode: String,
     calls: u64,
+    last_error: String,
 }
 
 /// The DSP misbehaviour for new instances: `WAVECRAFT_FIXTURE_MODE_FILE`'s content (a file
@@ -221,12 +227,13 @@ fn dsp_mode() -> String {
     }
 }
 
-extern "C" fn create() -> *mut c_void {
+extern "C" fn create(err: *mut c_char, cap: usize) -> *mut c_void {
     let dsp_mode = dsp_mode();
     match dsp_mode.as_str() {
         "create-hang" => hang(),
         "create-panic" => {
-            panicked("fixture panics in create", line!());
+            hook_text("fixture panics in create", line!());
+            copy_out("fixture panics in create", err, cap);
             return std::ptr::null_mut();
         }
         "thread-print" => {
@@ -239,7 +246,9 @@ extern "C" fn create() -> *mut c_void {
         }
         _ => {}
     }
-    let g = Gain { level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode, calls: 0 };
+    let g = Gain {
+        level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode, calls: 0, last_error: String::new(),
+    };
     Box::into_raw(Box::new(g)) as *mut c_void
 }
 
@@ -247,7 +256,11 @@ extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u3
     let g = unsafe { &mut *(inst as *mut Gain) };
     g.calls += 1;
     match g.dsp_mode.as_str() {
-        "dsp-panic" => return panicked("fixture DSP panics in process", line!()),
+        "dsp-panic" => {
+            hook_text("fixture DSP panics in process", line!());
+            g.last_error = "fixture DSP panics in process".into();
+            return PANICKED;
+        }
         "dsp-segv" => unsafe {
             std::ptr::write_volatile(std::ptr::null_mut::<u32>(), 1);
         },
@@ -297,18 +310,9 @@ extern "C" fn drop_inst(inst: *mut c_void) {
     }
 }
 
-extern "C" fn last_error(buf: *mut c_char, cap: usize) -> usize {
-    LAST_ERROR.with(|e| {
-        let e = e.borrow();
-        if !buf.is_null() && cap > 0 {
-            let n = e.len().min(cap - 1);
-            unsafe {
-                std::ptr::copy_nonoverlapping(e.as_ptr(), buf as *mut u8, n);
-                *buf.add(n) = 0;
-            }
-        }
-        e.len()
-    })
+extern "C" fn last_error(inst: *mut c_void, buf: *mut c_char, cap: usize) -> usize {
+    let text = if inst.is_null() { "" } else { unsafe { (*(inst as *const Gain)).last_error.as_str() } };
+    copy_out(text, buf, cap)
 }
 
 #[no_mangle]
