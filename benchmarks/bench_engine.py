@@ -195,7 +195,7 @@ def _first_audible(url: str, deadline: float) -> None:
 
 
 def _swapped_other_than(library: str, event: dict[str, Any]) -> bool:
-    return event["event"] == "engine_swapped" and event["library"] != library
+    return bool(event["event"] == "engine_swapped" and event["library"] != library)
 
 
 def _faults(lib: Path, mode: Path, n: int = 5) -> list[Result]:
