@@ -5,6 +5,8 @@
   on a twin project: target overhead <= 5% + 50 ms.
 - warm start (nothing changed, cache warm) -> "watching": target <= 1.0 s; the baseline
   is the bare no-op cargo build every start has to pay.
+- Ctrl-C -> dev exited (engine, cargo and children stopped): target <= 1.0 s (the tests
+  only check it ends, with a generous bound); baseline: the same warm start.
 """
 
 from __future__ import annotations
@@ -80,19 +82,26 @@ def run() -> list[Result]:
             )
         )
 
-        starts, noop = [], []
+        starts, noop, stops = [], [], []
         for _ in range(5):
             noop.append(bare_build(dev_project, target))
             dev = DevProcess(dev_project, target)
             try:
                 seen = dev.wait_event("watching", timeout=60)
                 starts.append(seen["_t"] - dev.started)
-                dev.interrupt()
+                code, took = dev.interrupt()
+                assert code == 130
+                stops.append(took)
             finally:
                 dev.close()
         results.append(
             compare("warm start -> watching", starts, "bare no-op cargo build", noop,
                     target="<= 1.0 s", met=lambda m, _r: m <= 1.0)
+        )
+        results.append(
+            compare("Ctrl-C -> dev exited", stops, "warm start -> watching", starts,
+                    target="<= 1.0 s", met=lambda _m, _r: max(stops) <= 1.0,
+                    extra={"max_ms": round(max(stops) * 1000, 1)})
         )
     return results
 
