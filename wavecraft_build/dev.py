@@ -309,14 +309,20 @@ def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | Non
 
 
 def _start_ui(
-    project: ProjectConfig, options: DevOptions, events: Events, first_build: threading.Event
+    project: ProjectConfig, options: DevOptions, events: Events, first_build: threading.Event,
+    engine: EngineSupervisor | None,
 ) -> UiServer | None:
     if not options.ui or project.ui is None or not (project.ui / "package.json").is_file():
         return None
     from wavecraft_build._dev_ui import UiServer
 
+    def emit(event: str, message: str, **fields: Any) -> None:
+        if event == "ui_url" and engine is not None:
+            engine.allow_origin(str(fields["url"]))  # the engine lets this page in
+        events.emit(event, message, **fields)
+
     url = options.engine.url if options.engine is not None else None
-    ui = UiServer(project.ui, events.emit, url, bindings_ready=first_build)
+    ui = UiServer(project.ui, emit, url, bindings_ready=first_build)
     ui.start()
     return ui
 
@@ -344,7 +350,7 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
             builder.on_reload = engine.swap
         builder.start()
         builder.request()
-        ui = _start_ui(project, options, events, ready)
+        ui = _start_ui(project, options, events, ready, engine)
 
         def announce() -> None:
             ready.wait()

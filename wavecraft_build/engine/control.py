@@ -2,12 +2,11 @@
 
 The supervisor (``engine.supervisor``, in the dev loop) starts this process and talks to
 it over two pipes that plugin code cannot write to by accident: commands arrive as JSON
-lines on stdin (``swap``, ``fail``, ``stats``; end of file = stop), events leave as JSON
-lines on the file descriptor given by ``--events-fd`` (``ready``, ``bind_failed``,
-``swapped``, ``swap_failed``, ``dsp_failed``, ``dsp_slow``, ``dsp_hung``, ``values``,
-``stats``, ``warning``). fds 1
-and 2 belong to the plugin (see ``output``). Exit status: 0 after stdin closed, 2 when the
-port is busy.
+lines on stdin (``swap``, ``fail``, ``allow_origin``, ``stats``; end of file = stop),
+events leave as JSON lines on the file descriptor given by ``--events-fd`` (``ready``,
+``bind_failed``, ``swapped``, ``swap_failed``, ``dsp_failed``, ``dsp_slow``,
+``dsp_hung``, ``refused``, ``values``, ``stats``, ``warning``). fds 1 and 2 belong to the
+plugin (see ``output``). Exit status: 0 after stdin closed, 2 when the port is busy.
 """
 
 from __future__ import annotations
@@ -74,6 +73,8 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
             engine.swap(Path(cmd["library"]), result.parameters,
                         {str(k): str(v) for k, v in diagnostic.items()}
                         if isinstance(diagnostic, dict) else None)
+        elif kind == "allow_origin":
+            engine.server.gate.allow_ui(str(cmd["url"]))
         elif kind == "fail":
             engine.fail(str(cmd["message"]))
         elif kind == "stats":

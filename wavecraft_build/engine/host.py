@@ -72,7 +72,7 @@ class Engine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handoff = Handoff()
         self._changed: dict[str, float] = {}
-        self.server = EngineServer(self, self._hello)
+        self.server = EngineServer(self, self._hello, self._refused)
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
                                 self._on_slow)
         #: The control thread's DSP call in progress (loading a library), for the watchdog.
@@ -163,6 +163,9 @@ class Engine:
         if reading is not None:
             self._latest = reading
             self.server.broadcast("meterUpdate", reading.update())
+
+    def _refused(self, why: str) -> None:
+        self._emit("refused", message=why)
 
     def _on_fail(self, dsp: EngineDsp, reason: str) -> None:  # audio thread
         self._handoff.put(self._failed, str(dsp.library), reason)

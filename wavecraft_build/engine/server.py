@@ -8,7 +8,9 @@ capped at ``MAX_MESSAGE`` bytes (a bigger one closes that connection with 1009, 
 websockets does), clients at ``MAX_CLIENTS``. On connect a client gets one ``audioFormat``
 notification; binary frames (one block of interleaved float32 PCM each) go only to the
 clients that sent ``subscribeAudio``, so an idle tab or a UI that expects text only costs
-no PCM at all.
+no PCM at all. The handshake's ``Origin`` and ``Host`` are checked first (``origins.Gate``):
+only the dev UI and clients without an ``Origin`` get in, the rest get 403 and
+``on_refused`` is told once per origin and host.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from wavecraft_build.engine import protocol
+from wavecraft_build.engine.origins import Gate
 from wavecraft_build.engine.protocol import INVALID_REQUEST
 from wavecraft_build.engine.rpc import Api, Session, error_reply, handle_message
 
@@ -62,9 +65,13 @@ def notification(method: str, params: dict[str, Any] | None = None) -> str:
 class EngineServer:
     """Serves ``api`` to every client; ``broadcast*`` run on the event loop's thread."""
 
-    def __init__(self, api: Api, hello: Callable[[], list[str]]) -> None:
+    def __init__(self, api: Api, hello: Callable[[], list[str]],
+                 on_refused: Callable[[str], None] | None = None) -> None:
         self._api = api
         self._hello = hello
+        self._on_refused = on_refused
+        self._refused: set[tuple[str | None, str | None]] = set()
+        self.gate = Gate()
         self._clients: set[_Client] = set()
         self._server: Server | None = None
         self.connections = 0
@@ -92,7 +99,8 @@ class EngineServer:
             process_request=self._admit,
         )
         sockets = list(self._server.sockets)
-        return int(sockets[0].getsockname()[1])
+        self.gate.port = int(sockets[0].getsockname()[1])
+        return self.gate.port
 
     async def close(self) -> None:
         if self._server is not None:
@@ -110,7 +118,15 @@ class EngineServer:
             if client.audio:
                 client.offer(pcm)
 
-    def _admit(self, _ws: ServerConnection, _request: Request) -> Response | None:
+    def _admit(self, _ws: ServerConnection, request: Request) -> Response | None:
+        origin, host = request.headers.get("Origin"), request.headers.get("Host")
+        why = self.gate.refusal(origin, host)
+        if why is not None:
+            if (origin, host) not in self._refused and len(self._refused) < MAX_CLIENTS:
+                self._refused.add((origin, host))
+                if self._on_refused is not None:
+                    self._on_refused(why)
+            return _ws.respond(HTTPStatus.FORBIDDEN, "only the dev UI may connect\n")
         if len(self._clients) >= MAX_CLIENTS:
             return _ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many clients\n")
         return None

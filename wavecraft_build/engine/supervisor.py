@@ -109,6 +109,8 @@ class EngineSupervisor:
         self._last_stats: dict[str, Any] | None = None
         #: The engine's parameter values as last reported: a restarted engine starts there.
         self._values: dict[str, float] = {}
+        #: The dev UI's URLs (``allow_origin``), told to every engine process started.
+        self._origins: list[str] = []
         self.pid: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -175,6 +177,8 @@ class EngineSupervisor:
             return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
+        for url in self._origins:
+            self._send({"cmd": "allow_origin", "url": url})
 
     # -- commands ------------------------------------------------------------------------
 
@@ -188,6 +192,12 @@ class EngineSupervisor:
             self._inflight = lib
             self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
         return lib.copy
+
+    def allow_origin(self, url: str) -> None:
+        """Let the page served at ``url`` (the dev UI) connect, now and after restarts."""
+        with self._lock:
+            self._origins.append(url)
+            self._send({"cmd": "allow_origin", "url": url})
 
     def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""
@@ -238,6 +248,10 @@ class EngineSupervisor:
             self._emit("engine_failed", f"Engine muted the DSP: {ev.get('message')} "
                        "(waiting for the next reload)", reason="dsp_failed",
                        error=ev.get("message"), restarted=False)
+        elif kind == "refused":
+            self._emit("engine_warning", f"warning: the engine refused a WebSocket client: "
+                       f"{ev.get('message')} (allow an origin with WAVECRAFT_DEV_ORIGINS)",
+                       warning=ev.get("message"))
         elif kind == "dsp_slow":
             self._emit("engine_warning", f"warning: {ev.get('message')}",
                        warning=ev.get("message"))
