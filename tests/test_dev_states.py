@@ -98,3 +98,25 @@ def test_an_unexpected_error_in_the_builder_is_reported_and_the_loop_goes_on(
         assert wait_for(lambda: len(reloads) == 2, 120), stream.getvalue()
     finally:
         builder.shutdown()
+
+
+def test_a_ui_dev_server_that_dies_is_reported_and_the_loop_goes_on(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    project = make_project(tmp_path / "ui-dies")
+    ui = project / "ui"
+    (ui / "node_modules").mkdir(parents=True)
+    # A dev server that fails at once (a broken vite.config.ts, a port taken, ...).
+    (ui / "package.json").write_text(json.dumps(
+        {"name": "ui", "private": True, "scripts": {"dev": "node -e \"process.exit(3)\""}}))
+    dev = DevProcess(project, cargo_target_dir / "dev", with_ui=True)
+    try:
+        exited = dev.wait_event("ui_exited", timeout=120)
+        assert exited["exit_code"] != 0
+        set_chain(project, "gain")  # the watcher still reloads
+        assert dev.wait_for(lambda e: e["event"] == "reload_complete"
+                            and e["parameters"] == 2, timeout=120)
+        code, _ = dev.interrupt(timeout=10)
+        assert code == 130
+    finally:
+        dev.close()
