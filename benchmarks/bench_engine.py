@@ -5,14 +5,24 @@
 - engine cost per 128-frame stereo block (source, DSP through the vtable, meters, PCM
   hand-off), as a share of the block's real time: target <= 5%; baseline: the block period.
   The vtable call alone is measured in-process too (``extra``).
-- blocks late or dropped across 20 hot swaps: target 0; samples are the swap times.
+- blocks late or dropped across 20 hot swaps: target 0; samples are the swap times; the
+  longest gap between two meterUpdates a client sees meanwhile is reported (target
+  <= 100 ms; the tests only check a generous bound).
 - setParameter round trip with 8 clients flooding 1,000 requests a second: p99 reported;
   baseline: the same round trip on an idle engine.
+- watchdog: a swap to a DSP whose process() hangs -> the page sees ``failed``; target
+  <= the watchdog's limit + 0.2 s; baseline: the limit (``watchdog.PROCESS_LIMIT_S``).
+- crash -> audio again: a DSP that segfaults -> a new client hears the last good DSP;
+  target <= 5 s; baseline: a cold engine start (start -> swapped -> first meter).
+- bytes per second sent to an idle client (connected, never subscribed to audio): target
+  <= 5% of the PCM stream (meters and notifications only); baseline: a client subscribed
+  to the audio preview.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import statistics
@@ -103,8 +113,23 @@ def _vtable_only(lib: Path) -> float:
     return statistics.median(runs)
 
 
-def _swaps(engine: EngineHandle, lib: Path, n: int = 20) -> tuple[list[float], dict[str, int]]:
+def _meter_times(url: str, stop: threading.Event, out: list[float]) -> None:
+    with Client(url) as c:
+        while not stop.is_set():
+            try:
+                c.meter(timeout=0.5)
+            except TimeoutError:
+                continue
+            out.append(time.monotonic())
+
+
+def _swaps(engine: EngineHandle, lib: Path, n: int = 20) -> tuple[list[float], dict[str, Any]]:
     result = extract_params(lib)
+    stop = threading.Event()
+    arrivals: list[float] = []
+    reader = threading.Thread(target=_meter_times, args=(engine.url, stop, arrivals))
+    reader.start()
+    time.sleep(0.3)
     before = engine.stats()
     times = []
     for _ in range(n):
@@ -112,7 +137,12 @@ def _swaps(engine: EngineHandle, lib: Path, n: int = 20) -> tuple[list[float], d
         times.append(float(ev["seconds"]))
         time.sleep(0.05)
     after = engine.stats()
-    return times, {k: after[k] - before[k] for k in ("late", "dropped", "swaps", "blocks")}
+    stop.set()
+    reader.join()
+    gap = max(b - a for a, b in itertools.pairwise(arrivals))
+    counts: dict[str, Any] = {k: after[k] - before[k]
+                              for k in ("late", "dropped", "swaps", "blocks")}
+    return times, {**counts, "max_meter_gap_ms": round(gap * 1000, 1)}
 
 
 def _flooded_round_trips(url: str, seconds: float = 4.0) -> tuple[list[float], int]:
@@ -155,13 +185,94 @@ def _flooded_round_trips(url: str, seconds: float = 4.0) -> tuple[list[float], i
     return rts, sum(sent)
 
 
+def _bytes_per_second(url: str, subscribe: bool, seconds: float = 3.0) -> float:
+    """Bytes a client receives per second (text and binary frames) after connecting."""
+    with Client(url) as c:
+        if subscribe:
+            c.call("subscribeAudio")
+        c.drain()
+        text_bytes = 0
+        start_pcm = c.pcm_bytes
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                raw = c.ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            if isinstance(raw, bytes):
+                c.pcm_bytes += len(raw)
+            else:
+                text_bytes += len(raw.encode())
+        return (text_bytes + c.pcm_bytes - start_pcm) / seconds
+
+
+def _first_audible(url: str, deadline: float) -> None:
+    while True:
+        try:
+            with Client(url, open_timeout=1) as c:
+                c.notification("meterUpdate", lambda p: float(p["left_peak"]) > -60)
+                return
+        except (OSError, TimeoutError):
+            assert time.monotonic() < deadline, "no audio after the crash"
+            time.sleep(0.01)
+
+
+def _swapped_other_than(library: str, event: dict[str, Any]) -> bool:
+    return bool(event["event"] == "engine_swapped" and event["library"] != library)
+
+
+def _faults(lib: Path, mode: Path, n: int = 5) -> list[Result]:
+    from wavecraft_build.engine.watchdog import PROCESS_LIMIT_S
+
+    params = extract_params(lib)
+    cold, hangs, crashes = [], [], []
+    for _ in range(n):
+        mode.write_text("")
+        t = time.perf_counter()
+        with EngineHandle() as engine:
+            engine.swap(lib, params)
+            _first_audible(engine.url, time.monotonic() + 30)
+            cold.append(time.perf_counter() - t)
+            with Client(engine.url) as c:
+                mode.write_text("dsp-hang")
+                bad = engine.swap(lib, params)["library"]
+                t = time.perf_counter()
+                c.notification("audioStatusChanged", lambda p: p["status"]["phase"] == "failed")
+                hangs.append(time.perf_counter() - t)
+            engine.wait_for(lambda e: e["event"] == "engine_failed" and e["reason"] == "hung")
+            mode.write_text("")
+            # The restart's swap (the mode file is read at create: no new fault before it).
+            engine.wait_for(functools.partial(_swapped_other_than, bad))
+            mode.write_text("dsp-segv")
+            engine.supervisor.swap(lib, params)
+            crashed = engine.wait_for(lambda e: e["event"] == "engine_failed"
+                                      and e["reason"] == "crashed")
+            mode.write_text("")
+            _first_audible(engine.url, time.monotonic() + 30)
+            crashes.append(time.monotonic() - crashed["_t"])
+    return [
+        compare("watchdog: hung process() -> status failed", hangs,
+                "the watchdog's limit", [PROCESS_LIMIT_S],
+                target="<= limit + 0.2 s", met=lambda m, _r: m <= PROCESS_LIMIT_S + 0.2),
+        compare("crash -> audio again (new client, last good DSP)", crashes,
+                "cold engine start -> first audible meter", cold,
+                target="<= 5 s", met=lambda m, _r: m <= 5.0),
+    ]
+
+
 def run() -> list[Result]:
     os.environ.pop("WAVECRAFT_FIXTURE_MODE", None)
     os.environ.pop("WAVECRAFT_FIXTURE_MODE_FILE", None)
     with tempfile.TemporaryDirectory() as tmp:
         lib = Path(tmp) / "libfixture.so"
         lib.write_bytes(fixture_lib().read_bytes())
-        return _run(lib)
+        results = _run(lib)
+        mode = Path(tmp) / "mode"
+        os.environ["WAVECRAFT_FIXTURE_MODE_FILE"] = str(mode)
+        try:
+            return results + _faults(lib, mode)
+        finally:
+            os.environ.pop("WAVECRAFT_FIXTURE_MODE_FILE", None)
 
 
 def _run(lib: Path) -> list[Result]:
@@ -215,6 +326,15 @@ def _run(lib: Path) -> list[Result]:
             extra={"p99_ms": _ms(fp99), "flood_requests": sent,
                    "late_blocks": after["late"] - before["late"],
                    "dropped_blocks": after["dropped"] - before["dropped"]},
+        ))
+        idle_bps = [_bytes_per_second(engine.url, subscribe=False) for _ in range(3)]
+        playing_bps = [_bytes_per_second(engine.url, subscribe=True) for _ in range(3)]
+        results.append(compare(
+            "bytes per second to an idle client", idle_bps,
+            "bytes per second to a client playing the preview", playing_bps,
+            target="<= 5% of the PCM stream (no PCM: meters and notifications only)",
+            met=lambda _m, r: r <= 0.05,
+            extra={"idle_kbit_s": round(statistics.median(idle_bps) * 8 / 1000, 1)},
         ))
     return results
 

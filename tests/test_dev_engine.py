@@ -22,6 +22,7 @@ from required_tools import path_without, require_tool
 
 from benchmarks.devloop import DevProcess, make_project, set_chain
 from benchmarks.engineclient import Client
+from wavecraft_build.errors import UsageError
 
 
 @pytest.fixture
@@ -56,7 +57,8 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
         # long the rebuild took (no gap of a second anywhere in that window).
         wall = [edited, *(m["_t"] for m in meters), seen[-1]["_t"]]
         assert len(meters) >= 3 and stamps == sorted(stamps)
-        assert max(b - a for a, b in itertools.pairwise(wall)) < 1.0
+        # Generous on a shared machine; the tight figure is bench_engine's meter gap.
+        assert max(b - a for a, b in itertools.pairwise(wall)) < 5.0
         params = {p["id"]: p["value"] for p in c.result("getAllParameters")["parameters"]}
         assert params["gain_level"] == 0.5 and params["gain_2_level"] == 1.0
         assert c.settled_meter()["left_peak"] == pytest.approx(level, abs=0.05)
@@ -72,7 +74,7 @@ def test_reload_swaps_the_engine_and_a_compile_error_keeps_it_playing(
         assert len(c.result("getAllParameters")["parameters"]) == 6
     pid = started["pid"]
     code, took = dev.interrupt()
-    assert code == 130 and took < 1.0
+    assert code == 130 and took < 5.0  # the figure: bench_dev's Ctrl-C
     assert not alive(pid), "the engine outlived Ctrl-C"
 
 
@@ -120,7 +122,8 @@ def test_busy_port_bad_input_and_bad_numbers_are_one_line(dev_project: Path) -> 
     assert len(missing.stderr.strip().splitlines()) == 2, missing.stderr
     for flag, value in (("--sample-rate", "7"), ("--block-size", "abc"), ("--port", "70000")):
         bad = _dev_cli(dev_project, flag, value)
-        assert bad.returncode == 2 and flag in bad.stderr and "Traceback" not in bad.stderr
+        assert bad.returncode == UsageError.exit_code, bad.stderr
+        assert flag in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_dev_port_from_pyproject_and_engine_dies_with_a_killed_dev(
@@ -180,7 +183,7 @@ def test_missing_node_modules_are_installed_then_vite_gets_the_engine_url(
         url = dev.wait_event("ui_url")
         assert url["url"] == "http://localhost:5199/"
         code, took = dev.interrupt()
-        assert code == 130 and took < 1.0
+        assert code == 130 and took < 5.0  # the figure: bench_dev's Ctrl-C
         assert f"engine=ws://127.0.0.1:{dev.engine_port}" in dev.stderr()
     finally:
         dev.close()
@@ -241,7 +244,7 @@ def test_ctrl_c_while_npm_ci_hangs_leaves_no_npm(
             time.sleep(0.5)
             assert "ui_installed" not in [e["event"] for e in dev.events]  # still hanging
             code, took = dev.interrupt()
-            assert code == 130 and took < 1.0
+            assert code == 130 and took < 5.0  # the figure: bench_dev's Ctrl-C
             assert wait_for(lambda: not npm_running(), 1.0), npm_running()
         finally:
             dev.close()

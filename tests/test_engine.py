@@ -51,6 +51,7 @@ def test_serves_parameters_meters_and_pcm(engine: EngineHandle) -> None:
         fmt = a.notification("audioFormat")
         assert fmt == {"sample_rate": 48_000, "channels": 2, "block_size": 128,
                        "encoding": "f32le-interleaved"}
+        assert a.result("subscribeAudio") == fmt
         ids = [p["id"] for p in a.result("getAllParameters")["parameters"]]
         assert ids == ["gain_level", "gain_mute", "filter_cutoff", "filter_shape"]
         status = a.result("getAudioStatus")["status"]
@@ -70,6 +71,47 @@ def test_serves_parameters_meters_and_pcm(engine: EngineHandle) -> None:
         frame = a.result("getMeterFrame")["frame"]
         assert frame["peak_l"] == pytest.approx(0.5 * 10 ** (-12 / 20), rel=0.01)
         assert a.pcm_frames > 0 and a.pcm_bytes == a.pcm_frames * BLOCK_BYTES
+
+
+def _count_for(c: Client, seconds: float) -> tuple[int, int]:
+    """(binary frames, meterUpdate notifications) received in the next ``seconds``."""
+    frames, meters = c.pcm_frames, 0
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            msg = c._take(max(0.01, left))
+        except TimeoutError:
+            break
+        if msg is not None and msg.get("method") == "meterUpdate":
+            meters += 1
+    return c.pcm_frames - frames, meters
+
+
+def test_pcm_goes_only_to_clients_that_subscribe(engine: EngineHandle) -> None:
+    with Client(engine.url) as idle, Client(engine.url) as player:
+        # A client that never asks (Wavecraft's own UI core, say) gets text frames only,
+        # and its meters and notifications keep coming.
+        assert idle.result("setParameter", {"id": "gain_level", "value": 0.5}) == {}
+        assert idle.notification("parameterChanged") == {"id": "gain_level", "value": 0.5}
+        frames, meters = _count_for(idle, 2.0)
+        assert frames == 0 and idle.pcm_frames == 0
+        assert meters >= 30  # pushed 60 times a second
+
+        fmt = player.result("subscribeAudio")
+        assert fmt == {"sample_rate": 48_000, "channels": 2, "block_size": 128,
+                       "encoding": "f32le-interleaved"}
+        assert player.result("subscribeAudio") == fmt  # twice: still one stream
+        player.drain()
+        before = engine.stats()["blocks"]
+        frames, _ = _count_for(player, 2.0)
+        blocks = engine.stats()["blocks"] - before
+        assert frames > 0 and player.pcm_bytes == player.pcm_frames * BLOCK_BYTES
+        assert frames <= blocks + 16, (frames, blocks)  # one frame per block, not two
+        assert _count_for(idle, 0.5)[0] == 0  # the other client still gets none
+
+        # Unsubscribed: the reply is queued after the last frame, nothing follows it.
+        assert player.result("unsubscribeAudio") == {}
+        assert _count_for(player, 1.0)[0] == 0
 
 
 def test_swap_keeps_values_by_id_and_announces_the_new_list(
@@ -95,7 +137,7 @@ def test_swap_keeps_values_by_id_and_announces_the_new_list(
 
 
 @pytest.mark.parametrize(("mode", "why"), [
-    ("dsp-panic", "panicked: fixture DSP panics in process"),
+    ("dsp-panic", "panicked in process(): fixture DSP panics in process"),
     ("dsp-nan", "non-finite"),
 ])
 def test_a_failing_dsp_is_muted_reported_and_the_next_swap_recovers(
@@ -138,12 +180,16 @@ def test_a_crashing_dsp_costs_only_the_engine_process_which_restarts(
     engine.wait_for(lambda e: e["event"] == "engine_swapped" and e["library"] != bad)
     assert not alive(first_pid) and engine.supervisor.pid != first_pid
     with Client(engine.url) as c:  # same port: the UI reconnects by itself
-        assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
+        status = c.result("getAudioStatus")["status"]
+        # Playing the last good build, and saying why until the next good reload.
+        assert status["phase"] == "degraded" and signal in status["diagnostic"]["message"]
         # The author's value survived the crash.
         assert c.result("getParameter", {"id": "gain_level"})["value"] == 0.5
         assert c.settled_meter()["left_peak"] == pytest.approx(-18.02, abs=0.05)
     # The next good reload works as usual.
     engine.swap(fixture_lib, params)
+    with Client(engine.url) as c:
+        assert c.result("getAudioStatus")["status"]["phase"] == "runningFullDuplex"
 
 
 def test_restart_after_a_crash_is_quick(

@@ -19,7 +19,7 @@ from wavecraft_build.codegen import generate
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.extract import extract_params
 from wavecraft_build.metadata import ExtractionResult
-from wavecraft_build.runtime import VTABLE_VERSION, Processor
+from wavecraft_build.runtime import VTABLE_VERSION, DspPanic, Processor
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +186,22 @@ def test_vtable_version_mismatch(
     text = info.value.render()
     assert f"expected {VTABLE_VERSION}, got 1" in text and "hint:" in text
     assert info.value.path == fixture_lib.resolve()
+
+
+def test_a_panic_is_reported_by_the_call_that_panicked(
+    fixture_lib: Path, fixture_params: ExtractionResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK's status return and last_error: the exception names the call and the panic's
+    # own message (not text scraped from stderr).
+    monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE_FILE", raising=False)
+    monkeypatch.setenv("WAVECRAFT_FIXTURE_MODE", "dsp-panic")
+    with Processor(fixture_lib, fixture_params) as proc, pytest.raises(DspPanic) as info:
+        proc.process(sine())
+    assert (info.value.call, info.value.message) == ("process", "fixture DSP panics in process")
+    assert str(info.value) == "process() panicked: fixture DSP panics in process"
+    monkeypatch.setenv("WAVECRAFT_FIXTURE_MODE", "create-panic")
+    with pytest.raises(RuntimeLoadError, match="create panicked: fixture panics in create"):
+        Processor(fixture_lib, fixture_params)
 
 
 def test_missing_symbol_is_named(fixture_params: ExtractionResult) -> None:

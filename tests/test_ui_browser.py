@@ -135,13 +135,23 @@ def move_input_level(driver: Any, before: float) -> None:
     assert settled_db(driver, "left-rms") == pytest.approx(before - 12, abs=0.5)
 
 
+_PREVIEW_BLOCKS = "return import('/src/generated/hooks.ts').then((m) => m.preview.blocks)"
+
+
 def play_and_stop(driver: Any) -> None:
     # A real click: browsers only start audio from a user gesture.
     play = driver.find_element("css selector", "button[data-preview]")
+    assert driver.execute_script(_PREVIEW_BLOCKS) == 0  # no PCM before Play (not subscribed)
     play.click()
     poll(lambda: play.get_attribute("data-preview") == "playing", 10)
+    # The engine streams to this page now: blocks reach the AudioWorklet.
+    poll(lambda: driver.execute_script(_PREVIEW_BLOCKS) > 50, 10)
     play.click()
     poll(lambda: play.get_attribute("data-preview") == "stopped", 10)
+    time.sleep(0.5)  # frames already on the wire when Stop was clicked
+    stopped_at = driver.execute_script(_PREVIEW_BLOCKS)
+    time.sleep(1.0)
+    assert driver.execute_script(_PREVIEW_BLOCKS) == stopped_at, "PCM kept coming after Stop"
 
 
 def remove_while_dragging(driver: Any, project: Path) -> None:

@@ -46,9 +46,21 @@ const store = new ParameterStore(a);
 const other = new ParameterStore(b);
 const meter = new MeterStore(a);
 const out = {};
+let pcmA = 0, pcmB = 0;
+a.onPcm(() => { pcmA += 1; });
+b.onPcm(() => { pcmB += 1; });
 a.start(); b.start();
 await until(() => a.getState() === 'open' && b.getState() === 'open', 'open');
 await until(() => store.spec('gain_level') !== undefined && meter.get() !== null, 'list + meter');
+await sleep(300);
+out.idlePcm = pcmA + pcmB;
+out.subscribed = await a.request('subscribeAudio', {});
+await until(() => pcmA > 10, 'PCM after subscribeAudio');
+await a.request('unsubscribeAudio', {});
+const afterUnsubscribe = pcmA;
+await sleep(300);
+out.pcmAfterUnsubscribe = pcmA - afterUnsubscribe;
+out.pcmB = pcmB;
 out.ids = store.all().map((p) => p.id);
 out.format = a.audioFormat;
 out.ping = await a.request('ping', {});
@@ -99,6 +111,11 @@ def test_generated_client_against_the_real_engine(
     assert out["ids"] == list(result.ids)
     assert out["format"]["encoding"] == protocol.PCM_ENCODING and out["format"]["channels"] == 2
     assert out["ping"] == {}
+    # PCM only after subscribeAudio (answered with the format), none after unsubscribing,
+    # never to the client that did not ask.
+    assert out["idlePcm"] == 0 and out["pcmB"] == 0
+    assert out["subscribed"] == out["format"]
+    assert out["pcmAfterUnsubscribe"] == 0
     not_found = next(e.code for e in protocol.ERRORS if e.name == "PARAM_NOT_FOUND")
     assert out["unknown"] == {"rpc": True, "code": not_found}
     assert out["optimistic"] == 0.5

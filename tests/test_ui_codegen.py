@@ -107,9 +107,11 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
     generate(fixture_result(), ui_dir=ui, python_module=None)
     controls = (ui / "src/components/controls.tsx").read_text("utf-8")
     assert "useParameter(id)" in controls and "useState" not in controls
-    assert controls.count("data-param-id={id}") == 4  # three controls and the removed one
+    # The stub's three controls draw with the panel's view: the markup exists once.
+    assert controls.count("<ParameterView param={useParameter(id)} />") == 3
+    assert "<input" not in controls and "<select" not in controls
     panel = (ui / "src/generated/panel.tsx").read_text("utf-8")
-    assert panel.count("data-param-id={id}") == 4
+    assert panel.count("data-param-id={id}") == 4  # three controls and the removed one
     # A typed use of every hook compiles under the strict settings.
     (ui / "src/use.tsx").write_text(
         "import type { ReactElement } from 'react';\n"

@@ -6,7 +6,9 @@ progress line before and after; then, once the first build has written ``src/gen
 (``bindings_ready``), ``npm run dev`` with the engine's address in
 ``VITE_WAVECRAFT_ENGINE_URL`` (the generated client reads it). Vite's output goes to
 stderr (``--json`` keeps stdout machine-readable) and its "Local: http://..." line
-becomes a ``ui_url`` event. ``stop`` kills whichever npm is running, as a process group.
+becomes a ``ui_url`` event; a dev server that exits by itself is a ``ui_exited`` warning
+(the engine and the watcher keep running). ``stop`` kills whichever npm is running, as a
+process group.
 """
 
 from __future__ import annotations
@@ -92,6 +94,11 @@ class UiServer:
         with self._proc.stdout as out:
             for raw in out:
                 self._vite_line(raw.decode("utf-8", "replace"))
+        code = self._proc.wait()
+        if not self._stop.is_set():  # it died on its own: never silently
+            self._emit("ui_exited", f"warning: the UI dev server (npm run dev in {self.ui}) "
+                       f"exited with status {code}; the engine and the watcher keep running "
+                       "(its output is above; restart dev to start it again)", exit_code=code)
 
     def _vite_line(self, line: str) -> None:
         sys.stderr.write(line)

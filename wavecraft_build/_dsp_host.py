@@ -11,7 +11,9 @@ problem (message, hint) into the exception that host raises.
 
 ``process`` takes a C-contiguous float32 array shaped (channels, samples) and returns a
 new array; anything else is rejected with a clear error rather than converted or
-reinterpreted.
+reinterpreted. A call that panicked in plugin code (the SDK catches the unwind and returns
+a status, vtable version 3) raises ``DspPanic`` with the message the SDK recorded for
+that call (``last_error``), never a guess from what the plugin printed.
 """
 
 from __future__ import annotations
@@ -32,32 +34,39 @@ __all__ = [
     "SYMBOL",
     "VTABLE_CDEF",
     "VTABLE_VERSION",
+    "DspPanic",
     "DspProcessor",
     "LoadFailure",
     "ParamLike",
     "ParamSpec",
+    "last_error",
     "open_vtable",
     "read_params_json",
 ]
 
 #: The DevProcessorVTable layout this module speaks.
-VTABLE_VERSION: Final = 2
+VTABLE_VERSION: Final = 3
 SYMBOL: Final = "wavecraft_dev_create_processor"
-#: The C declarations of the contract, for ``FFI.cdef`` and the wheel's C header.
+#: The C declarations of the contract, for ``FFI.cdef`` and the wheel's C header. Calls
+#: return 0, or 1 when they panicked; ``last_error(inst, buf, cap)`` then copies that
+#: instance's panic message. ``create(buf, cap)`` returns null when it panicked, with the
+#: message in ``buf``.
 VTABLE_CDEF: Final = """\
 typedef struct {
     uint32_t version;
-    void *(*create)(void);
-    void (*process)(void *, float **, uint32_t, uint32_t);
-    void (*apply_plain_values)(void *, const float *, size_t);
-    void (*set_sample_rate)(void *, float);
-    void (*reset)(void *);
+    void *(*create)(char *, size_t);
+    int32_t (*process)(void *, float **, uint32_t, uint32_t);
+    int32_t (*apply_plain_values)(void *, const float *, size_t);
+    int32_t (*set_sample_rate)(void *, float);
+    int32_t (*reset)(void *);
     void (*drop)(void *);
+    size_t (*last_error)(void *, char *, size_t);
 } DevProcessorVTable;
 DevProcessorVTable wavecraft_dev_create_processor(void);
 """
 _FUNCTIONS: Final = ("create", "process", "apply_plain_values", "set_sample_rate", "reset",
-                     "drop")
+                     "drop", "last_error")
+_ERROR_BYTES: Final = 1024
 _U32_MAX: Final = 2**32 - 1
 
 #: Builds the exception a host raises for a load problem, from a message and a hint.
@@ -140,6 +149,22 @@ def _drop(vt: Any, inst: Any) -> None:
     vt.drop(inst)
 
 
+class DspPanic(RuntimeError):
+    """Plugin code panicked inside one vtable call (``call``); ``message`` is the panic's."""
+
+    def __init__(self, call: str, message: str) -> None:
+        super().__init__(f"{call}() panicked: {message or 'no message'}")
+        self.call = call
+        self.message = message
+
+
+def last_error(ffi: Any, vtable: Any, inst: Any) -> str:
+    """The last panic message the plugin recorded in ``inst`` (empty if none)."""
+    buf = ffi.new("char[]", _ERROR_BYTES)
+    vtable.last_error(inst, buf, _ERROR_BYTES)
+    return str(ffi.string(buf).decode("utf-8", "replace"))
+
+
 P = TypeVar("P", bound=ParamLike)
 _Self = TypeVar("_Self", bound="DspProcessor[Any]")
 
@@ -171,13 +196,16 @@ class DspProcessor(Generic[P]):
             self._values[i] = p.default
         self._n_values = len(params)
         rate = _checked_rate(sample_rate)
-        inst = vtable.create()
+        err = ffi.new("char[]", _ERROR_BYTES)
+        inst = vtable.create(err, _ERROR_BYTES)
         if inst == ffi.NULL:
-            raise fail("DevProcessorVTable.create returned null", None)
+            why = str(ffi.string(err).decode("utf-8", "replace"))
+            raise fail(f"DevProcessorVTable.create panicked: {why}" if why else
+                       "DevProcessorVTable.create returned null", None)
         self._inst = inst
         # Exactly one drop: on close(), or when the object is collected, or at exit.
         self._finalizer = weakref.finalize(self, _drop, vtable, inst)
-        vtable.set_sample_rate(inst, rate)
+        self._check("set_sample_rate", vtable.set_sample_rate(inst, rate))
         self._apply()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -195,6 +223,10 @@ class DspProcessor(Generic[P]):
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    def _check(self, call: str, status: int) -> None:
+        if status != 0:
+            raise DspPanic(call, last_error(self._ffi, self._vt, self._inst))
 
     def _live(self) -> Any:
         if not self._finalizer.alive:
@@ -255,17 +287,19 @@ class DspProcessor(Generic[P]):
         self._apply()
 
     def _apply(self) -> None:
-        self._vt.apply_plain_values(self._live(), self._values, self._n_values)
+        self._check("apply_plain_values",
+                    self._vt.apply_plain_values(self._live(), self._values, self._n_values))
 
     # -- processing --------------------------------------------------------------------
 
     def set_sample_rate(self, sample_rate: float) -> None:
         """Tell the processor the sample rate (positive and finite, in Hz)."""
-        self._vt.set_sample_rate(self._live(), _checked_rate(sample_rate))
+        self._check("set_sample_rate",
+                    self._vt.set_sample_rate(self._live(), _checked_rate(sample_rate)))
 
     def reset(self) -> None:
         """Clear the processor's internal state (delay lines, envelopes...)."""
-        self._vt.reset(self._live())
+        self._check("reset", self._vt.reset(self._live()))
 
     def process(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Process one block shaped (channels, samples); return a new array, input untouched.
@@ -303,7 +337,7 @@ class DspProcessor(Generic[P]):
         rows = self._ffi.new("float *[]", channels)
         for c in range(channels):
             rows[c] = base + c * samples
-        self._vt.process(inst, rows, channels, samples)
+        self._check("process", self._vt.process(inst, rows, channels, samples))
         return out
 
 

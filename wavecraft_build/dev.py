@@ -5,8 +5,12 @@ pipeline: discovery build -> extraction (cached) -> codegen -> state. Builds run
 worker thread; a change that arrives while cargo is still compiling cancels that build
 (cargo's whole process group is killed) and the next build starts from the newest files.
 A failed build or extraction says why in a line or two, leaves the last good parameters
-and generated files in place, and the loop keeps watching. Ctrl-C stops everything
-(cargo, the extraction child, the UI dev server) and returns 130.
+and generated files in place, and the loop keeps watching; an unexpected exception in the
+builder (a bug of ours) is reported as an internal error and the loop keeps watching too.
+The first build counts as done when one *ends* (succeeds or fails), not when one starts:
+a first build cancelled by an edit leaves the next one first, so the UI dev server and
+"Watching" always follow. Ctrl-C stops everything (cargo, the extraction child, the UI
+dev server) and returns 130.
 
 Output is either human lines (the message strings are stable: scripts look for
 "Rebuilding...", "Loading parameters via subprocess" and "Hot-reload complete") or, with
@@ -29,7 +33,7 @@ from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.engine.supervisor import EngineOptions
-from wavecraft_build.errors import Interrupted, WavecraftError
+from wavecraft_build.errors import InternalError, Interrupted, WavecraftError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUILD_STEPS, Context, extract_cached, load_state, run
@@ -191,13 +195,23 @@ class _Builder:
                     return
                 gen = self._gen
                 cancel = self._cancel = threading.Event()
-            self._build(cancel)
+            try:
+                self._build(cancel)
+            except Exception as exc:
+                self._internal_error(exc)
             with self._cond:
                 self._done = max(self._done, gen)
                 self._cancel = None
 
+    def _internal_error(self, exc: Exception) -> None:
+        error = InternalError(f"the dev loop's builder failed: {type(exc).__name__}: {exc}"[:500])
+        self.events.emit("internal_error", f"{error.render()}\nWatching for changes...",
+                         kind=error.kind, error=error.message, hint=error.hint,
+                         exit_code=error.exit_code)
+        self._after_first(self._first)
+
     def _build(self, cancel: threading.Event) -> None:
-        first, self._first = self._first, False
+        first = self._first
         self.events.emit("build_started", "Building..." if first else "Rebuilding...")
         start = time.perf_counter()
         if self._spare is None or self._spare.spent:
@@ -280,6 +294,9 @@ class _Builder:
             self.on_reload(ctx.build.artifact, ctx.result)
 
     def _after_first(self, first: bool) -> None:
+        """A build ended (not cancelled): the first one lets the UI server and "Watching"
+        go ahead, whatever its outcome."""
+        self._first = False
         if first:
             self.on_first_result()
 
@@ -295,14 +312,20 @@ def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | Non
 
 
 def _start_ui(
-    project: ProjectConfig, options: DevOptions, events: Events, first_build: threading.Event
+    project: ProjectConfig, options: DevOptions, events: Events, first_build: threading.Event,
+    engine: EngineSupervisor | None,
 ) -> UiServer | None:
     if not options.ui or project.ui is None or not (project.ui / "package.json").is_file():
         return None
     from wavecraft_build._dev_ui import UiServer
 
+    def emit(event: str, message: str, **fields: Any) -> None:
+        if event == "ui_url" and engine is not None:
+            engine.allow_origin(str(fields["url"]))  # the engine lets this page in
+        events.emit(event, message, **fields)
+
     url = options.engine.url if options.engine is not None else None
-    ui = UiServer(project.ui, events.emit, url, bindings_ready=first_build)
+    ui = UiServer(project.ui, emit, url, bindings_ready=first_build)
     ui.start()
     return ui
 
@@ -337,7 +360,7 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
             builder.on_reload = lambda lib, result: [hook(lib, result) for hook in hooks]
         builder.start()
         builder.request()
-        ui = _start_ui(project, options, events, ready)
+        ui = _start_ui(project, options, events, ready, engine)
 
         def announce() -> None:
             ready.wait()

@@ -29,11 +29,17 @@ from typing import Any
 
 from cffi import FFI
 
-from wavecraft_build._dsp_host import VTABLE_CDEF, VTABLE_VERSION, DspProcessor, open_vtable
+from wavecraft_build._dsp_host import (
+    VTABLE_CDEF,
+    VTABLE_VERSION,
+    DspPanic,
+    DspProcessor,
+    open_vtable,
+)
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
-__all__ = ["VTABLE_VERSION", "Processor", "load_library"]
+__all__ = ["VTABLE_VERSION", "DspPanic", "Processor", "load_library"]
 
 _ffi = FFI()
 _ffi.cdef(VTABLE_CDEF)

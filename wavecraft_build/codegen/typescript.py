@@ -16,7 +16,14 @@ from pathlib import PurePosixPath
 from wavecraft_build.codegen._text import ts_str
 from wavecraft_build.metadata import ParameterInfo, ProcessorInfo
 
-__all__ = ["PARAMETERS_TS", "PROCESSORS_TS", "render", "render_parameters", "render_processors"]
+__all__ = [
+    "PARAMETERS_EVENT",
+    "PARAMETERS_TS",
+    "PROCESSORS_TS",
+    "render",
+    "render_parameters",
+    "render_processors",
+]
 
 PARAMETERS_TS = PurePosixPath("src/generated/parameters.ts")
 PROCESSORS_TS = PurePosixPath("src/generated/processors.ts")
@@ -27,8 +34,13 @@ HEADER = (
     "// this file is rewritten on every build. Change the parameters in the Rust code.\n"
 )
 
+#: The window event this module dispatches when Vite hot-swaps it (``store.ts`` listens).
+PARAMETERS_EVENT = "wavecraft:generated-parameters"
+
+# ParameterType is the protocol's (protocol.ts, generated from engine/protocol.py): one
+# definition, re-exported here for code that imports it with the ids.
 _SPEC_INTERFACE = """\
-export type ParameterType = 'float' | 'bool' | 'enum';
+export type { ParameterType };
 
 export interface ParameterSpec {
   readonly id: ParameterId;
@@ -71,7 +83,7 @@ if ((import.meta as unknown as Partial<ViteHot>).hot) {
 _ANNOUNCE = """\
     const list = (next as { PARAMETERS?: unknown } | undefined)?.PARAMETERS;
     if (typeof window !== 'undefined' && Array.isArray(list)) {
-      window.dispatchEvent(new CustomEvent('wavecraft:generated-parameters', { detail: list }));
+      window.dispatchEvent(new CustomEvent(GENERATED_PARAMETERS_EVENT, { detail: list }));
     }
 """
 
@@ -106,6 +118,10 @@ def render_parameters(parameters: Sequence[ParameterInfo]) -> str:
         by_type[p.type].append(lit)
     chunks = [
         HEADER,
+        "import type { ParameterType } from './protocol';\n",
+        "\n",
+        "/** Dispatched on `window` with the new list when Vite hot-swaps this module. */\n",
+        f"export const GENERATED_PARAMETERS_EVENT = {ts_str(PARAMETERS_EVENT)};\n",
         "\n",
         _union("ParameterId", "Every parameter id the plugin declares, in order.", id_lits),
         "\n",

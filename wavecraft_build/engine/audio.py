@@ -12,9 +12,16 @@ DSP cannot keep up with real time.
 Per block: the source fills the input, pending parameter values are applied (the server
 changes a version number; only this thread calls into the DSP while it runs), the DSP
 processes the block in place, then ``on_block`` gets it. A hot swap hands a new ``EngineDsp``
-to ``swap``; this thread takes it between two blocks. A DSP that panics (its message is read
-from the stderr tap) or outputs NaN/inf is marked failed: that block and every later one is
-muted until the next swap, and ``on_fail`` says why, once.
+to ``swap``; this thread takes it between two blocks and, after that block, drops the one
+it replaced: an instance is released only by the thread that last called it, so a drop
+never races a call (``swap`` never takes over from a slow or hung audio thread; it gives
+up waiting and the watchdog takes it from there). ``call_started`` is when the current DSP
+call began (0.0 between calls), for the watchdog. A DSP that panics (``DspPanic``: the
+SDK's status and message) or outputs NaN/inf is marked failed: that block and every later
+one is muted until the next swap, and ``on_fail`` says why, once; a DSP that keeps the
+clock busy for longer than a block's period, ``_OVERLOAD_BLOCKS`` blocks in a row, is
+slower than real time, and ``on_slow`` says so, once per DSP. Neither callback may
+block: the engine hands them to its event loop.
 """
 
 from __future__ import annotations
@@ -29,8 +36,8 @@ from typing import Final, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from wavecraft_build._dsp_host import DspPanic
 from wavecraft_build.engine.dsp import EngineDsp
-from wavecraft_build.engine.panics import StderrTap
 from wavecraft_build.engine.sources import LoopSource
 
 __all__ = ["AudioConfig", "BlockClock", "ClockStats", "ValueSource"]
@@ -66,6 +73,7 @@ class ClockStats:
     busy_s: float = 0.0
     busy_cpu_s: float = 0.0
     worst_block_s: float = 0.0
+    last_block_s: float = 0.0
     #: Worst finish time past the block's start, in blocks (a late block is > buffer_blocks).
     worst_lag_blocks: float = 0.0
 
@@ -102,7 +110,7 @@ class BlockClock:
         values: ValueSource,
         on_block: Callable[[int, Buffer, bool], None],
         on_fail: Callable[[EngineDsp, str], None],
-        tap: StderrTap | None = None,
+        on_slow: Callable[[EngineDsp, str], None] | None = None,
     ) -> None:
         self.config = config
         self.stats = ClockStats()
@@ -110,17 +118,19 @@ class BlockClock:
         self._values = values
         self._on_block = on_block
         self._on_fail = on_fail
-        self._tap = tap
+        self._on_slow = on_slow
         shape = (config.channels, config.block_size)
         self._buf: Buffer = np.zeros(shape, dtype=np.float32)
         self._dsp: EngineDsp | None = None
         self._failed: EngineDsp | None = None
+        self._slow: EngineDsp | None = None
         self._pending: EngineDsp | None = None
-        self._old: EngineDsp | None = None  # the one the last swap replaced
+        self._retired: list[EngineDsp] = []  # replaced on this thread, dropped after a block
         self._swapped = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.t0 = 0.0
+        #: perf_counter() when the DSP call in progress began; 0.0 between calls.
+        self.call_started = 0.0
 
     # -- control (any thread) ------------------------------------------------------------
 
@@ -141,28 +151,42 @@ class BlockClock:
     def dsp(self) -> EngineDsp | None:
         return self._dsp
 
-    def swap(self, dsp: EngineDsp, timeout: float = 2.0) -> EngineDsp | None:
-        """Install ``dsp`` between two blocks; return the one it replaced (to be dropped)."""
+    def swap(self, dsp: EngineDsp, timeout: float = 2.0) -> bool:
+        """Install ``dsp`` between two blocks. True once the audio thread took it (it drops
+        the one it replaced); False if it did not within ``timeout`` (a slow or hung DSP
+        call): ``dsp`` stays pending, and nothing is dropped here that it may still call."""
         with self._swapped:
-            self._pending = dsp
+            superseded, self._pending = self._pending, dsp
             if self.running:
-                self._swapped.wait_for(lambda: self._pending is None, timeout)
-            if self._pending is not None:  # clock not running: take it here
+                taken = self._swapped.wait_for(lambda: self._pending is not dsp, timeout)
+            else:  # no audio thread (not started, or stopped): no call can be in progress
                 self._take_pending()
-            return self._old
+                taken = True
+        if superseded is not None:  # never reached the audio thread: this thread called it last
+            superseded.close()
+        if not self.running:
+            self._drop_retired()
+        return taken
 
     # -- the audio thread --------------------------------------------------------------
 
     def _take_pending(self) -> None:
-        self._old, self._dsp, self._pending = self._dsp, self._pending, None
+        if self._dsp is not None:
+            self._retired.append(self._dsp)
+        self._dsp, self._pending = self._pending, None
         self.stats.swaps += 1
+
+    def _drop_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        for old in retired:
+            old.close()
 
     def _run(self) -> None:
         realtime = _realtime_priority(True)
         period = self.config.block_seconds
         budget = self.config.buffer_blocks
-        self.t0 = t0 = time.perf_counter()
-        n = unslept = 0
+        t0 = time.perf_counter()
+        n = unslept = overloaded = 0
         while not self._stop.is_set():
             start_at = t0 + n * period
             now = time.perf_counter()
@@ -177,10 +201,16 @@ class BlockClock:
             began, began_cpu = time.perf_counter(), time.thread_time()
             self._render(n)
             done = time.perf_counter()
+            # Slower than real time: every block of a long run took longer than its period
+            # (not merely catching up after a stall, which renders fast blocks back to back).
+            overloaded = overloaded + 1 if done - began > period else 0
+            if overloaded > _OVERLOAD_BLOCKS:
+                self._too_slow(period)
             st = self.stats
             st.blocks += 1
             st.busy_cpu_s += time.thread_time() - began_cpu
             st.busy_s += done - began
+            st.last_block_s = done - began
             st.worst_block_s = max(st.worst_block_s, done - began)
             lag = (done - start_at) / period
             st.worst_lag_blocks = max(st.worst_lag_blocks, lag)
@@ -192,35 +222,49 @@ class BlockClock:
                 skip = int(behind / period)
                 st.dropped += skip
                 n += skip
+            if self._retired:  # after the block is out: the drop never delays audio
+                self._drop_retired()
+
+    def _too_slow(self, period: float) -> None:
+        dsp = self._dsp
+        if dsp is None or dsp is self._slow or dsp is self._failed or self._on_slow is None:
+            return
+        self._slow = dsp
+        self._on_slow(dsp, f"the DSP is slower than real time: {self.stats.last_block_s * 1000:.1f}"
+                           f" ms to render a {period * 1000:.2f} ms block")
 
     def _render(self, n: int) -> None:
         buf = self._buf
         self._source.read_into(buf)
-        if self._pending is not None:
-            with self._swapped:
+        # Never wait for the lock here: a swap in progress is taken at the next block.
+        if self._pending is not None and self._swapped.acquire(blocking=False):
+            try:
                 self._take_pending()
                 self._swapped.notify_all()
+            finally:
+                self._swapped.release()
         dsp = self._dsp
         changed = False
         if dsp is None or dsp is self._failed:
             buf.fill(0.0)
         else:
-            if self._values.version != dsp.applied_version:
-                version, values = self._values.snapshot()
-                dsp.apply_values(values, version)
-                changed = True
-            dsp.process_in_place(buf)
-            self._check(dsp, buf)
+            self.call_started = time.perf_counter()
+            try:
+                if self._values.version != dsp.applied_version:
+                    version, values = self._values.snapshot()
+                    dsp.apply_values(values, version)
+                    changed = True
+                dsp.process_in_place(buf)
+            except DspPanic as exc:
+                self._fail(dsp, buf, f"the DSP panicked in {exc.call}(): {exc.message}")
+            else:
+                if not np.isfinite(buf).all():
+                    self._fail(dsp, buf, "the DSP output non-finite samples (NaN or inf)")
+            finally:
+                self.call_started = 0.0
         self._on_block(n, buf, changed)
 
-    def _check(self, dsp: EngineDsp, buf: Buffer) -> None:
-        panic = self._tap.poll() if self._tap is not None else None
-        if panic is not None:
-            reason = f"the DSP panicked: {panic}"
-        elif not np.isfinite(buf).all():
-            reason = "the DSP output non-finite samples (NaN or inf)"
-        else:
-            return
+    def _fail(self, dsp: EngineDsp, buf: Buffer, reason: str) -> None:
         buf.fill(0.0)
         self._failed = dsp
         self._on_fail(dsp, reason)

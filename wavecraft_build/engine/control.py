@@ -2,11 +2,11 @@
 
 The supervisor (``engine.supervisor``, in the dev loop) starts this process and talks to
 it over two pipes that plugin code cannot write to by accident: commands arrive as JSON
-lines on stdin (``swap``, ``fail``, ``stats``; end of file = stop), events leave as JSON
-lines on the file descriptor given by ``--events-fd`` (``ready``, ``bind_failed``,
-``swapped``, ``swap_failed``, ``dsp_failed``, ``values``, ``stats``, ``warning``). fds 1
-and 2 belong to the plugin (see ``panics``). Exit status: 0 after stdin closed, 2 when the
-port is busy.
+lines on stdin (``swap``, ``fail``, ``allow_origin``, ``stats``; end of file = stop),
+events leave as JSON lines on the file descriptor given by ``--events-fd`` (``ready``,
+``bind_failed``, ``swapped``, ``swap_failed``, ``dsp_failed``, ``dsp_slow``,
+``dsp_hung``, ``refused``, ``values``, ``stats``, ``warning``). fds 1 and 2 belong to the
+plugin (see ``output``). Exit status: 0 after stdin closed, 2 when the port is busy.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import IO, Any
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig
 from wavecraft_build.engine.host import Engine, HostConfig
-from wavecraft_build.engine.panics import StderrTap
+from wavecraft_build.engine.output import PluginOutput
 from wavecraft_build.engine.sources import make_source
 from wavecraft_build.errors import WavecraftError
 from wavecraft_build.metadata import ExtractionResult
@@ -69,7 +69,12 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
             result = ExtractionResult.from_json({"parameters": cmd["parameters"]})
             if isinstance(cmd.get("values"), dict):
                 engine.store.seed(cmd["values"])
-            engine.swap(Path(cmd["library"]), result.parameters)
+            diagnostic = cmd.get("diagnostic")
+            engine.swap(Path(cmd["library"]), result.parameters,
+                        {str(k): str(v) for k, v in diagnostic.items()}
+                        if isinstance(diagnostic, dict) else None)
+        elif kind == "allow_origin":
+            engine.server.gate.allow_ui(str(cmd["url"]))
         elif kind == "fail":
             engine.fail(str(cmd["message"]))
         elif kind == "stats":
@@ -89,11 +94,11 @@ def _read_commands(engine: Engine, emit: _Events, loop: asyncio.AbstractEventLoo
         loop.call_soon_threadsafe(stop.set)
 
 
-async def _serve(args: argparse.Namespace, emit: _Events, tap: StderrTap | None) -> int:
+async def _serve(args: argparse.Namespace, emit: _Events) -> int:
     audio = AudioConfig(sample_rate=args.sample_rate, block_size=args.block_size)
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="wavecraft-engine-"))
     engine = Engine(HostConfig(audio, scratch), make_source(args.input, audio.sample_rate),
-                    emit, tap)
+                    emit)
     try:
         port = await engine.start(args.port)
     except OSError as exc:
@@ -121,15 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     stream = os.fdopen(args.events_fd, "w", buffering=1) if args.events_fd >= 0 else None
     emit = _Events(stream)
-    tap: StderrTap | None = None
     if not args.no_tap:
-        tap = StderrTap()
-        tap.install()
+        PluginOutput().install()
     # The audio thread gives the GIL up in every DSP call (cffi) and syscall; under load it
     # must get it back from the server's thread within a fraction of a block.
     sys.setswitchinterval(0.0001)
     try:
-        return asyncio.run(_serve(args, emit, tap))
+        return asyncio.run(_serve(args, emit))
     except WavecraftError as exc:
         emit("start_failed", error=exc.render())
         print(exc.render(), file=sys.stderr)

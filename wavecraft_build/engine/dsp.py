@@ -111,7 +111,9 @@ class EngineDsp(DspProcessor[ParameterInfo]):
             for c in range(channels):
                 rows[c] = base + c * frames
             self._rows, self._keep, self._bound = rows, base, buffer
-        self._vt.process(self._live(), self._rows, buffer.shape[0], buffer.shape[1])
+        # A panic comes back as a status (DspPanic), blamed on this very call.
+        self._check("process",
+                    self._vt.process(self._live(), self._rows, buffer.shape[0], buffer.shape[1]))
 
 
 def load_dsp(

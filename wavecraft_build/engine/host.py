@@ -2,10 +2,12 @@
 
 ``Engine`` owns the parameter store, the audio status, the meters and the clock, answers
 the server's requests (it is the ``rpc.Api``) and performs hot swaps. Threads: the event
-loop (server, broadcasts), the audio thread (``audio.BlockClock``) and the control thread
-(``control``: commands from the supervisor, library loading). The audio thread hands each
-block to the loop with ``call_soon_threadsafe``; everything that talks to clients runs on
-the loop.
+loop (server, broadcasts), the audio thread (``audio.BlockClock``), the control thread
+(``control``: commands from the supervisor, library loading) and the watchdog
+(``watchdog``: a DSP call that does not return). The audio thread hands blocks, meter
+readings and failures to the loop through a bounded, non-blocking ``Handoff``;
+everything that talks to clients or to the supervisor runs on the loop (or, for a hang,
+on the watchdog thread), never on the audio thread.
 """
 
 from __future__ import annotations
@@ -17,18 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from wavecraft_build._dsp_host import DspPanic
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig, BlockClock, Buffer
 from wavecraft_build.engine.dsp import EngineDsp, load_dsp
+from wavecraft_build.engine.handoff import Handoff
 from wavecraft_build.engine.meters import MeterReading, MeterWindow
-from wavecraft_build.engine.panics import StderrTap
 from wavecraft_build.engine.server import EngineServer, notification
 from wavecraft_build.engine.sources import LoopSource
 from wavecraft_build.engine.state import AudioStatus, ParamStore
+from wavecraft_build.engine.watchdog import Call, Watchdog
 from wavecraft_build.errors import WavecraftError
 from wavecraft_build.metadata import ParameterInfo
 
-__all__ = ["Engine", "HostConfig"]
+__all__ = ["HANG_GRACE_S", "Engine", "HostConfig"]
 
 _METER_INTERVAL_US: Final = 1_000_000 // 60
 #: A block with new parameter values is metered at once (the UI sees its change within a
@@ -36,6 +40,9 @@ _METER_INTERVAL_US: Final = 1_000_000 // 60
 _CHANGE_GAP_US: Final = 5_000
 _PCM_BATCH: Final = 4
 RUNNING: Final = "runningFullDuplex"
+_RECOVERS: Final = "fix the DSP; the next successful reload recovers"
+#: Between saying ``failed`` (a hung call) and asking the supervisor for a restart.
+HANG_GRACE_S: Final = 0.3
 
 #: Sends one event (name, fields) to the supervisor.
 Emit = Callable[..., None]
@@ -50,9 +57,7 @@ class HostConfig:
 class Engine:
     """One running engine: ``start`` it on the event loop, ``swap`` from the control thread."""
 
-    def __init__(
-        self, config: HostConfig, source: LoopSource, emit: Emit, tap: StderrTap | None = None
-    ) -> None:
+    def __init__(self, config: HostConfig, source: LoopSource, emit: Emit) -> None:
         self.config = config
         self.store = ParamStore()
         self.status = AudioStatus(
@@ -65,21 +70,28 @@ class Engine:
         self._change_pending = False
         self._pcm: list[bytes] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._handoff = Handoff()
         self._changed: dict[str, float] = {}
-        self.server = EngineServer(self, self._hello)
+        self.server = EngineServer(self, self._hello, self._refused)
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
-                                tap)
+                                self._on_slow)
+        #: The control thread's DSP call in progress (loading a library), for the watchdog.
+        self.calling: Call | None = None
+        self.watchdog = Watchdog(self._audio_call, lambda: self.calling, self._on_hang)
         #: Also called with every rendered block, on the audio thread (``--audio-out``).
         self.block_sinks: list[Callable[[Buffer], None]] = []
         self.keep_alive: list[object] = []
 
     async def start(self, port: int) -> int:
         self._loop = asyncio.get_running_loop()
+        self._handoff.bind(self._loop)
         bound = await self.server.start(protocol.DEFAULT_HOST, port)
         self.clock.start()
+        self.watchdog.start()
         return bound
 
     async def close(self) -> None:
+        self.watchdog.stop()
         self.clock.stop()
         await self.server.close()
 
@@ -111,14 +123,13 @@ class Engine:
     def get_audio_status(self) -> dict[str, Any]:
         return {"status": self.status.to_json()}
 
-    def _hello(self) -> list[str]:
+    def audio_format(self) -> dict[str, Any]:
         audio = self.config.audio
-        return [notification("audioFormat", {
-            "sample_rate": audio.sample_rate,
-            "channels": audio.channels,
-            "block_size": audio.block_size,
-            "encoding": protocol.PCM_ENCODING,
-        })]
+        return {"sample_rate": audio.sample_rate, "channels": audio.channels,
+                "block_size": audio.block_size, "encoding": protocol.PCM_ENCODING}
+
+    def _hello(self) -> list[str]:
+        return [notification("audioFormat", self.audio_format())]
 
     # -- audio thread -> event loop ------------------------------------------------------
 
@@ -137,14 +148,14 @@ class Engine:
             reading = self._window.take(ts)
             self._last_push_us = ts
             self._change_pending = False
-        if self.server.clients:
+        if self.server.listeners:
             self._pcm.append(buf.T.tobytes())
         # One hand-off per meter reading (60 Hz, or a change) or per few PCM blocks: every
-        # call_soon_threadsafe is a syscall that gives up the GIL, which this thread then
+        # wake-up of the loop is a syscall that gives up the GIL, which this thread then
         # has to win back from a busy server.
-        if self._loop is not None and (reading is not None or len(self._pcm) >= _PCM_BATCH):
+        if reading is not None or len(self._pcm) >= _PCM_BATCH:
             pcm, self._pcm = self._pcm, []
-            self._loop.call_soon_threadsafe(self._deliver, pcm, reading)
+            self._handoff.put(self._deliver, pcm, reading)
 
     def _deliver(self, pcm: list[bytes], reading: MeterReading | None) -> None:
         for block in pcm:  # still one binary frame per block, as the protocol says
@@ -153,10 +164,35 @@ class Engine:
             self._latest = reading
             self.server.broadcast("meterUpdate", reading.update())
 
-    def _on_fail(self, dsp: EngineDsp, reason: str) -> None:
-        self._set_status("failed", {"code": "dsp_failed", "message": reason,
-                                    "hint": "fix the DSP; the next successful reload recovers"})
-        self._emit("dsp_failed", message=reason, library=str(dsp.library))
+    def _refused(self, why: str) -> None:
+        self._emit("refused", message=why)
+
+    def _on_fail(self, dsp: EngineDsp, reason: str) -> None:  # audio thread
+        self._handoff.put(self._failed, str(dsp.library), reason)
+
+    def _failed(self, library: str, reason: str) -> None:
+        self._set_status("failed", {"code": "dsp_failed", "message": reason, "hint": _RECOVERS})
+        self._emit("dsp_failed", message=reason, library=library)
+
+    def _on_slow(self, dsp: EngineDsp, reason: str) -> None:  # audio thread
+        self._handoff.put(self._slowed, str(dsp.library), reason)
+
+    def _slowed(self, library: str, reason: str) -> None:
+        self._set_status("degraded", {"code": "dsp_too_slow", "message": reason,
+                                      "hint": "make process() cheaper; blocks are late"})
+        self._emit("dsp_slow", message=reason, library=library)
+
+    def _audio_call(self) -> Call | None:
+        started, dsp = self.clock.call_started, self.clock.dsp
+        return (started, "process", str(dsp.library)) if started and dsp is not None else None
+
+    def _on_hang(self, call: str, library: str, seconds: float) -> None:  # watchdog thread
+        reason = f"the DSP's {call}() has not returned for {seconds:.1f} s (hung)"
+        self._set_status("failed", {"code": "dsp_hung", "message": reason,
+                                    "hint": "the engine restarts with the last good build; "
+                                    + _RECOVERS})
+        time.sleep(HANG_GRACE_S)  # the pages get the reason before the supervisor kills us
+        self._emit("dsp_hung", call=call, message=reason, library=library)
 
     def _set_status(self, phase: str, diagnostic: dict[str, str] | None = None) -> None:
         def apply() -> None:
@@ -170,29 +206,34 @@ class Engine:
 
     # -- control thread ------------------------------------------------------------------
 
-    def swap(self, library: Path, params: Sequence[ParameterInfo]) -> bool:
+    def swap(self, library: Path, params: Sequence[ParameterInfo],
+             diagnostic: dict[str, str] | None = None) -> bool:
         """Load ``library`` (fresh image), keep values by id, swap it in between two blocks.
 
-        A library that cannot be loaded changes nothing: the old DSP keeps playing."""
+        A library that cannot be loaded changes nothing: the old DSP keeps playing. With a
+        ``diagnostic`` (a restart after a crash or a hang) the phase is ``degraded``, saying
+        why, until the next swap without one."""
         start = time.perf_counter()
         _, values = self.store.rebased(params)
+        self.calling = (start, "create", str(library))
         try:
             dsp = load_dsp(library, params, sample_rate=self.config.audio.sample_rate,
                            values=values, version=-1, scratch=self.config.scratch)
-        except (WavecraftError, OSError, ValueError) as exc:
+        except (WavecraftError, OSError, ValueError, DspPanic) as exc:
             message = exc.message if isinstance(exc, WavecraftError) else str(exc)
             if self.clock.dsp is None:  # nothing plays: say why (e.g. no dev processor)
                 self._set_status("failed", {"code": "load_failed", "message": message,
                                             "hint": getattr(exc, "hint", None) or ""})
             self._emit("swap_failed", error=message, library=str(library))
             return False
+        finally:
+            self.calling = None
         changed = self.store.replace(params)
-        old = self.clock.swap(dsp)
-        if old is not None:
-            old.close()
+        if not self.clock.swap(dsp):
+            return False  # the audio thread is stuck in the old DSP: the watchdog says so
         if changed and self._loop is not None:
             self._loop.call_soon_threadsafe(self.server.broadcast, "parametersChanged", None)
-        self._set_status(RUNNING)
+        self._set_status("degraded" if diagnostic else RUNNING, diagnostic)
         self._emit("swapped", library=str(library), parameters=len(params), changed=changed,
                    seconds=round(time.perf_counter() - start, 4))
         return True
@@ -211,7 +252,7 @@ class Engine:
     def fail(self, message: str) -> None:
         """Say ``failed`` without a DSP (the supervisor restarted us after a crash)."""
         self._set_status("failed", {"code": "engine_crashed", "message": message,
-                                    "hint": "fix the DSP; the next successful reload recovers"})
+                                    "hint": _RECOVERS})
 
     def stats(self) -> dict[str, Any]:
         st = self.clock.stats
@@ -219,5 +260,5 @@ class Engine:
             "blocks": st.blocks, "late": st.late, "dropped": st.dropped, "swaps": st.swaps,
             "busy_s": st.busy_s, "busy_cpu_s": st.busy_cpu_s, "worst_block_s": st.worst_block_s,
             "worst_lag_blocks": st.worst_lag_blocks, "clients": self.server.clients,
-            "connections": self.server.connections,
+            "connections": self.server.connections, "handoff_dropped": self._handoff.dropped,
         }

@@ -10,31 +10,42 @@ Types are written as TypeScript type expressions: the client is generated from t
 verbatim and the server's tests read them back. Values are plain values (in the declared
 range: dB, Hz, 0/1 for bools, variant index for enums), never normalised ones.
 
-Audio preview is this protocol's one addition: right after a client connects, the server
-sends one ``audioFormat`` notification; from then on every binary WebSocket frame is one
-block of PCM in that format (interleaved little-endian float32).
+Audio preview is this protocol's addition to Wavecraft's (``ADDITIONS``): right after a
+client connects, the server sends one ``audioFormat`` notification (text, harmless to a
+client that ignores it); binary frames go only to a client that asked with
+``subscribeAudio`` (answered with the same format), each one block of PCM (interleaved
+little-endian float32), until ``unsubscribeAudio`` or the connection closes. A client that
+never subscribes (Wavecraft's own UI core, say) receives text frames only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 __all__ = [
+    "ADDITIONS",
+    "AUDIO_FORMAT",
     "AUDIO_PHASES",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "ERRORS",
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "INVALID_REQUEST",
     "JSONRPC",
     "METHODS",
+    "METHOD_NOT_FOUND",
     "NOTIFICATIONS",
+    "PARAM_NOT_FOUND",
+    "PARAM_OUT_OF_RANGE",
+    "PARSE_ERROR",
     "PCM_ENCODING",
     "TYPES",
     "ErrorCode",
     "Field",
     "Method",
     "Notification",
-    "definitions",
 ]
 
 JSONRPC: Final = "2.0"
@@ -79,6 +90,16 @@ class ErrorCode:
     name: str
     doc: str
 
+
+#: What ``subscribeAudio`` answers and ``audioFormat`` announces.
+AUDIO_FORMAT: Final = (
+    Field("sample_rate", "number"),
+    Field("channels", "number"),
+    Field("block_size", "number"),
+    Field("encoding", f"'{PCM_ENCODING}'"),
+)
+#: Methods and notifications that are this project's, not Wavecraft's (the audio preview).
+ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat")
 
 #: Wavecraft's audio runtime phases (``AudioRuntimePhase``, camelCase on the wire).
 AUDIO_PHASES: Final = (
@@ -137,6 +158,17 @@ METHODS: Final[tuple[Method, ...]] = (
         result=(Field("status", "AudioStatus"),),
     ),
     Method("ping", "Liveness check; answers {}.", result=()),
+    Method(
+        "subscribeAudio",
+        "Addition: send this client the binary PCM frames from now on (one per block); "
+        "answers their format. Subscribing again keeps the one stream.",
+        result=AUDIO_FORMAT,
+    ),
+    Method(
+        "unsubscribeAudio",
+        "Addition: stop sending this client PCM frames (closing the connection does too).",
+        result=(),
+    ),
 )
 
 NOTIFICATIONS: Final[tuple[Notification, ...]] = (
@@ -167,47 +199,25 @@ NOTIFICATIONS: Final[tuple[Notification, ...]] = (
     ),
     Notification(
         "audioFormat",
-        "Sent once on connect: the format of the binary PCM frames that follow.",
-        params=(
-            Field("sample_rate", "number"),
-            Field("channels", "number"),
-            Field("block_size", "number"),
-            Field("encoding", f"'{PCM_ENCODING}'"),
-        ),
+        "Addition, sent once on connect: the format of the binary PCM frames a client gets "
+        "after subscribeAudio.",
+        params=AUDIO_FORMAT,
     ),
 )
 
+#: Error codes: one constant each (the dispatcher and the store raise these), all in ERRORS.
+PARSE_ERROR: Final = ErrorCode(-32700, "PARSE_ERROR", "the message is not valid JSON")
+INVALID_REQUEST: Final = ErrorCode(-32600, "INVALID_REQUEST",
+                                   "not a JSON-RPC 2.0 request object")
+METHOD_NOT_FOUND: Final = ErrorCode(-32601, "METHOD_NOT_FOUND", "unknown method")
+INVALID_PARAMS: Final = ErrorCode(-32602, "INVALID_PARAMS",
+                                  "missing or mistyped params (NaN, inf, strings...)")
+INTERNAL_ERROR: Final = ErrorCode(-32603, "INTERNAL_ERROR",
+                                  "the server failed to answer (a bug: report it)")
+PARAM_NOT_FOUND: Final = ErrorCode(-32000, "PARAM_NOT_FOUND", "no parameter has this id")
+PARAM_OUT_OF_RANGE: Final = ErrorCode(-32001, "PARAM_OUT_OF_RANGE",
+                                      "the value is outside the parameter's [min, max]")
 ERRORS: Final[tuple[ErrorCode, ...]] = (
-    ErrorCode(-32700, "PARSE_ERROR", "the message is not valid JSON"),
-    ErrorCode(-32600, "INVALID_REQUEST", "not a JSON-RPC 2.0 request object"),
-    ErrorCode(-32601, "METHOD_NOT_FOUND", "unknown method"),
-    ErrorCode(-32602, "INVALID_PARAMS", "missing or mistyped params (NaN, inf, strings...)"),
-    ErrorCode(-32603, "INTERNAL_ERROR", "the server failed to answer (a bug: report it)"),
-    ErrorCode(-32000, "PARAM_NOT_FOUND", "no parameter has this id"),
-    ErrorCode(-32001, "PARAM_OUT_OF_RANGE", "the value is outside the parameter's [min, max]"),
+    PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
+    PARAM_NOT_FOUND, PARAM_OUT_OF_RANGE,
 )
-
-
-def definitions() -> dict[str, Any]:
-    """The whole protocol as plain JSON data (for docs, tests and other generators)."""
-
-    def fields(items: tuple[Field, ...]) -> list[dict[str, Any]]:
-        return [
-            {"name": f.name, "type": f.ts, "optional": f.optional, "doc": f.doc} for f in items
-        ]
-
-    return {
-        "jsonrpc": JSONRPC,
-        "default_host": DEFAULT_HOST,
-        "default_port": DEFAULT_PORT,
-        "pcm_encoding": PCM_ENCODING,
-        "types": dict(TYPES),
-        "methods": [
-            {"name": m.name, "doc": m.doc, "params": fields(m.params), "result": fields(m.result)}
-            for m in METHODS
-        ],
-        "notifications": [
-            {"name": n.name, "doc": n.doc, "params": fields(n.params)} for n in NOTIFICATIONS
-        ],
-        "errors": [{"code": e.code, "name": e.name, "doc": e.doc} for e in ERRORS],
-    }

@@ -2,8 +2,10 @@
 
 Pure and synchronous: parse, check the envelope, look the method up in ``protocol.METHODS``
 and call the ``Api``'s handler. Every way a message can be wrong maps to its protocol
-error (-32700 parse, -32600 envelope, -32601 method, -32602 params, -32000/-32001 from
-the parameter store); an unexpected exception in a handler is -32603 and never escapes.
+error, one of ``protocol.ERRORS`` (``PARSE_ERROR``, ``INVALID_REQUEST``, ``METHOD_NOT_FOUND``,
+``INVALID_PARAMS``, and ``PARAM_NOT_FOUND``/``PARAM_OUT_OF_RANGE`` from the parameter
+store); an unexpected exception in a handler is ``INTERNAL_ERROR`` and never escapes.
+``subscribeAudio``/``unsubscribeAudio`` change the connection's ``Session``.
 Batches (JSON arrays) are answered as arrays, up to ``MAX_BATCH`` entries.
 """
 
@@ -14,15 +16,19 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 from wavecraft_build.engine import protocol
-from wavecraft_build.engine.state import INVALID_PARAMS, RpcError
+from wavecraft_build.engine.protocol import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    ErrorCode,
+)
+from wavecraft_build.engine.state import RpcError
 
-__all__ = ["MAX_BATCH", "Api", "error_reply", "handle_message"]
+__all__ = ["MAX_BATCH", "Api", "Session", "error_reply", "handle_message"]
 
 MAX_BATCH: Final = 100
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INTERNAL_ERROR = -32603
 
 
 class Api(Protocol):
@@ -33,22 +39,36 @@ class Api(Protocol):
     def get_all_parameters(self) -> dict[str, Any]: ...
     def get_meter_frame(self) -> dict[str, Any]: ...
     def get_audio_status(self) -> dict[str, Any]: ...
+    def audio_format(self) -> dict[str, Any]: ...
 
 
-def error_reply(rid: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+class Session:
+    """What one connection asked for: its audio subscription (the server reads ``audio``)."""
+
+    audio: bool = False
+
+
+def error_reply(rid: Any, code: ErrorCode, message: str, data: Any = None) -> dict[str, Any]:
     return {"jsonrpc": protocol.JSONRPC, "id": rid,
             "error": RpcError(code, message, data).to_json()}
 
 
 #: Method name -> how the ``Api`` answers it (the names are ``protocol.METHODS``').
-_HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any]], dict[str, Any]]]] = {
-    "getParameter": lambda api, p: api.get_parameter(p.get("id")),
-    "setParameter": lambda api, p: api.set_parameter(p.get("id"), _value(p)),
-    "getAllParameters": lambda api, p: api.get_all_parameters(),
-    "getMeterFrame": lambda api, p: api.get_meter_frame(),
-    "getAudioStatus": lambda api, p: api.get_audio_status(),
-    "ping": lambda api, p: {},
+_HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any], Session], dict[str, Any]]]] = {
+    "getParameter": lambda api, p, s: api.get_parameter(p.get("id")),
+    "setParameter": lambda api, p, s: api.set_parameter(p.get("id"), _value(p)),
+    "getAllParameters": lambda api, p, s: api.get_all_parameters(),
+    "getMeterFrame": lambda api, p, s: api.get_meter_frame(),
+    "getAudioStatus": lambda api, p, s: api.get_audio_status(),
+    "ping": lambda api, p, s: {},
+    "subscribeAudio": lambda api, p, s: _subscribe(api, s, True),
+    "unsubscribeAudio": lambda api, p, s: _subscribe(api, s, False),
 }
+
+
+def _subscribe(api: Api, session: Session, on: bool) -> dict[str, Any]:
+    session.audio = on  # a flag, not a count: subscribing twice is still one stream
+    return api.audio_format() if on else {}
 
 
 def _value(params: dict[str, Any]) -> Any:
@@ -57,8 +77,11 @@ def _value(params: dict[str, Any]) -> Any:
     return params["value"]
 
 
-def handle_message(text: str | bytes, api: Api) -> Any:
-    """The reply object (dict, list for a batch) for one message, or None (notifications)."""
+def handle_message(text: str | bytes, api: Api, session: Session | None = None) -> Any:
+    """The reply object (dict, list for a batch) for one message, or None (notifications).
+
+    ``session`` is the connection's state (a throwaway one when not given)."""
+    session = Session() if session is None else session
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
@@ -66,12 +89,12 @@ def handle_message(text: str | bytes, api: Api) -> Any:
     if isinstance(data, list):
         if not data or len(data) > MAX_BATCH:
             return error_reply(None, INVALID_REQUEST, f"a batch holds 1 to {MAX_BATCH} requests")
-        replies = [r for r in (_one(item, api) for item in data) if r is not None]
+        replies = [r for r in (_one(item, api, session) for item in data) if r is not None]
         return replies or None
-    return _one(data, api)
+    return _one(data, api, session)
 
 
-def _one(req: Any, api: Api) -> dict[str, Any] | None:
+def _one(req: Any, api: Api, session: Session) -> dict[str, Any] | None:
     if not isinstance(req, dict):
         return error_reply(None, INVALID_REQUEST, "a request is a JSON object")
     rid = req.get("id")
@@ -88,9 +111,9 @@ def _one(req: Any, api: Api) -> dict[str, Any] | None:
             raise RpcError(METHOD_NOT_FOUND, f"unknown method {method[:100]!r}")
         if not isinstance(params, dict):
             raise RpcError(INVALID_PARAMS, "params must be an object")
-        result = handler(api, params)
+        result = handler(api, params, session)
     except RpcError as exc:
-        return None if is_notification else error_reply(rid, exc.code, exc.message, exc.data)
+        return None if is_notification else error_reply(rid, exc.error, exc.message, exc.data)
     except Exception as exc:  # a bug in a handler must not take the connection down
         return None if is_notification else error_reply(rid, INTERNAL_ERROR, repr(exc)[:200])
     return None if is_notification else {"jsonrpc": protocol.JSONRPC, "id": rid, "result": result}

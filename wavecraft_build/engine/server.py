@@ -6,7 +6,11 @@ offered without waiting and dropped for a client whose queue is full; replies wa
 room, which throttles only the flooding client's own reading. Incoming messages are
 capped at ``MAX_MESSAGE`` bytes (a bigger one closes that connection with 1009, as
 websockets does), clients at ``MAX_CLIENTS``. On connect a client gets one ``audioFormat``
-notification; every binary frame after it is one block of interleaved float32 PCM.
+notification; binary frames (one block of interleaved float32 PCM each) go only to the
+clients that sent ``subscribeAudio``, so an idle tab or a UI that expects text only costs
+no PCM at all. The handshake's ``Origin`` and ``Host`` are checked first (``origins.Gate``):
+only the dev UI and clients without an ``Origin`` get in, the rest get 403 and
+``on_refused`` is told once per origin and host.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from wavecraft_build.engine import protocol
-from wavecraft_build.engine.rpc import INVALID_REQUEST, Api, error_reply, handle_message
+from wavecraft_build.engine.origins import Gate
+from wavecraft_build.engine.protocol import INVALID_REQUEST
+from wavecraft_build.engine.rpc import Api, Session, error_reply, handle_message
 
 __all__ = ["MAX_CLIENTS", "MAX_MESSAGE", "EngineServer"]
 
@@ -37,7 +43,7 @@ logging.getLogger("websockets").setLevel(logging.CRITICAL)  # a dropped client i
 
 
 @dataclass(eq=False)
-class _Client:
+class _Client(Session):
     ws: ServerConnection
     queue: asyncio.Queue[str | bytes] = field(default_factory=lambda: asyncio.Queue(_QUEUE))
     dropped: int = 0
@@ -59,16 +65,24 @@ def notification(method: str, params: dict[str, Any] | None = None) -> str:
 class EngineServer:
     """Serves ``api`` to every client; ``broadcast*`` run on the event loop's thread."""
 
-    def __init__(self, api: Api, hello: Callable[[], list[str]]) -> None:
+    def __init__(self, api: Api, hello: Callable[[], list[str]],
+                 on_refused: Callable[[str], None] | None = None) -> None:
         self._api = api
         self._hello = hello
+        self._on_refused = on_refused
+        self._refused: set[tuple[str | None, str | None]] = set()
+        self.gate = Gate()
         self._clients: set[_Client] = set()
         self._server: Server | None = None
         self.connections = 0
+        #: Clients subscribed to the PCM stream; counted on the loop, read by the audio
+        #: thread (an int: no lock, no iteration of a set another thread changes).
+        self.listeners = 0
 
     @property
     def clients(self) -> int:
         return len(self._clients)
+
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (OSError if busy); returns the bound port."""
@@ -85,7 +99,8 @@ class EngineServer:
             process_request=self._admit,
         )
         sockets = list(self._server.sockets)
-        return int(sockets[0].getsockname()[1])
+        self.gate.port = int(sockets[0].getsockname()[1])
+        return self.gate.port
 
     async def close(self) -> None:
         if self._server is not None:
@@ -100,9 +115,18 @@ class EngineServer:
 
     def broadcast_pcm(self, pcm: bytes) -> None:
         for client in self._clients:
-            client.offer(pcm)
+            if client.audio:
+                client.offer(pcm)
 
-    def _admit(self, _ws: ServerConnection, _request: Request) -> Response | None:
+    def _admit(self, _ws: ServerConnection, request: Request) -> Response | None:
+        origin, host = request.headers.get("Origin"), request.headers.get("Host")
+        why = self.gate.refusal(origin, host)
+        if why is not None:
+            if (origin, host) not in self._refused and len(self._refused) < MAX_CLIENTS:
+                self._refused.add((origin, host))
+                if self._on_refused is not None:
+                    self._on_refused(why)
+            return _ws.respond(HTTPStatus.FORBIDDEN, "only the dev UI may connect\n")
         if len(self._clients) >= MAX_CLIENTS:
             return _ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many clients\n")
         return None
@@ -120,7 +144,8 @@ class EngineServer:
                     reply: Any = error_reply(None, INVALID_REQUEST, "binary frames are not "
                                              "requests")
                 else:
-                    reply = handle_message(message, self._api)
+                    reply = handle_message(message, self._api, client)
+                    self._count_listeners()
                 if reply is not None:
                     await client.queue.put(json.dumps(reply, allow_nan=False))
                 # Buffered messages are returned without a suspension point: yield, so one
@@ -130,9 +155,13 @@ class EngineServer:
             pass
         finally:
             self._clients.discard(client)
+            self._count_listeners()
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer
+
+    def _count_listeners(self) -> None:
+        self.listeners = sum(1 for c in self._clients if c.audio)
 
     async def _write(self, client: _Client) -> None:
         with contextlib.suppress(ConnectionClosed):

@@ -16,17 +16,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from wavecraft_build.engine.dsp import rebase_values
+from wavecraft_build.engine.protocol import (
+    INVALID_PARAMS,
+    PARAM_NOT_FOUND,
+    PARAM_OUT_OF_RANGE,
+    ErrorCode,
+)
 from wavecraft_build.metadata import ParameterInfo
 
 __all__ = ["AudioStatus", "ParamStore", "RpcError"]
 
 
 class RpcError(Exception):
-    """A JSON-RPC error answer: ``code`` from ``protocol.ERRORS`` and a message."""
+    """A JSON-RPC error answer: one of ``protocol.ERRORS`` and a message."""
 
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
+    def __init__(self, error: ErrorCode, message: str, data: Any = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.error = error
+        self.code = error.code
         self.message = message
         self.data = data
 
@@ -35,11 +42,6 @@ class RpcError(Exception):
         if self.data is not None:
             out["data"] = self.data
         return out
-
-
-INVALID_PARAMS = -32602
-PARAM_NOT_FOUND = -32000
-PARAM_OUT_OF_RANGE = -32001
 
 
 class ParamStore:
@@ -58,14 +60,6 @@ class ParamStore:
     def snapshot(self) -> tuple[int, Mapping[str, float]]:
         with self._lock:
             return self._version, dict(self._values)
-
-    def values(self) -> dict[str, float]:
-        with self._lock:
-            return dict(self._values)
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(self._params)
 
     def replace(self, params: Sequence[ParameterInfo]) -> bool:
         """Switch to a new parameter list (after a swap); values kept by id. Returns whether

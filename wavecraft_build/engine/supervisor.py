@@ -5,9 +5,11 @@ starts ``python -m wavecraft_build.engine`` through ``_proc.spawn`` (own process
 killed as a group on every exit path), sends a ``swap`` after every successful reload (a
 private copy of the new library, so the next cargo build cannot change it under the
 engine), and reads the engine's events on a pipe of their own. When the engine process
-dies (segfault, abort in plugin code), it says why in one line and starts a new one with
-the newest library that has not crashed it; the UI reconnects by itself. Events go
-through the dev loop's ``emit``: ``engine_started``, ``engine_swapped``, ``engine_failed``.
+dies (segfault, abort in plugin code), or says that a DSP call hung (``dsp_hung``, from
+its watchdog; the supervisor then kills it), it says why in one line and starts a new one
+with the newest library that has not crashed or hung it, and the last values; the UI
+reconnects by itself. Events go through the dev loop's ``emit``: ``engine_started``,
+``engine_swapped``, ``engine_failed``, ``engine_warning``.
 
 This module imports no numpy, cffi or websockets: the dev loop stays light.
 """
@@ -56,7 +58,7 @@ class EngineOptions:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        return f"ws://{protocol.DEFAULT_HOST}:{self.port}"
 
     def argv(self, events_fd: int, scratch: Path) -> list[str]:
         argv = [sys.executable, "-m", "wavecraft_build.engine", "--port", str(self.port),
@@ -77,7 +79,10 @@ class _Process:
     proc: subprocess.Popen[bytes]
     ready: threading.Event = field(default_factory=threading.Event)
     ready_event: dict[str, Any] = field(default_factory=dict)
-    replies: list[dict[str, Any]] = field(default_factory=list)
+    #: Why the supervisor killed it (a hung DSP call), reported instead of the signal, and
+    #: the library copy that hung.
+    killed_because: str | None = None
+    hung_library: str | None = None
 
 
 def _close_stdin(p: _Process) -> None:
@@ -104,6 +109,8 @@ class EngineSupervisor:
         self._last_stats: dict[str, Any] | None = None
         #: The engine's parameter values as last reported: a restarted engine starts there.
         self._values: dict[str, float] = {}
+        #: The dev UI's URLs (``allow_origin``), told to every engine process started.
+        self._origins: list[str] = []
         self.pid: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -170,6 +177,8 @@ class EngineSupervisor:
             return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
+        for url in self._origins:
+            self._send({"cmd": "allow_origin", "url": url})
 
     # -- commands ------------------------------------------------------------------------
 
@@ -183,6 +192,12 @@ class EngineSupervisor:
             self._inflight = lib
             self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
         return lib.copy
+
+    def allow_origin(self, url: str) -> None:
+        """Let the page served at ``url`` (the dev UI) connect, now and after restarts."""
+        with self._lock:
+            self._origins.append(url)
+            self._send({"cmd": "allow_origin", "url": url})
 
     def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""
@@ -215,7 +230,7 @@ class EngineSupervisor:
         with self._lock:
             if self._stopping or self._current is not p:
                 return
-        self._crashed(code)
+        self._crashed(code, p.killed_because, p.hung_library)
 
     def _on_event(self, p: _Process, ev: dict[str, Any]) -> None:
         kind = ev.get("event")
@@ -233,6 +248,19 @@ class EngineSupervisor:
             self._emit("engine_failed", f"Engine muted the DSP: {ev.get('message')} "
                        "(waiting for the next reload)", reason="dsp_failed",
                        error=ev.get("message"), restarted=False)
+        elif kind == "refused":
+            self._emit("engine_warning", f"warning: the engine refused a WebSocket client: "
+                       f"{ev.get('message')} (allow an origin with WAVECRAFT_DEV_ORIGINS)",
+                       warning=ev.get("message"))
+        elif kind == "dsp_slow":
+            self._emit("engine_warning", f"warning: {ev.get('message')}",
+                       warning=ev.get("message"))
+        elif kind == "dsp_hung":
+            # Plugin code cannot be interrupted: the process goes, like a crash (_monitor
+            # sees it exit and restarts with the last good library).
+            p.killed_because = str(ev.get("message") or "a DSP call hung")
+            p.hung_library = str(ev.get("library"))
+            kill_group(p.proc)
         elif kind == "values":
             with self._lock:
                 self._values = dict(ev.get("values") or {})
@@ -270,33 +298,47 @@ class EngineSupervisor:
                 self._libs.remove(old)
                 old.copy.unlink(missing_ok=True)
 
-    def _crashed(self, code: int) -> None:
-        why = signal_name(code) if code < 0 else f"exit status {code}"
+    def _crashed(self, code: int, hung: str | None = None,
+                 hung_library: str | None = None) -> None:
+        why = hung or (signal_name(code) if code < 0 else f"exit status {code}")
+        how = "was stopped:" if hung else "died"
+        where = "" if hung else " in plugin code"
+        reason = "hung" if hung else "crashed"
         with self._lock:
-            culprit = self._inflight or self._running
+            retry = None
+            if hung_library is None:
+                culprit = self._inflight or self._running
+            else:  # the one that hung; a swap that was waiting behind it gets its chance
+                culprit = next((x for x in (self._inflight, *self._libs)
+                                if x is not None and str(x.copy) == hung_library), None)
+                retry = self._inflight if self._inflight is not culprit else None
             if culprit is not None:
                 culprit.crashed = True
             self._inflight = self._running = None
             now = time.monotonic()
             self._restarts = [t for t in self._restarts if now - t < _RESTART_WINDOW] + [now]
             give_up = len(self._restarts) > _MAX_RESTARTS
-            fallback = next((x for x in reversed(self._libs) if not x.crashed), None)
+            fallback = retry or next((x for x in reversed(self._libs) if not x.crashed), None)
         if give_up:
-            self._emit("engine_failed", f"Engine process died ({why}) {_MAX_RESTARTS} times in "
+            self._emit("engine_failed", f"Engine process {how} ({why}) {_MAX_RESTARTS} times in "
                        f"{_RESTART_WINDOW:.0f} s; not restarting until the next reload",
-                       reason="crashed", signal=why, restarted=False)
+                       reason=reason, signal=why, restarted=False)
             with self._lock:
                 self._restarts.clear()
                 self._current = None
             return
         self._spawn()
         kept = "the last good library" if fallback is not None else "no DSP"
-        self._emit("engine_failed", f"Engine process died ({why}) in plugin code; restarted "
-                   f"with {kept}", reason="crashed", signal=why, restarted=True)
+        self._emit("engine_failed", f"Engine process {how} ({why}){where}; restarted "
+                   f"with {kept}", reason=reason, signal=why, restarted=True)
+        message = f"{why}; playing the last good build" if hung else (
+            f"the engine crashed ({why}); fix the DSP")
         if fallback is not None:
             with self._lock:
                 self._inflight = fallback
             self._send({"cmd": "swap", "library": str(fallback.copy),
-                        "parameters": fallback.parameters, "values": self._values})
+                        "parameters": fallback.parameters, "values": self._values,
+                        "diagnostic": {"code": reason, "message": message,
+                                       "hint": "the next successful reload recovers"}})
         else:
-            self._send({"cmd": "fail", "message": f"the engine crashed ({why}); fix the DSP"})
+            self._send({"cmd": "fail", "message": message})

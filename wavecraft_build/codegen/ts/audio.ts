@@ -3,7 +3,9 @@
 //
 // Audio preview: the engine's PCM blocks (binary WebSocket frames, interleaved float32,
 // format from `audioFormat`) played through an AudioWorklet. Browsers only start audio
-// from a user gesture, so `play()` must be called from a click handler.
+// from a user gesture, so `play()` must be called from a click handler. The engine sends
+// PCM only to a connection that asked for it (`subscribeAudio`): play subscribes, stop
+// unsubscribes, and after a reconnect the preview subscribes again only while playing.
 import type { EngineClient } from './client';
 
 // Plain JS run in the audio thread: a small queue of blocks, silence on underrun, and a
@@ -55,8 +57,15 @@ export class AudioPreview {
   private readonly listeners = new Set<() => void>();
   /** Why the last play() failed (no format yet, audio blocked...), for the page to show. */
   error: string | null = null;
+  /** PCM blocks handed to the AudioWorklet so far (for tests and a page that wants it). */
+  blocks = 0;
 
-  constructor(private readonly client: EngineClient) {}
+  constructor(private readonly client: EngineClient) {
+    client.onState((state) => {
+      // A new connection starts unsubscribed: ask again, but only if the page is playing.
+      if (state === 'open' && this.state === 'playing') this.requestAudio(true);
+    });
+  }
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -97,7 +106,13 @@ export class AudioPreview {
       this.unsubscribe = this.client.onPcm((samples) => {
         // Copied, not transferred: other listeners may hold the same frame.
         node.port.postMessage({ type: 'pcm', samples });
+        this.blocks += 1;
       });
+      await this.client.request('subscribeAudio', {});
+      if (this.context !== context) {
+        this.requestAudio(false); // stopped while the engine answered
+        return;
+      }
       await context.resume();
       this.error = null;
       this.setState('playing');
@@ -108,6 +123,7 @@ export class AudioPreview {
   }
 
   stop(): void {
+    if (this.state !== 'stopped') this.requestAudio(false);
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.node?.disconnect();
@@ -116,6 +132,12 @@ export class AudioPreview {
     this.context = null;
     if (context !== null) void context.close().catch(() => undefined);
     this.setState('stopped');
+  }
+
+  private requestAudio(on: boolean): void {
+    // Not connected: nothing to (un)subscribe; a closed connection drops the subscription.
+    if (this.client.getState() !== 'open') return;
+    void this.client.request(on ? 'subscribeAudio' : 'unsubscribeAudio', {}).catch(() => undefined);
   }
 
   private fail(message: string): void {

@@ -92,9 +92,18 @@ export interface AudioPreviewHandle {
   readonly stop: () => void;
 }
 
-/** Play or stop the engine's output in the page. */
+let previewUsers = 0;
+
+/** Play or stop the engine's output in the page; stops when the last user unmounts. */
 export function useAudioPreview(): AudioPreviewHandle {
   useEngine();
+  useEffect(() => {
+    previewUsers += 1;
+    return () => {
+      previewUsers -= 1;
+      if (previewUsers === 0) preview.stop();
+    };
+  }, []);
   const state = useSyncExternalStore(preview.subscribe, preview.getState);
   const play = useCallback(() => void preview.play(), []);
   const stop = useCallback(() => preview.stop(), []);

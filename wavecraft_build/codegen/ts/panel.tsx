@@ -6,7 +6,12 @@
 // your group components were written before it existed.
 import { useId, type ReactElement } from 'react';
 
-import { UnclaimedContext, useParameterById, useUnclaimedParameters } from './hooks';
+import {
+  UnclaimedContext,
+  useParameterById,
+  useUnclaimedParameters,
+  type ParameterHandle,
+} from './hooks';
 import type { ParameterInfo } from './protocol';
 
 /** A slider step of 1, 2 or 5 times a power of ten, about a thousandth of the range. */
@@ -25,7 +30,12 @@ export function formatValue(value: number, unit: string | undefined): string {
 
 /** The control a parameter's type calls for (slider, toggle or select), by id. */
 export function ParameterControl({ id }: { readonly id: string }): ReactElement {
-  const param = useParameterById(id);
+  return <ParameterView param={useParameterById(id)} />;
+}
+
+/** The slider, toggle or select for one parameter handle (the stubs' controls use it). */
+export function ParameterView({ param }: { readonly param: ParameterHandle }): ReactElement {
+  const id = param.id;
   const inputId = useId();
   const spec: ParameterInfo | undefined = param.spec;
   if (spec === undefined) {

@@ -6,7 +6,7 @@
 // re-read on every (re)connect and on `parametersChanged`, so a hot reload that adds or
 // removes parameters updates the page without a page reload, and values survive it.
 import { EngineClient, RpcError } from './client';
-import { PARAMETERS, type ParameterSpec } from './parameters';
+import { GENERATED_PARAMETERS_EVENT, PARAMETERS, type ParameterSpec } from './parameters';
 import type { MeterUpdateParams, ParameterInfo } from './protocol';
 
 type Listener = () => void;
@@ -26,9 +26,6 @@ function fromSpec(spec: ParameterSpec): ParameterInfo {
   if (spec.variants !== undefined) info.variants = [...spec.variants];
   return info;
 }
-
-/** The event `parameters.ts` dispatches when Vite hot-swaps it (see its last lines). */
-export const GENERATED_PARAMETERS_EVENT = 'wavecraft:generated-parameters';
 
 export class ParameterStore {
   private specs = new Map<string, ParameterInfo>();

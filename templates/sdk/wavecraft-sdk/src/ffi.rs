@@ -3,7 +3,13 @@
 //!
 //! Every function here catches panics: an unwind must never cross into the C caller.
 //! Strings are `CString::into_raw` and come back through [`free_string`].
+//!
+//! A panic in a dev-vtable call is reported as data, not text: the call returns
+//! [`DEV_PANICKED`] and `last_error(inst, ...)` copies the panic's message, kept in that
+//! instance; `create` returns null and writes the message into the caller's buffer. So the
+//! host blames exactly the call that panicked (no global or thread-local state).
 
+use std::any::Any;
 use std::ffi::{c_char, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -13,21 +19,59 @@ use crate::info::{params_json, processors_json};
 use crate::processor::Signal;
 
 /// Version of [`DevProcessorVTable`] this SDK exports.
-pub const DEV_VTABLE_VERSION: u32 = 2;
+pub const DEV_VTABLE_VERSION: u32 = 3;
+/// Status of a dev-vtable call that returned normally.
+pub const DEV_OK: i32 = 0;
+/// Status of a dev-vtable call that panicked (its message: `last_error`).
+pub const DEV_PANICKED: i32 = 1;
 
 /// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
 /// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
 /// parameter, params-JSON order), `process` (in place, one pointer per channel), `drop`.
+/// Each call but `drop` says whether it panicked ([`DEV_OK`], [`DEV_PANICKED`]);
+/// `last_error(inst, buf, cap)` copies the instance's last panic message, and
+/// `create(buf, cap)` returns null with its own panic's message in `buf` (both
+/// NUL-terminated, truncated to `cap - 1` bytes; `last_error` returns the full length).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct DevProcessorVTable {
     pub version: u32,
-    pub create: extern "C" fn() -> *mut c_void,
-    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32),
-    pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize),
-    pub set_sample_rate: extern "C" fn(*mut c_void, f32),
-    pub reset: extern "C" fn(*mut c_void),
+    pub create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
+    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
+    pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
+    pub set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
+    pub reset: extern "C" fn(*mut c_void) -> i32,
     pub drop: extern "C" fn(*mut c_void),
+    pub last_error: extern "C" fn(*mut c_void, *mut c_char, usize) -> usize,
+}
+
+/// What a dev-vtable instance pointer points at: the engine and its last panic message.
+struct DevInstance<S: Signal> {
+    engine: Engine<S>,
+    last_error: String,
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a payload that is not a string".to_owned())
+}
+
+/// Copies `text` into the caller's `cap` bytes at `buf` (NUL-terminated, truncated);
+/// returns the text's full length.
+fn copy_out(text: &str, buf: *mut c_char, cap: usize) -> usize {
+    let bytes = text.as_bytes();
+    if !buf.is_null() && cap > 0 {
+        let n = bytes.len().min(cap - 1);
+        // SAFETY: the caller passes `cap` writable bytes at `buf` (contract).
+        unsafe {
+            ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), n);
+            *buf.add(n) = 0;
+        }
+    }
+    bytes.len()
 }
 
 /// Sample rate of a freshly created dev processor, until `set_sample_rate`.
@@ -67,6 +111,7 @@ pub fn dev_vtable<S: Signal>() -> DevProcessorVTable {
         set_sample_rate: dev_set_sample_rate::<S>,
         reset: dev_reset::<S>,
         drop: dev_drop::<S>,
+        last_error: dev_last_error::<S>,
     }
 }
 
@@ -78,21 +123,49 @@ fn string_to_ptr(build: fn() -> String) -> *mut c_char {
     .unwrap_or(ptr::null_mut())
 }
 
-/// Runs `f` on the instance behind `inst` unless it is null; swallows panics.
-fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) {
+/// Runs `f` on the instance behind `inst` unless it is null (then nothing happens);
+/// a panic is caught, kept as the instance's last error and reported as [`DEV_PANICKED`].
+fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) -> i32 {
     if inst.is_null() {
-        return;
+        return DEV_OK;
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    let instance = inst.cast::<DevInstance<S>>();
+    match catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
-        let engine = unsafe { &mut *inst.cast::<Engine<S>>() };
-        f(engine);
-    }));
+        f(unsafe { &mut (*instance).engine });
+    })) {
+        Ok(()) => DEV_OK,
+        Err(payload) => {
+            let message = panic_text(payload.as_ref());
+            // SAFETY: as above; the engine may be inconsistent after the panic, the
+            // message field is not.
+            let _ = catch_unwind(AssertUnwindSafe(|| unsafe { (*instance).last_error = message }));
+            DEV_PANICKED
+        }
+    }
 }
 
-extern "C" fn dev_create<S: Signal>() -> *mut c_void {
-    catch_unwind(|| Box::into_raw(Box::new(Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE))).cast())
-        .unwrap_or(ptr::null_mut())
+extern "C" fn dev_create<S: Signal>(err: *mut c_char, cap: usize) -> *mut c_void {
+    let created = catch_unwind(|| {
+        let engine = Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE);
+        Box::into_raw(Box::new(DevInstance { engine, last_error: String::new() }))
+    });
+    match created {
+        Ok(instance) => instance.cast(),
+        Err(payload) => {
+            let _ = catch_unwind(AssertUnwindSafe(|| copy_out(&panic_text(payload.as_ref()), err, cap)));
+            ptr::null_mut()
+        }
+    }
+}
+
+extern "C" fn dev_last_error<S: Signal>(inst: *mut c_void, buf: *mut c_char, cap: usize) -> usize {
+    if inst.is_null() {
+        return copy_out("", buf, cap);
+    }
+    // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
+    let instance = unsafe { &*inst.cast::<DevInstance<S>>() };
+    copy_out(&instance.last_error, buf, cap)
 }
 
 extern "C" fn dev_process<S: Signal>(
@@ -100,9 +173,9 @@ extern "C" fn dev_process<S: Signal>(
     channels: *mut *mut f32,
     n_channels: u32,
     n_samples: u32,
-) {
+) -> i32 {
     if channels.is_null() || n_channels == 0 || n_samples == 0 {
-        return;
+        return DEV_OK;
     }
     with_engine::<S>(inst, |engine| {
         // SAFETY: the caller passes `n_channels` valid, distinct pointers to `n_samples`
@@ -116,28 +189,34 @@ extern "C" fn dev_process<S: Signal>(
             .map(|&p| unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) })
             .collect();
         engine.process(&mut audio); // flushes denormals for the call (DenormalGuard)
-    });
+    })
 }
 
-extern "C" fn dev_apply_plain_values<S: Signal>(inst: *mut c_void, values: *const f32, len: usize) {
+extern "C" fn dev_apply_plain_values<S: Signal>(
+    inst: *mut c_void,
+    values: *const f32,
+    len: usize,
+) -> i32 {
     if values.is_null() {
-        return;
+        return DEV_OK;
     }
     with_engine::<S>(inst, |engine| {
         // SAFETY: the caller passes `len` readable floats (contract).
         let values = unsafe { std::slice::from_raw_parts(values, len) };
         engine.set_plain_values(values);
-    });
+    })
 }
 
-extern "C" fn dev_set_sample_rate<S: Signal>(inst: *mut c_void, sample_rate: f32) {
+extern "C" fn dev_set_sample_rate<S: Signal>(inst: *mut c_void, sample_rate: f32) -> i32 {
     if sample_rate.is_finite() && sample_rate > 0.0 {
-        with_engine::<S>(inst, |engine| engine.set_sample_rate(sample_rate));
+        with_engine::<S>(inst, |engine| engine.set_sample_rate(sample_rate))
+    } else {
+        DEV_OK
     }
 }
 
-extern "C" fn dev_reset<S: Signal>(inst: *mut c_void) {
-    with_engine::<S>(inst, Engine::reset);
+extern "C" fn dev_reset<S: Signal>(inst: *mut c_void) -> i32 {
+    with_engine::<S>(inst, Engine::reset)
 }
 
 extern "C" fn dev_drop<S: Signal>(inst: *mut c_void) {
@@ -146,6 +225,6 @@ extern "C" fn dev_drop<S: Signal>(inst: *mut c_void) {
     }
     let _ = catch_unwind(|| {
         // SAFETY: `inst` came from `dev_create::<S>` and is dropped once (contract).
-        drop(unsafe { Box::from_raw(inst.cast::<Engine<S>>()) });
+        drop(unsafe { Box::from_raw(inst.cast::<DevInstance<S>>()) });
     });
 }

@@ -43,7 +43,7 @@ mod processor;
 
 pub use denormals::DenormalGuard;
 pub use engine::Engine;
-pub use ffi::{DevProcessorVTable, DEV_DEFAULT_SAMPLE_RATE, DEV_VTABLE_VERSION};
+pub use ffi::{DevProcessorVTable, DEV_DEFAULT_SAMPLE_RATE, DEV_OK, DEV_PANICKED, DEV_VTABLE_VERSION};
 pub use host_params::HostParams;
 pub use info::{param_infos, params_json, processor_ids, processors_json, validate, ParamInfo};
 pub use param::{ParamKind, ParamSpec, ParamValues};
@@ -157,7 +157,7 @@ macro_rules! wavecraft_plugin {
                 unsafe { $crate::__private::free_string(s) }
             }
 
-            /// The dev processor vtable (version 2), returned by value.
+            /// The dev processor vtable (version 3), returned by value.
             #[unsafe(no_mangle)]
             pub extern "C" fn wavecraft_dev_create_processor() -> $crate::DevProcessorVTable {
                 $crate::__private::dev_vtable::<$signal>()

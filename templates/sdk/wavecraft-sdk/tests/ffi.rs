@@ -5,7 +5,7 @@ mod common;
 use std::ffi::CStr;
 
 use common::{Gain, Offset};
-use wavecraft::{SignalChain, DEV_VTABLE_VERSION};
+use wavecraft::{SignalChain, DEV_OK, DEV_PANICKED, DEV_VTABLE_VERSION};
 
 wavecraft::wavecraft_plugin! {
     /// A test plugin.
@@ -60,8 +60,8 @@ fn metadata_reaches_nice_plug() {
 fn dev_vtable_processes_audio() {
     let vtable = wavecraft_dev_create_processor();
     assert_eq!(vtable.version, DEV_VTABLE_VERSION);
-    assert_eq!(vtable.version, 2);
-    let instance = (vtable.create)();
+    assert_eq!(vtable.version, 3);
+    let instance = (vtable.create)(std::ptr::null_mut(), 0);
     assert!(!instance.is_null());
     (vtable.set_sample_rate)(instance, 44_100.0);
     // gain +20 dB, offset on, "Large" (1.0) x scale 2
@@ -70,7 +70,7 @@ fn dev_vtable_processes_audio() {
     let mut left = vec![0.1_f32; 64];
     let mut right = vec![-0.1_f32; 64];
     let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
-    (vtable.process)(instance, channels.as_mut_ptr(), 2, 64);
+    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 2, 64), DEV_OK);
     assert!(left.iter().all(|s| (s - 3.0).abs() < 1e-5), "{left:?}");
     assert!(right.iter().all(|s| (s - 1.0).abs() < 1e-5), "{right:?}");
     (vtable.reset)(instance);
@@ -94,9 +94,39 @@ fn panics_do_not_cross_ffi() {
         }
     }
     let vtable = wavecraft::__private::dev_vtable::<Panics>();
-    let instance = (vtable.create)();
+    let instance = (vtable.create)(std::ptr::null_mut(), 0);
     let mut left = vec![0.0_f32; 4];
     let mut channels = [left.as_mut_ptr()];
-    (vtable.process)(instance, channels.as_mut_ptr(), 1, 4); // must return, not unwind
+    // Must return, not unwind, and say so as data: the status, then the message.
+    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 1, 4), DEV_PANICKED);
+    let mut buf = [0_u8; 64];
+    let len = (vtable.last_error)(instance, buf.as_mut_ptr().cast(), buf.len());
+    assert_eq!(len, 4);
+    assert_eq!(&buf[..5], b"boom\0");
+    // Truncated to the buffer, NUL-terminated, full length returned.
+    let mut small = [0xff_u8; 3];
+    assert_eq!((vtable.last_error)(instance, small.as_mut_ptr().cast(), small.len()), 4);
+    assert_eq!(&small, b"bo\0");
     (vtable.drop)(instance);
+}
+
+#[test]
+fn a_panic_in_create_is_returned_in_the_callers_buffer() {
+    struct PanicsOnCreate;
+    impl Default for PanicsOnCreate {
+        fn default() -> Self {
+            panic!("no instance today");
+        }
+    }
+    impl wavecraft::Processor for PanicsOnCreate {
+        const ID: &'static str = "panics_on_create";
+        const PARAMS: &'static [wavecraft::ParamSpec] = &[];
+        fn process(&mut self, _: &mut [&mut [f32]], _: &wavecraft::ParamValues<'_>) {}
+    }
+    let vtable = wavecraft::__private::dev_vtable::<PanicsOnCreate>();
+    let mut buf = [0xff_u8; 64];
+    let instance = (vtable.create)(buf.as_mut_ptr().cast(), buf.len());
+    assert!(instance.is_null());
+    let end = buf.iter().position(|&b| b == 0).unwrap();
+    assert_eq!(&buf[..end], b"no instance today");
 }

@@ -74,7 +74,7 @@ fn one_round() -> usize {
     let json = wavecraft::params_json::<Deep>();
     assert_eq!(json.len(), len);
     let vtable = wavecraft_dev_create_processor();
-    let instance = (vtable.create)();
+    let instance = (vtable.create)(std::ptr::null_mut(), 0);
     (vtable.drop)(instance);
     len
 }

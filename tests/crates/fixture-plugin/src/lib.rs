@@ -161,17 +161,49 @@ pub unsafe extern "C" fn wavecraft_free_string(s: *mut c_char) {
     }
 }
 
-// ---- DevProcessorVTable v2: a gain that follows the first processor's level and mute ----
+// ---- DevProcessorVTable v3: a gain that follows the first processor's level and mute ----
 
 #[repr(C)]
 pub struct DevProcessorVTable {
     version: u32,
-    create: extern "C" fn() -> *mut c_void,
-    process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32),
-    apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize),
-    set_sample_rate: extern "C" fn(*mut c_void, f32),
-    reset: extern "C" fn(*mut c_void),
+    create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
+    process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
+    apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
+    set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
+    reset: extern "C" fn(*mut c_void) -> i32,
     drop: extern "C" fn(*mut c_void),
+    last_error: extern "C" fn(*mut c_void, *mut c_char, usize) -> usize,
+}
+
+const OK: i32 = 0;
+const PANICKED: i32 = 1;
+
+/// What the SDK does with a panicking DSP call: its panic hook prints, catch_unwind stops
+/// the unwind at the C boundary, the message is kept for `last_error` (in the instance, or
+/// in the caller's buffer for `create`) and the call says PANICKED. This crate is
+/// panic=abort (see Cargo.toml), so it does all of that by hand.
+fn hook_text(message: &str, line: u32) {
+    eprintln!(
+        "thread '<unnamed>' panicked at src/lib.rs:{line}:13:\n{message}\n\
+         note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace"
+    );
+}
+
+fn copy_out(text: &str, buf: *mut c_char, cap: usize) -> usize {
+    if !buf.is_null() && cap > 0 {
+        let n = text.len().min(cap - 1);
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+    }
+    text.len()
+}
+
+fn hang() -> ! {
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 struct Gain {
@@ -180,12 +212,18 @@ struct Gain {
     sample_rate: f32,
     /// How `process` misbehaves: read once, at create time, so a hot swap can change it.
     dsp_mode: String,
+    calls: u64,
+    last_error: String,
 }
 
 /// The DSP misbehaviour for new instances: `WAVECRAFT_FIXTURE_MODE_FILE`'s content (a file
 /// a test rewrites between swaps of a running engine), else `WAVECRAFT_FIXTURE_MODE`.
-/// `dsp-panic`, `dsp-nan`, `dsp-segv` and `dsp-abort` act in `process`, and so do
-/// `dsp-quieter`, `dsp-minus6`, `dsp-block` and `dsp-nan-at-max` (see there).
+/// In `process`: `dsp-panic`, `dsp-nan`, `dsp-segv`, `dsp-abort`, `dsp-hang` (never
+/// returns), `dsp-print` (1 MiB on stdout in the first call), `dsp-slow` (5 ms a block:
+/// slower than real time at 128 frames, 48 kHz). In `create`: `create-hang`,
+/// `create-panic`, `thread-print` (starts a thread that prints a line every millisecond).
+/// `dsp-quieter`, `dsp-minus6`, `dsp-block` and `dsp-nan-at-max` act in `process` too
+/// (faults for the plugin-test tools, see there).
 fn dsp_mode() -> String {
     match std::env::var("WAVECRAFT_FIXTURE_MODE_FILE") {
         Ok(path) => std::fs::read_to_string(path).unwrap_or_default().trim().to_string(),
@@ -193,29 +231,54 @@ fn dsp_mode() -> String {
     }
 }
 
-extern "C" fn create() -> *mut c_void {
-    let g = Gain { level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode: dsp_mode() };
+extern "C" fn create(err: *mut c_char, cap: usize) -> *mut c_void {
+    let dsp_mode = dsp_mode();
+    match dsp_mode.as_str() {
+        "create-hang" => hang(),
+        "create-panic" => {
+            hook_text("fixture panics in create", line!());
+            copy_out("fixture panics in create", err, cap);
+            return std::ptr::null_mut();
+        }
+        "thread-print" => {
+            std::thread::spawn(|| {
+                for i in 0_u64.. {
+                    println!("fixture thread says hello {i}");
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            });
+        }
+        _ => {}
+    }
+    let g = Gain {
+        level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode, calls: 0, last_error: String::new(),
+    };
     Box::into_raw(Box::new(g)) as *mut c_void
 }
 
-extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u32, n_samples: u32) {
-    let g = unsafe { &*(inst as *const Gain) };
+extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u32, n_samples: u32) -> i32 {
+    let g = unsafe { &mut *(inst as *mut Gain) };
+    g.calls += 1;
     match g.dsp_mode.as_str() {
-        // What the SDK does with a panicking DSP: its panic hook prints, catch_unwind stops
-        // the unwind at the C boundary, the call returns. This crate is panic=abort (see
-        // Cargo.toml), so it prints the default hook's text itself and returns.
         "dsp-panic" => {
-            eprintln!(
-                "thread '<unnamed>' panicked at src/lib.rs:{}:13:\nfixture DSP panics in process\n\
-                 note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace",
-                line!()
-            );
-            return;
+            hook_text("fixture DSP panics in process", line!());
+            g.last_error = "fixture DSP panics in process".into();
+            return PANICKED;
         }
         "dsp-segv" => unsafe {
             std::ptr::write_volatile(std::ptr::null_mut::<u32>(), 1);
         },
         "dsp-abort" => std::process::abort(),
+        "dsp-hang" => hang(),
+        "dsp-print" if g.calls == 1 => {
+            let line = "fixture DSP prints 64 bytes a line, 16384 lines in one call .....\n";
+            let mut out = std::io::stdout().lock();
+            for _ in 0..(1 << 20) / line.len() {
+                let _ = out.write_all(line.as_bytes());
+            }
+            let _ = out.flush();
+        }
+        "dsp-slow" => std::thread::sleep(std::time::Duration::from_millis(5)),
         _ => {}
     }
     // Faults for the plugin-test tools (wavecraft_build.testing): a level change the golden
@@ -235,22 +298,27 @@ extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u3
             ch[0] *= 0.5; // "forgets" its smoothing state at every block start
         }
     }
+    OK
 }
 
-extern "C" fn apply_plain_values(inst: *mut c_void, values: *const f32, len: usize) {
+extern "C" fn apply_plain_values(inst: *mut c_void, values: *const f32, len: usize) -> i32 {
     let g = unsafe { &mut *(inst as *mut Gain) };
     let v = unsafe { std::slice::from_raw_parts(values, len) };
     if len >= 2 {
         g.level = v[0];
         g.mute = v[1] >= 0.5;
     }
+    OK
 }
 
-extern "C" fn set_sample_rate(inst: *mut c_void, sr: f32) {
+extern "C" fn set_sample_rate(inst: *mut c_void, sr: f32) -> i32 {
     unsafe { (*(inst as *mut Gain)).sample_rate = sr };
+    OK
 }
 
-extern "C" fn reset(_inst: *mut c_void) {}
+extern "C" fn reset(_inst: *mut c_void) -> i32 {
+    OK
+}
 
 extern "C" fn drop_inst(inst: *mut c_void) {
     if !inst.is_null() {
@@ -258,8 +326,15 @@ extern "C" fn drop_inst(inst: *mut c_void) {
     }
 }
 
+extern "C" fn last_error(inst: *mut c_void, buf: *mut c_char, cap: usize) -> usize {
+    let text = if inst.is_null() { "" } else { unsafe { (*(inst as *const Gain)).last_error.as_str() } };
+    copy_out(text, buf, cap)
+}
+
 #[no_mangle]
 pub extern "C" fn wavecraft_dev_create_processor() -> DevProcessorVTable {
-    let version = std::env::var("WAVECRAFT_FIXTURE_VTABLE_VERSION").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-    DevProcessorVTable { version, create, process, apply_plain_values, set_sample_rate, reset, drop: drop_inst }
+    let version = std::env::var("WAVECRAFT_FIXTURE_VTABLE_VERSION").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    DevProcessorVTable {
+        version, create, process, apply_plain_values, set_sample_rate, reset, drop: drop_inst, last_error,
+    }
 }

@@ -64,6 +64,23 @@ export type PingParams = Record<string, never>;
 /** Result of `ping`. */
 export type PingResult = Record<string, never>;
 
+/** Params of `subscribeAudio`: Addition: send this client the binary PCM frames from now on (one per block); answers their format. Subscribing again keeps the one stream. */
+export type SubscribeAudioParams = Record<string, never>;
+
+/** Result of `subscribeAudio`. */
+export interface SubscribeAudioResult {
+  readonly sample_rate: number;
+  readonly channels: number;
+  readonly block_size: number;
+  readonly encoding: 'f32le-interleaved';
+}
+
+/** Params of `unsubscribeAudio`: Addition: stop sending this client PCM frames (closing the connection does too). */
+export type UnsubscribeAudioParams = Record<string, never>;
+
+/** Result of `unsubscribeAudio`. */
+export type UnsubscribeAudioResult = Record<string, never>;
+
 /** Every request the engine answers. */
 export interface Methods {
   readonly getParameter: { params: GetParameterParams; result: GetParameterResult };
@@ -72,11 +89,13 @@ export interface Methods {
   readonly getMeterFrame: { params: GetMeterFrameParams; result: GetMeterFrameResult };
   readonly getAudioStatus: { params: GetAudioStatusParams; result: GetAudioStatusResult };
   readonly ping: { params: PingParams; result: PingResult };
+  readonly subscribeAudio: { params: SubscribeAudioParams; result: SubscribeAudioResult };
+  readonly unsubscribeAudio: { params: UnsubscribeAudioParams; result: UnsubscribeAudioResult };
 }
 
 export type MethodName = keyof Methods;
 
-export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping"];
+export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping", "subscribeAudio", "unsubscribeAudio"];
 
 /** `parameterChanged`: A parameter was set (by any client): sent to every client so all views agree. */
 export interface ParameterChangedParams {
@@ -101,7 +120,7 @@ export interface AudioStatusChangedParams {
   readonly status: AudioStatus;
 }
 
-/** `audioFormat`: Sent once on connect: the format of the binary PCM frames that follow. */
+/** `audioFormat`: Addition, sent once on connect: the format of the binary PCM frames a client gets after subscribeAudio. */
 export interface AudioFormatParams {
   readonly sample_rate: number;
   readonly channels: number;
