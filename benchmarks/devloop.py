@@ -26,7 +26,9 @@ Event = dict[str, Any]
 
 def make_project(root: Path, *, build_sleep_s: float = 0.0) -> Path:
     """A plugin project around a copy of the fixture crate (optionally with a slow build.rs)."""
-    shutil.copytree(FIXTURE, root / "engine", ignore=shutil.ignore_patterns("target"))
+    # New mtimes (copy, not copy2): cargo must not take a fresh copy for the last one built.
+    shutil.copytree(FIXTURE, root / "engine", ignore=shutil.ignore_patterns("target"),
+                    copy_function=shutil.copy)
     (root / "pyproject.toml").write_text("[tool.wavecraft]\nextract-timeout = 5\n")
     if build_sleep_s:
         manifest = root / "engine" / "Cargo.toml"

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from wavecraft_build._proc import Cancelled
 from wavecraft_build.cache import ParamCache, default_cache_dir
@@ -40,6 +40,7 @@ from wavecraft_build.pipeline import BUILD_STEPS, Context, extract_cached, load_
 from wavecraft_build.release import lock
 from wavecraft_build.steps import Step
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, written one way everywhere (see errors.py)
 if TYPE_CHECKING:
     from wavecraft_build._dev_ui import UiServer
     from wavecraft_build.dev_tests import ReloadTests

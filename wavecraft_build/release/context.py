@@ -24,13 +24,12 @@ class ReleaseOptions:
     """What a release does. ``out_dir`` defaults to ``<target>/bundled``; ``home`` is the
     folder the install folders are under (default ``$HOME``); ``platform_name`` picks the
     bundle layout (default: this machine's ``sys.platform``; others are for checking
-    layouts, not for shipping). ``fresh_discovery`` is kept for callers of older versions:
-    every release now builds and extracts the discovery library of its source first."""
+    layouts, not for shipping). Every release builds and extracts the discovery library of its
+    source first."""
 
     install: bool = False
     ui: bool = True
     wheel: bool = True
-    fresh_discovery: bool = False
     use_cache: bool = True
     out_dir: Path | None = None
     home: Path | None = None
