@@ -16,6 +16,8 @@ from helpers import REPO, build_fixture
 
 from wavecraft_build import cargo
 from wavecraft_build.cache import ParamCache
+from wavecraft_build.extract import extract_params
+from wavecraft_build.metadata import ExtractionResult
 
 pytest_plugins = [
     name
@@ -75,3 +77,20 @@ def fixture_mode(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
     monkeypatch.delenv("WAVECRAFT_FIXTURE_CHAIN", raising=False)
     return monkeypatch
+
+
+@pytest.fixture
+def mode_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file the fixture DSP reads its misbehaviour from when an instance is created: a
+    test rewrites it between swaps of a running engine (``WAVECRAFT_FIXTURE_MODE_FILE``)."""
+    path = tmp_path / "fixture-mode"
+    path.write_text("")
+    monkeypatch.setenv("WAVECRAFT_FIXTURE_MODE_FILE", str(path))
+    monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
+    return path
+
+
+@pytest.fixture
+def params(fixture_lib: Path, mode_file: Path) -> ExtractionResult:
+    """The fixture plugin's parameters, read with the mode file in place."""
+    return extract_params(fixture_lib)

@@ -25,19 +25,6 @@ from wavecraft_build.metadata import ExtractionResult
 BLOCK_BYTES = 128 * 2 * 4
 
 
-@pytest.fixture
-def mode_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "fixture-mode"
-    path.write_text("")
-    monkeypatch.setenv("WAVECRAFT_FIXTURE_MODE_FILE", str(path))
-    monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
-    return path
-
-
-@pytest.fixture
-def params(fixture_lib: Path, mode_file: Path) -> ExtractionResult:
-    return extract_params(fixture_lib)
-
 
 @pytest.fixture
 def engine(fixture_lib: Path, params: ExtractionResult) -> Iterator[EngineHandle]:

@@ -21,24 +21,10 @@ from helpers import alive, wait_for
 from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.engine.output import LINES_PER_SECOND, PREFIX
 from wavecraft_build.engine.watchdog import CALL_LIMIT_S
-from wavecraft_build.extract import extract_params
 from wavecraft_build.metadata import ExtractionResult
 
 SINE_PEAK_DB = -12.0
 
-
-@pytest.fixture
-def mode_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "fixture-mode"
-    path.write_text("")
-    monkeypatch.setenv("WAVECRAFT_FIXTURE_MODE_FILE", str(path))
-    monkeypatch.delenv("WAVECRAFT_FIXTURE_MODE", raising=False)
-    return path
-
-
-@pytest.fixture
-def params(fixture_lib: Path, mode_file: Path) -> ExtractionResult:
-    return extract_params(fixture_lib)
 
 
 @pytest.fixture
