@@ -68,7 +68,8 @@ def demo(session: nox.Session) -> None:
     from a shell with only nox; until the tool is on a package index, the wheel built here
     into build/wheelhouse stands in for one (PIP_FIND_LINKS, printed at the end).
     """
-    session.install("-e", ".")
+    # [testing]: release runs the demo's own tests/ first, as the project's noxfile would.
+    session.install("-e", ".[testing]")
     wheelhouse = REPO / "build" / "wheelhouse"
     session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheelhouse), ".")
     demo_dir = REPO / "build" / "demo-synth"
