@@ -7,17 +7,18 @@ and touching the source makes the next reload 0.5 dB quieter.
 
 from __future__ import annotations
 
+import http.client
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from benchmarks.devloop import DevProcess, make_project
+from benchmarks.engineclient import Client
 
 
-def test_dev_test_reports_golden_results_after_each_swap(
-    tmp_path: Path, cargo_target_dir: Path
-) -> None:
+def _project(tmp_path: Path, cargo_target_dir: Path) -> tuple[Path, Path, Path]:
+    """A fixture plugin with one golden test, its golden written: (project, mode, target)."""
     project = make_project(tmp_path / "proj")
     tests = project / "tests"
     tests.mkdir()
@@ -35,7 +36,19 @@ def test_dev_test_reports_golden_results_after_each_swap(
     subprocess.run([sys.executable, "-m", "wavecraft_build.cli", "test", "--project",
                     str(project), "-q", "--", "--update-golden"], env=env, check=True,
                    capture_output=True, timeout=300)
+    return project, mode, target
 
+
+def _make_quieter(project: Path, mode: Path) -> None:
+    mode.write_text("dsp-quieter")
+    src = project / "engine" / "src" / "lib.rs"
+    src.write_text(src.read_text() + "\n// edited\n")
+
+
+def test_dev_test_reports_golden_results_after_each_swap(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    project, mode, target = _project(tmp_path, cargo_target_dir)
     dev = DevProcess(project, target, "--test", env={"WAVECRAFT_FIXTURE_MODE_FILE": str(mode)})
     try:
         swapped = dev.wait_event("engine_swapped", timeout=120)
@@ -43,9 +56,7 @@ def test_dev_test_reports_golden_results_after_each_swap(
         assert passed["passed"] == 1 and passed["failed"] == 0
         assert swapped["_t"] <= passed["_t"]
 
-        mode.write_text("dsp-quieter")
-        src = project / "engine" / "src" / "lib.rs"
-        src.write_text(src.read_text() + "\n// edited\n")
+        _make_quieter(project, mode)
         dev.wait_event("reload_complete", timeout=120)
         failed = dev.wait_event("tests_failed", timeout=120)
         assert failed["failures"] == ["test_sound::test_sine"]
@@ -54,5 +65,70 @@ def test_dev_test_reports_golden_results_after_each_swap(
         assert (project / "build" / "test-results" / "sine" / "sine.png").is_file()
         swaps = [e for e in dev.events if e["event"] == "engine_swapped"]
         assert len(swaps) == 2 and swaps[1]["_t"] <= failed["_t"]
+    finally:
+        dev.close()
+
+
+def _get(port: int, path: str, origin: str | None = None) -> tuple[int, str, bytes]:
+    """Status, Content-Type and body of ``GET path`` on the engine's port."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Origin": origin} if origin else {})
+        response = conn.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read()
+    finally:
+        conn.close()
+
+
+def test_the_page_gets_the_results_and_the_failing_plot_from_the_engine(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    project, mode, target = _project(tmp_path, cargo_target_dir)
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\nnot yours")
+    dev = DevProcess(project, target, "--test", env={"WAVECRAFT_FIXTURE_MODE_FILE": str(mode)})
+    try:
+        dev.wait_event("tests_passed", timeout=240)
+        url = f"ws://127.0.0.1:{dev.engine_port}"
+        with Client(url) as late:  # connects after the run: gets the result on connect
+            shown = late.notification("testResults", timeout=10)["results"]
+            assert shown["status"] == "passed" and shown["passed"] == 1
+            assert shown["failed"] == 0 and shown["failures"] == []
+        with Client(url) as page:
+            page.notification("testResults", timeout=10)
+            _make_quieter(project, mode)
+            running = page.notification("testResults", timeout=120)["results"]
+            assert running["status"] == "running" and running["passed"] == 1  # last counts
+            failed = page.notification(
+                "testResults", lambda p: p["results"]["status"] != "running", timeout=120
+            )["results"]
+        assert failed["status"] == "failed" and (failed["passed"], failed["failed"]) == (0, 1)
+        [failure] = failed["failures"]
+        assert failure["name"] == "test_sound::test_sine"
+        assert "level -0.50 dB against the golden file" in failure["message"]
+        assert failure["plot"] == "/test-results/sine/sine.png"
+
+        status, kind, body = _get(dev.engine_port, failure["plot"])
+        assert (status, kind) == (200, "image/png")
+        assert body == (project / "build" / "test-results" / "sine" / "sine.png").read_bytes()
+        assert body.startswith(b"\x89PNG")
+        # The dev UI's page may load it; another site may not; nothing else is served.
+        assert _get(dev.engine_port, failure["plot"], "http://localhost:5173")[0] == 200
+        assert _get(dev.engine_port, failure["plot"], "https://evil.example")[0] == 403
+        link = project / "build" / "test-results" / "link.png"
+        link.symlink_to(outside)
+        refused = [
+            "/test-results/link.png",  # a symlink out of the folder
+            "/test-results/../../outside.png",
+            "/test-results/%2e%2e/%2e%2e/%2e%2e/outside.png",
+            f"/test-results/{outside}",
+            "/test-results/sine/actual.wav",  # plots only
+            "/test-results/sine/missing.png",
+            "/outside.png",
+        ]
+        for path in refused:
+            status, _, body = _get(dev.engine_port, path)
+            assert status in (403, 404, 426), (path, status)
+            assert b"not yours" not in body, path
     finally:
         dev.close()
