@@ -15,6 +15,9 @@ from pathlib import Path
 
 from benchmarks.devloop import DevProcess, make_project
 from benchmarks.engineclient import Client
+from wavecraft_build.dev_tests import results_of
+from wavecraft_build.engine.results import serve_plot
+from wavecraft_build.project_tests import SuiteRun, read_junit
 
 
 def _project(tmp_path: Path, cargo_target_dir: Path) -> tuple[Path, Path, Path]:
@@ -132,3 +135,32 @@ def test_the_page_gets_the_results_and_the_failing_plot_from_the_engine(
             assert b"not yours" not in body, path
     finally:
         dev.close()
+
+
+def test_results_name_each_failure_with_a_quoted_plot_path_and_stay_small(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "build" / "test-results"
+    (folder / "my sweep#2").mkdir(parents=True)
+    (folder / "my sweep#2" / "my sweep#2.png").write_bytes(b"\x89PNG fake")
+    cases = "".join(
+        f'<testcase classname="tests.test_sound" name="test_{i}"><failure message="'
+        f"AssertionError: golden 'my sweep#2': level -1.00 dB&#10;  results: "
+        f'{folder / "my sweep#2"}"/></testcase>' for i in range(30))
+    junit = tmp_path / "junit.xml"
+    junit.write_text(f"<testsuites><testsuite>{cases}"
+                     '<testcase classname="tests.test_sound" name="ok"/></testsuite></testsuites>')
+    run = SuiteRun(1, junit, read_junit(junit))
+
+    shown = results_of("failed", run, folder)
+    assert (shown["passed"], shown["failed"]) == (1, 30)
+    assert len(shown["failures"]) == 20  # the count is exact, the list is capped
+    first = shown["failures"][0]
+    assert first["name"] == "test_sound::test_0"
+    assert first["message"].startswith("golden 'my sweep#2': level -1.00 dB")
+    assert first["plot"] == "/test-results/my%20sweep%232/my%20sweep%232.png"
+    served = serve_plot(folder, first["plot"])
+    assert (served.status_code, served.body) == (200, b"\x89PNG fake")
+    # While the next run clears the folder, the last failures stay listed without plots.
+    running = results_of("running", run, folder, plots=False)
+    assert running["status"] == "running" and "plot" not in running["failures"][0]

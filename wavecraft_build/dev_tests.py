@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from wavecraft_build._proc import Cancelled
 from wavecraft_build.config import ProjectConfig
@@ -35,6 +36,8 @@ Emit = Callable[..., None]
 #: Takes a ``TestResults`` and the folder its plots are in (``EngineSupervisor.test_results``).
 OnResults = Callable[[dict[str, Any], Path | None], None]
 _MESSAGE_CHARS = 600
+#: Failures listed in one ``TestResults`` (the count stays exact): one small command line.
+_MAX_FAILURES = 20
 _RESULTS_LINE = re.compile(r"^\s*results: (.+)$", re.MULTILINE)
 
 
@@ -50,18 +53,20 @@ def _plot(message: str, folder: Path) -> str | None:
         rel = png.resolve().relative_to(folder.resolve())
     except (ValueError, OSError):
         return None  # the engine would refuse it: not offered
-    return TEST_RESULTS_PATH + rel.as_posix() if png.is_file() else None
+    return TEST_RESULTS_PATH + quote(rel.as_posix()) if png.is_file() else None
 
 
-def results_of(status: str, run: SuiteRun | None, folder: Path) -> dict[str, Any]:
-    """The protocol's ``TestResults`` for ``run`` (None: no counts yet)."""
+def results_of(status: str, run: SuiteRun | None, folder: Path, *,
+               plots: bool = True) -> dict[str, Any]:
+    """The protocol's ``TestResults`` for ``run`` (None: no counts yet); ``plots=False``
+    while a new run is clearing the results folder."""
     failures: list[dict[str, Any]] = []
     if run is not None:
         messages = failure_messages(run.junit)
-        for name in run.total.failures:
+        for name in run.total.failures[:_MAX_FAILURES]:
             message = messages.get(name, "").removeprefix("AssertionError: ")
             failure: dict[str, Any] = {"name": name, "message": message[:_MESSAGE_CHARS]}
-            plot = _plot(message, folder)
+            plot = _plot(message, folder) if plots else None
             if plot is not None:
                 failure["plot"] = plot
             failures.append(failure)
@@ -132,14 +137,15 @@ class ReloadTests:
               error: WavecraftError | None = None) -> None:
         if self.on_results is None:
             return
-        results = results_of(status, run, self.results_dir)
+        results = results_of(status, run, self.results_dir, plots=status != "running")
         if error is not None:
             results["failures"] = [{"name": "tests/", "message": error.render()[:_MESSAGE_CHARS]}]
         self.on_results(results, self.results_dir)
 
     def _run(self, library: Path, cancel: threading.Event) -> None:
         self.emit("tests_started", "Running tests/ on the new build...")
-        self._show("running", self._last)  # the last counts stay on the badge meanwhile
+        # The last counts and failures stay on the badge meanwhile (their plots are going).
+        self._show("running", self._last)
         lines: list[str] = []
         try:
             run = run_project_tests(self.project, library, ["-q", "-p", "no:warnings"],
