@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +134,16 @@ def test_the_page_gets_the_results_and_the_failing_plot_from_the_engine(
             status, _, body = _get(dev.engine_port, path)
             assert status in (403, 404, 426), (path, status)
             assert b"not yours" not in body, path
+
+        # The engine dies: the restarted one shows the same results to a new page.
+        started = next(e for e in dev.events if e["event"] == "engine_started")
+        os.kill(int(started["pid"]), signal.SIGKILL)
+        dev.wait_event("engine_failed", timeout=30)
+        dev.wait_event("engine_swapped", timeout=60)
+        with Client(url) as again:
+            assert again.notification("testResults", timeout=10)["results"]["failures"] == [
+                failure]
+        assert _get(dev.engine_port, failure["plot"])[0] == 200
     finally:
         dev.close()
 
