@@ -232,3 +232,48 @@ def test_ui_drives_the_engine_in_chromium(
         if dev.proc.poll() is None:
             dev.interrupt(timeout=10)
         dev.close()
+
+
+_IMAGE_WIDTH = """
+const [src, done] = arguments;
+const img = new Image();
+img.onload = () => done(img.naturalWidth);
+img.onerror = () => done(-1);
+img.src = src;
+"""
+
+
+def test_dev_test_shows_a_badge_with_the_failing_plot(
+    tmp_path: Path, cargo_target_dir: Path, driver: Any
+) -> None:
+    from wavecraft_build.testing import read_wav, write_wav
+
+    project = scaffold_with_ui(tmp_path)
+    # The sound "changed": the golden of the default sweep is 0.9x what the DSP renders.
+    golden = project / "tests" / "golden" / "log-sweep-default.wav"
+    audio, rate = read_wav(golden)
+    write_wav(golden, audio * 0.9, rate)
+    dev = UiDev(project, cargo_target_dir, "--test")
+    try:
+        dev.event("engine_swapped", timeout=1800)
+        driver.get(dev.ui_url())
+        poll(lambda: connection(driver) == "open", 60)
+        failed = '[data-tests="failed"]'
+        badge = poll(lambda: driver.find_elements("css selector", failed), 600)[0]
+        assert int(badge.get_attribute("data-failed")) == 1
+        assert int(badge.get_attribute("data-passed")) >= 3
+        assert "Tests failed: 1 of" in badge.text
+        assert "test_sound::test_log_sweep_at_default_settings" in badge.text
+        link = badge.find_element("css selector", "a.tests-plot")
+        href = link.get_attribute("href")
+        assert href.endswith("/test-results/log-sweep-default/log-sweep-default.png")
+        # The page can load it (an <img> from the engine's port), and it is the PNG on disk.
+        assert driver.execute_async_script(_IMAGE_WIDTH, href) > 100
+        screenshot = tmp_path / "badge.png"
+        assert driver.save_screenshot(str(screenshot))
+        assert_not_blank(screenshot.read_bytes())
+        assert console_errors(driver) == []
+    finally:
+        if dev.proc.poll() is None:
+            dev.interrupt(timeout=10)
+        dev.close()

@@ -20,6 +20,8 @@ from wavecraft_build.codegen.stub_check import find_stale
 from wavecraft_build.engine import protocol
 from wavecraft_build.errors import CodegenError
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 def test_protocol_ts_has_every_method_notification_and_error() -> None:
     text = render_protocol()
@@ -112,11 +114,14 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
     assert "<input" not in controls and "<select" not in controls
     panel = (ui / "src/generated/panel.tsx").read_text("utf-8")
     assert panel.count("data-param-id={id}") == 4  # three controls and the removed one
+    # The template's page (its test badge reads useTestResults) compiles against them.
+    app = (REPO / "templates/plugin/ui/src/App.tsx").read_text("utf-8")
+    (ui / "src/App.tsx").write_text(app.replace("%%plugin_name%%", "Fixture"), encoding="utf-8")
     # A typed use of every hook compiles under the strict settings.
     (ui / "src/use.tsx").write_text(
         "import type { ReactElement } from 'react';\n"
-        "import { useAllParameters, useAudioPreview, useConnection, useMeter, useParameter }\n"
-        "  from './generated/hooks';\n"
+        "import { useAllParameters, useAudioPreview, useConnection, useMeter, useParameter,\n"
+        "  useTestResults } from './generated/hooks';\n"
         "import { UnclaimedParameters } from './generated/panel';\n"
         "export function Use(): ReactElement {\n"
         "  const level = useParameter('gain_level');\n"
@@ -124,7 +129,10 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
         "  const meter = useMeter();\n"
         "  const { state } = useConnection();\n"
         "  const audio = useAudioPreview();\n"
+        "  const tests = useTestResults();\n"
+        "  const plots: string[] = (tests?.failures ?? []).flatMap((f) => f.plot ?? []);\n"
         "  return <div data-connection={state} data-n={all.length} data-db={meter?.left_rms}\n"
+        "    data-tests={tests?.status} data-failed={tests?.failed} data-plots={plots.length}\n"
         "    onClick={audio.play}>{level.spec?.name}{level.value}<UnclaimedParameters /></div>;\n"
         "}\n",
         encoding="utf-8",

@@ -354,7 +354,8 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         if options.test:
             from wavecraft_build.dev_tests import ReloadTests
 
-            tests = ReloadTests(project, events.emit)
+            tests = ReloadTests(project, events.emit,
+                                on_results=engine.test_results if engine else None)
             tests.start()
         hooks = [h for h in (engine and engine.swap, tests and tests.reload) if h]
         if hooks:  # the swap first; the tests only queue a run (never block the swap)

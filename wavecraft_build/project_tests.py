@@ -29,6 +29,7 @@ __all__ = [
     "LIBRARY_ENV",
     "SuiteRun",
     "SuiteSummary",
+    "failure_messages",
     "has_tests",
     "read_junit",
     "require_testing_tools",
@@ -82,6 +83,12 @@ class SuiteRun:
         return t
 
 
+def _file_of(case: ET.Element) -> str:
+    """The test file (module) name of a JUnit ``testcase``."""
+    module = (case.get("classname") or "?").split(".")
+    return next((m for m in module if m.startswith("test_")), module[-1])
+
+
 def read_junit(path: Path) -> tuple[SuiteSummary, ...]:
     """Per-file counts from pytest's JUnit XML (empty when the file is missing or bad)."""
     try:
@@ -90,8 +97,7 @@ def read_junit(path: Path) -> tuple[SuiteSummary, ...]:
         return ()
     files: dict[str, SuiteSummary] = {}
     for case in root.iter("testcase"):
-        module = (case.get("classname") or "?").split(".")
-        name = next((m for m in module if m.startswith("test_")), module[-1])
+        name = _file_of(case)
         s = files.setdefault(name, SuiteSummary(name))
         s.seconds += float(case.get("time") or 0)
         if case.find("failure") is not None or case.find("error") is not None:
@@ -102,6 +108,24 @@ def read_junit(path: Path) -> tuple[SuiteSummary, ...]:
         else:
             s.passed += 1
     return tuple(files.values())
+
+
+def failure_messages(path: Path) -> dict[str, str]:
+    """Each failed test's message from pytest's JUnit XML, keyed as ``SuiteSummary.failures``
+    names them (empty when the file is missing or bad)."""
+    try:
+        root = ET.parse(path).getroot()  # noqa: S314 - pytest wrote it, in our child
+    except (OSError, ET.ParseError):
+        return {}
+    messages: dict[str, str] = {}
+    for case in root.iter("testcase"):
+        bad = case.find("failure")
+        bad = case.find("error") if bad is None else bad
+        if bad is None:
+            continue
+        messages[f"{_file_of(case)}::{case.get('name')}"] = (bad.get("message")
+                                                              or bad.text or "")
+    return messages
 
 
 def summary_table(run: SuiteRun) -> str:

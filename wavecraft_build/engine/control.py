@@ -2,7 +2,8 @@
 
 The supervisor (``engine.supervisor``, in the dev loop) starts this process and talks to
 it over two pipes that plugin code cannot write to by accident: commands arrive as JSON
-lines on stdin (``swap``, ``fail``, ``allow_origin``, ``stats``; end of file = stop),
+lines on stdin (``swap``, ``fail``, ``allow_origin``, ``test_results``, ``stats``; end of
+file = stop),
 events leave as JSON lines on the file descriptor given by ``--events-fd`` (``ready``,
 ``bind_failed``, ``swapped``, ``swap_failed``, ``dsp_failed``, ``dsp_slow``,
 ``dsp_hung``, ``refused``, ``values``, ``stats``, ``warning``). fds 1 and 2 belong to the
@@ -75,6 +76,12 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
                         if isinstance(diagnostic, dict) else None)
         elif kind == "allow_origin":
             engine.server.gate.allow_ui(str(cmd["url"]))
+        elif kind == "test_results":
+            results = cmd["results"]
+            if not isinstance(results, dict):
+                raise TypeError("test_results: results must be an object")
+            folder = cmd.get("folder")
+            engine.publish_results(results, Path(folder) if isinstance(folder, str) else None)
         elif kind == "fail":
             engine.fail(str(cmd["message"]))
         elif kind == "stats":

@@ -129,7 +129,11 @@ class Engine:
                 "block_size": audio.block_size, "encoding": protocol.PCM_ENCODING}
 
     def _hello(self) -> list[str]:
-        return [notification("audioFormat", self.audio_format())]
+        hello = [notification("audioFormat", self.audio_format())]
+        latest = self.server.results.latest
+        if latest is not None:  # a page opened (or reconnected) after a run sees its result
+            hello.append(notification("testResults", {"results": latest}))
+        return hello
 
     # -- audio thread -> event loop ------------------------------------------------------
 
@@ -248,6 +252,19 @@ class Engine:
             if version != reported:
                 self._emit("values", values=dict(values))
                 reported = version
+
+    def publish_results(self, results: dict[str, Any], folder: Path | None) -> None:
+        """Keep ``results`` (a ``TestResults``) as the latest and broadcast it; its plots are
+        served from ``folder`` from now on."""
+        def apply() -> None:
+            self.server.results.latest = results
+            self.server.results.folder = folder
+            self.server.broadcast("testResults", {"results": results})
+
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(apply)
+        else:
+            apply()
 
     def fail(self, message: str) -> None:
         """Say ``failed`` without a DSP (the supervisor restarted us after a crash)."""

@@ -16,6 +16,12 @@ client that ignores it); binary frames go only to a client that asked with
 ``subscribeAudio`` (answered with the same format), each one block of PCM (interleaved
 little-endian float32), until ``unsubscribeAudio`` or the connection closes. A client that
 never subscribes (Wavecraft's own UI core, say) receives text frames only.
+
+Test results are the other addition: under ``dev --test`` the engine broadcasts one
+``testResults`` notification when a run of the project's tests starts and when it ends, and
+sends the latest one to every client right after it connects. A failing golden test's plot
+is a path (``/test-results/...``) served over HTTP on the engine's own port
+(``TEST_RESULTS_PATH``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ __all__ = [
     "PARAM_OUT_OF_RANGE",
     "PARSE_ERROR",
     "PCM_ENCODING",
+    "TEST_RESULTS_PATH",
+    "TEST_STATUSES",
     "TYPES",
     "ErrorCode",
     "Field",
@@ -98,8 +106,13 @@ AUDIO_FORMAT: Final = (
     Field("block_size", "number"),
     Field("encoding", f"'{PCM_ENCODING}'"),
 )
-#: Methods and notifications that are this project's, not Wavecraft's (the audio preview).
-ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat")
+#: Methods and notifications that are this project's, not Wavecraft's (the audio preview,
+#: the test results of ``dev --test``).
+ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat", "testResults")
+#: Where the engine serves the PNGs of the project's results folder (``GET`` on its port).
+TEST_RESULTS_PATH: Final = "/test-results/"
+#: ``TestResults.status``: a run is going, or the last one passed or failed.
+TEST_STATUSES: Final = ("running", "passed", "failed")
 
 #: Wavecraft's audio runtime phases (``AudioRuntimePhase``, camelCase on the wire).
 AUDIO_PHASES: Final = (
@@ -126,6 +139,12 @@ TYPES: Final[dict[str, str]] = {
     "AudioStatus": (
         "{ phase: AudioPhase; sample_rate?: number; buffer_size?: number; "
         "diagnostic?: AudioDiagnostic; updated_at_ms: number }"
+    ),
+    "TestStatus": " | ".join(f"'{s}'" for s in TEST_STATUSES),
+    "TestFailure": "{ name: string; message: string; plot?: string }",
+    "TestResults": (
+        "{ status: TestStatus; passed: number; failed: number; skipped: number; "
+        "failures: TestFailure[]; updated_at_ms: number }"
     ),
 }
 
@@ -202,6 +221,13 @@ NOTIFICATIONS: Final[tuple[Notification, ...]] = (
         "Addition, sent once on connect: the format of the binary PCM frames a client gets "
         "after subscribeAudio.",
         params=AUDIO_FORMAT,
+    ),
+    Notification(
+        "testResults",
+        "Addition, under dev --test: a run of the project's tests started (status running, "
+        "the last counts) or ended; the latest is also sent on connect. A failure's plot is "
+        f"a path on the engine's port under {TEST_RESULTS_PATH} (its PNG).",
+        params=(Field("results", "TestResults"),),
     ),
 )
 

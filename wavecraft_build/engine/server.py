@@ -10,7 +10,9 @@ notification; binary frames (one block of interleaved float32 PCM each) go only 
 clients that sent ``subscribeAudio``, so an idle tab or a UI that expects text only costs
 no PCM at all. The handshake's ``Origin`` and ``Host`` are checked first (``origins.Gate``):
 only the dev UI and clients without an ``Origin`` get in, the rest get 403 and
-``on_refused`` is told once per origin and host.
+``on_refused`` is told once per origin and host. A plain ``GET`` under
+``protocol.TEST_RESULTS_PATH`` that passes the same check is answered with a plot of the
+test results (``results.serve_plot``) instead of a WebSocket.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from websockets.http11 import Request, Response
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.origins import Gate
 from wavecraft_build.engine.protocol import INVALID_REQUEST
+from wavecraft_build.engine.results import ResultsBoard, serve_plot
 from wavecraft_build.engine.rpc import Api, Session, error_reply, handle_message
 
 __all__ = ["MAX_CLIENTS", "MAX_MESSAGE", "EngineServer"]
@@ -72,6 +75,8 @@ class EngineServer:
         self._on_refused = on_refused
         self._refused: set[tuple[str | None, str | None]] = set()
         self.gate = Gate()
+        #: The latest test results and their folder (set on the loop: ``Engine``).
+        self.results = ResultsBoard()
         self._clients: set[_Client] = set()
         self._server: Server | None = None
         self.connections = 0
@@ -127,6 +132,8 @@ class EngineServer:
                 if self._on_refused is not None:
                     self._on_refused(why)
             return _ws.respond(HTTPStatus.FORBIDDEN, "only the dev UI may connect\n")
+        if request.path.startswith(protocol.TEST_RESULTS_PATH):
+            return serve_plot(self.results.folder, request.path)
         if len(self._clients) >= MAX_CLIENTS:
             return _ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many clients\n")
         return None

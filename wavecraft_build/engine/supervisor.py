@@ -111,6 +111,8 @@ class EngineSupervisor:
         self._values: dict[str, float] = {}
         #: The dev UI's URLs (``allow_origin``), told to every engine process started.
         self._origins: list[str] = []
+        #: The latest ``test_results`` command, told again to a restarted engine.
+        self._results: dict[str, Any] | None = None
         self.pid: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -179,6 +181,8 @@ class EngineSupervisor:
                          daemon=True).start()
         for url in self._origins:
             self._send({"cmd": "allow_origin", "url": url})
+        if self._results is not None:
+            self._send(self._results)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -198,6 +202,15 @@ class EngineSupervisor:
         with self._lock:
             self._origins.append(url)
             self._send({"cmd": "allow_origin", "url": url})
+
+    def test_results(self, results: dict[str, Any], folder: Path | None) -> None:
+        """Show ``results`` (a ``TestResults``, ``dev --test``) in the page; their plots are
+        under ``folder``. Returns at once: a write to the engine's stdin, never a wait."""
+        command = {"cmd": "test_results", "results": results,
+                   "folder": str(folder) if folder is not None else None}
+        with self._lock:
+            self._results = command
+            self._send(command)
 
     def stats(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """The engine's block counters (blocks, late, dropped, swaps...), for tests/benchmarks."""

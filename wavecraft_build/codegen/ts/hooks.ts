@@ -9,14 +9,15 @@ import { createContext, useCallback, useContext, useEffect, useSyncExternalStore
 import { AudioPreview, type PreviewState } from './audio';
 import { EngineClient, type ConnectionState } from './client';
 import type { ParameterId } from './parameters';
-import type { MeterUpdateParams, ParameterInfo } from './protocol';
-import { MeterStore, ParameterStore } from './store';
+import type { MeterUpdateParams, ParameterInfo, TestResults } from './protocol';
+import { MeterStore, ParameterStore, TestResultsStore } from './store';
 
 /** The page's one connection to the dev engine (created on first import, started by the hooks). */
 export const engine = new EngineClient();
 export const parameters = new ParameterStore(engine);
 export const meter = new MeterStore(engine);
 export const preview = new AudioPreview(engine);
+export const testResults = new TestResultsStore(engine);
 
 const subscribeState = (listener: () => void): (() => void) => engine.onState(listener);
 const getState = (): ConnectionState => engine.getState();
@@ -70,6 +71,15 @@ export function useUnclaimedParameters(): readonly ParameterInfo[] {
 export function useMeter(): MeterUpdateParams | null {
   useEngine();
   return useSyncExternalStore(meter.subscribe, meter.get);
+}
+
+/**
+ * The latest results of `dev --test` (status running/passed/failed, counts, failures with
+ * a `plot` URL for a failing golden comparison), or null when dev runs without --test.
+ */
+export function useTestResults(): TestResults | null {
+  useEngine();
+  return useSyncExternalStore(testResults.subscribe, testResults.get);
 }
 
 export interface ConnectionInfo {

@@ -5,9 +5,10 @@
 // parameters some component already shows. The engine is the source of truth: the list is
 // re-read on every (re)connect and on `parametersChanged`, so a hot reload that adds or
 // removes parameters updates the page without a page reload, and values survive it.
+// Under `dev --test` the latest test results too (`testResults`, resent on every connect).
 import { EngineClient, RpcError } from './client';
 import { GENERATED_PARAMETERS_EVENT, PARAMETERS, type ParameterSpec } from './parameters';
-import type { MeterUpdateParams, ParameterInfo } from './protocol';
+import type { MeterUpdateParams, ParameterInfo, TestResults } from './protocol';
 
 type Listener = () => void;
 
@@ -195,6 +196,47 @@ export class MeterStore {
   };
 
   get = (): MeterUpdateParams | null => this.frame;
+
+  private emit(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** `path` (served by the engine, e.g. a plot under /test-results/) as an http(s) URL. */
+export function engineHttpUrl(engineUrl: string, path: string): string {
+  return new URL(path, engineUrl.replace(/^ws(s?):/, 'http$1:')).href;
+}
+
+/**
+ * The latest `testResults` of `dev --test` (null until the engine sends one; it sends the
+ * latest on every connect), with each failure's `plot` made a URL the page can open.
+ */
+export class TestResultsStore {
+  private results: TestResults | null = null;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(client: EngineClient) {
+    client.on('testResults', ({ results }) => {
+      this.results = {
+        ...results,
+        failures: results.failures.map((failure) =>
+          failure.plot === undefined
+            ? failure
+            : { ...failure, plot: engineHttpUrl(client.url, failure.plot) },
+        ),
+      };
+      this.emit();
+    });
+  }
+
+  subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  get = (): TestResults | null => this.results;
 
   private emit(): void {
     for (const listener of [...this.listeners]) listener();

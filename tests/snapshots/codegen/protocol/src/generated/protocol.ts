@@ -12,6 +12,9 @@ export type MeterFrame = { peak_l: number; peak_r: number; rms_l: number; rms_r:
 export type AudioPhase = 'disabled' | 'initializing' | 'runningFullDuplex' | 'runningInputOnly' | 'degraded' | 'failed';
 export type AudioDiagnostic = { code: string; message: string; hint?: string };
 export type AudioStatus = { phase: AudioPhase; sample_rate?: number; buffer_size?: number; diagnostic?: AudioDiagnostic; updated_at_ms: number };
+export type TestStatus = 'running' | 'passed' | 'failed';
+export type TestFailure = { name: string; message: string; plot?: string };
+export type TestResults = { status: TestStatus; passed: number; failed: number; skipped: number; failures: TestFailure[]; updated_at_ms: number };
 
 /** Params of `getParameter`: The current plain value of one parameter. */
 export interface GetParameterParams {
@@ -128,6 +131,11 @@ export interface AudioFormatParams {
   readonly encoding: 'f32le-interleaved';
 }
 
+/** `testResults`: Addition, under dev --test: a run of the project's tests started (status running, the last counts) or ended; the latest is also sent on connect. A failure's plot is a path on the engine's port under /test-results/ (its PNG). */
+export interface TestResultsParams {
+  readonly results: TestResults;
+}
+
 /** Every notification the engine sends, by name. */
 export interface Notifications {
   readonly parameterChanged: ParameterChangedParams;
@@ -135,11 +143,12 @@ export interface Notifications {
   readonly meterUpdate: MeterUpdateParams;
   readonly audioStatusChanged: AudioStatusChangedParams;
   readonly audioFormat: AudioFormatParams;
+  readonly testResults: TestResultsParams;
 }
 
 export type NotificationName = keyof Notifications;
 
-export const NOTIFICATION_NAMES: readonly NotificationName[] = ["parameterChanged", "parametersChanged", "meterUpdate", "audioStatusChanged", "audioFormat"];
+export const NOTIFICATION_NAMES: readonly NotificationName[] = ["parameterChanged", "parametersChanged", "meterUpdate", "audioStatusChanged", "audioFormat", "testResults"];
 
 /** JSON-RPC error codes the engine answers with. */
 export const ErrorCode = {
