@@ -101,7 +101,11 @@ def test_the_page_gets_the_results_and_the_failing_plot_from_the_engine(
         with Client(url) as page:
             page.notification("testResults", timeout=10)
             _make_quieter(project, mode)
-            running = page.notification("testResults", timeout=120)["results"]
+            # The on-connect copy and a broadcast of the same result may both arrive (the
+            # result can land while this client connects): a repeat is harmless to a page.
+            running = page.notification(
+                "testResults", lambda p: p["results"]["status"] == "running", timeout=120
+            )["results"]
             assert running["status"] == "running" and running["passed"] == 1  # last counts
             failed = page.notification(
                 "testResults", lambda p: p["results"]["status"] != "running", timeout=120
