@@ -240,6 +240,8 @@ class _Builder:
             run(ctx, BUILD_STEPS)
             return True
         except Cancelled:
+            if self._stopping:
+                return None  # Ctrl-C, not newer changes: "stopped" is the last word
             self.events.emit(
                 "build_cancelled", "Build cancelled: newer changes arrived", first=first
             )
@@ -302,14 +304,14 @@ class _Builder:
             self.on_first_result()
 
 
-def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+def _engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+    """The supervisor, not started yet: ``run_dev`` holds it before ``start`` so that a
+    Ctrl-C while the engine starts still stops it."""
     if options.engine is None:
         return None
     from wavecraft_build.engine.supervisor import EngineSupervisor
 
-    supervisor = EngineSupervisor(options.engine, events.emit)
-    supervisor.start()
-    return supervisor
+    return EngineSupervisor(options.engine, events.emit)
 
 
 def _start_ui(
@@ -349,8 +351,11 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
     ui: UiServer | None = None
     tests: ReloadTests | None = None
     stop = threading.Event()
+    interrupted = False
     try:
-        engine = _start_engine(options, events)
+        engine = _engine(options, events)
+        if engine is not None:
+            engine.start()
         if options.test:
             from wavecraft_build.dev_tests import ReloadTests
 
@@ -379,10 +384,10 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         ):
             builder.request()
     except KeyboardInterrupt:
-        stop.set()
-        events.emit("stopped", "Stopped.", exit_code=Interrupted.exit_code)
-        return Interrupted.exit_code
+        interrupted = True
     finally:
+        # One stop path for every stage: whatever is running (cargo, the extraction child,
+        # npm, Vite, the engine, a restart under way) is stopped before "stopped" is said.
         stop.set()
         if ui is not None:
             ui.stop()
@@ -391,6 +396,9 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         builder.shutdown()
         if tests is not None:
             tests.stop()
+    if interrupted:
+        events.emit("stopped", "Stopped.", exit_code=Interrupted.exit_code)
+        return Interrupted.exit_code
     return 0
 
 
