@@ -167,16 +167,19 @@ def _ids(url: str) -> list[str]:
 def test_an_engine_killed_during_a_rebuild_comes_back_with_the_newest_library(
     tmp_path: Path, cargo_target_dir: Path
 ) -> None:
-    project = make_project(tmp_path / "proj", build_sleep_s=2)
+    project = make_project(tmp_path / "proj", build_sleep_s=8)
     dev = DevProcess(project, cargo_target_dir / "dev")
     try:
         started = dev.wait_event("engine_started", timeout=120)
+        first = dev.wait_event("reload_complete", timeout=120)
         dev.wait_event("engine_swapped", timeout=120)
         set_chain(project, "gain")
         dev.wait_event("build_started", timeout=30)
         os.kill(started["pid"], signal.SIGKILL)  # killed from outside while cargo builds
         failed = dev.wait_event("engine_failed", timeout=30)
         assert failed["restarted"] is True
+        # While cargo still builds, the restarted engine plays what it played (not nothing).
+        assert wait_for(lambda: _ids(started["url"]) == first["ids"], 6), dev.events
         done = dev.wait_event("reload_complete", timeout=120)
         dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["parameters"] == 2, 30)
         assert wait_for(lambda: _ids(started["url"]) == done["ids"], 30)
