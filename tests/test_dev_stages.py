@@ -79,6 +79,28 @@ def test_ctrl_c_during_the_first_build(tmp_path: Path, cargo_target_dir: Path) -
         dev.close()
 
 
+def test_ctrl_c_twice_stops_everything_all_the_same(
+    tmp_path: Path, cargo_target_dir: Path
+) -> None:
+    # An impatient author presses Ctrl-C again while dev is stopping.
+    project = make_project(tmp_path / "slow", build_sleep_s=60)
+    dev = DevProcess(project, cargo_target_dir / "dev")
+    try:
+        dev.wait_event("build_started", timeout=60)
+        assert wait_for(lambda: _build_script_running(project), 60), "cargo never got there"
+        children = _descendants(dev.proc.pid)
+        for pause in (0.02, 0.03, 0.05, 0.1, 0.2):  # again and again, while dev stops
+            dev.proc.send_signal(signal.SIGINT)  # a no-op once dev has exited
+            time.sleep(pause)
+        code = dev.proc.wait(timeout=30)
+        assert code == 130  # not killed by one of the later SIGINTs on the way out
+        assert wait_for(lambda: not [p for p in children if alive(p)], 2.0), [
+            (p, Path(f"/proc/{p}/cmdline").read_bytes()) for p in children if alive(p)]
+        assert "Traceback" not in dev.stderr()
+    finally:
+        dev.close()
+
+
 def test_ctrl_c_while_the_extraction_child_runs(tmp_path: Path, cargo_target_dir: Path) -> None:
     project = make_project(tmp_path / "proj")
     # The library's get_params_json never returns (the extraction timeout is 5 s).
@@ -100,7 +122,10 @@ def test_ctrl_c_while_the_engine_starts(tmp_path: Path, cargo_target_dir: Path) 
                     if b"wavecraft_build.engine" in Path(f"/proc/{p}/cmdline").read_bytes()]
 
         assert wait_for(engine, 30), "the engine never started"
+        argv = Path(f"/proc/{engine()[0]}/cmdline").read_bytes().split(b"\0")
+        scratch = Path(os.fsdecode(argv[argv.index(b"--scratch") + 1]))
         _stop_and_check(dev)
+        assert not scratch.exists(), "the engine's scratch folder outlived dev"
         assert "engine_started" not in [e["event"] for e in dev.events], (
             "too late: the engine was up already (the test wants it starting)")
     finally:

@@ -19,12 +19,14 @@ Output is either human lines (the message strings are stable: scripts look for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -387,19 +389,38 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         interrupted = True
     finally:
         # One stop path for every stage: whatever is running (cargo, the extraction child,
-        # npm, Vite, the engine, a restart under way) is stopped before "stopped" is said.
-        stop.set()
-        if ui is not None:
-            ui.stop()
-        if engine is not None:
-            engine.stop()
-        builder.shutdown()
-        if tests is not None:
-            tests.stop()
+        # npm, Vite, the engine, a restart under way) is stopped before "stopped" is said,
+        # and a second Ctrl-C cannot cut that short (each stop is bounded), nor, once dev was
+        # interrupted, turn the exit status 130 into a death by SIGINT on the way out.
+        with _ctrl_c_ignored(restore=lambda: not interrupted):
+            stop.set()
+            if ui is not None:
+                ui.stop()
+            if engine is not None:
+                engine.stop()
+            builder.shutdown()
+            if tests is not None:
+                tests.stop()
     if interrupted:
         events.emit("stopped", "Stopped.", exit_code=Interrupted.exit_code)
         return Interrupted.exit_code
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored(restore: Callable[[], bool]) -> Iterator[None]:
+    """SIGINT ignored inside the block, and after it unless ``restore()`` says so (only the
+    main thread can change that; elsewhere, as when tests drive ``run_dev`` on a thread,
+    nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if restore():
+            signal.signal(signal.SIGINT, previous)
 
 
 def _last_good(project: ProjectConfig) -> ExtractionResult | None:
