@@ -9,8 +9,9 @@ and generated files in place, and the loop keeps watching; an unexpected excepti
 builder (a bug of ours) is reported as an internal error and the loop keeps watching too.
 The first build counts as done when one *ends* (succeeds or fails), not when one starts:
 a first build cancelled by an edit leaves the next one first, so the UI dev server and
-"Watching" always follow. Ctrl-C stops everything (cargo, the extraction child, the UI
-dev server) and returns 130.
+"Watching" always follow. Ctrl-C, at any stage, stops everything (cargo, the extraction
+child, npm or the UI dev server, the engine), says "Stopped." last and returns 130; a
+second Ctrl-C meanwhile is ignored.
 
 Output is either human lines (the message strings are stable: scripts look for
 "Rebuilding...", "Loading parameters via subprocess" and "Hot-reload complete") or, with
