@@ -68,9 +68,11 @@ class DevProcess:
     def __init__(self, project: Path, target_dir: Path, *extra: str, with_ui: bool = False,
                  env: dict[str, str] | None = None):
         self.engine_port = free_port()
-        env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir), **(env or {})}
-        env.pop("WAVECRAFT_FIXTURE_MODE", None)
-        env.pop("WAVECRAFT_FIXTURE_CHAIN", None)
+        given = env or {}
+        env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir), **given}
+        for inherited in ("WAVECRAFT_FIXTURE_MODE", "WAVECRAFT_FIXTURE_CHAIN"):
+            if inherited not in given:  # a test's own process env must not leak in
+                env.pop(inherited, None)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "wavecraft_build.cli", "dev", "--project", str(project),

@@ -9,8 +9,9 @@ and generated files in place, and the loop keeps watching; an unexpected excepti
 builder (a bug of ours) is reported as an internal error and the loop keeps watching too.
 The first build counts as done when one *ends* (succeeds or fails), not when one starts:
 a first build cancelled by an edit leaves the next one first, so the UI dev server and
-"Watching" always follow. Ctrl-C stops everything (cargo, the extraction child, the UI
-dev server) and returns 130.
+"Watching" always follow. Ctrl-C, at any stage, stops everything (cargo, the extraction
+child, npm or the UI dev server, the engine), says "Stopped." last and returns 130; a
+second Ctrl-C meanwhile is ignored.
 
 Output is either human lines (the message strings are stable: scripts look for
 "Rebuilding...", "Loading parameters via subprocess" and "Hot-reload complete") or, with
@@ -19,12 +20,14 @@ Output is either human lines (the message strings are stable: scripts look for
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -240,6 +243,8 @@ class _Builder:
             run(ctx, BUILD_STEPS)
             return True
         except Cancelled:
+            if self._stopping:
+                return None  # Ctrl-C, not newer changes: "stopped" is the last word
             self.events.emit(
                 "build_cancelled", "Build cancelled: newer changes arrived", first=first
             )
@@ -302,14 +307,14 @@ class _Builder:
             self.on_first_result()
 
 
-def _start_engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+def _engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+    """The supervisor, not started yet: ``run_dev`` holds it before ``start`` so that a
+    Ctrl-C while the engine starts still stops it."""
     if options.engine is None:
         return None
     from wavecraft_build.engine.supervisor import EngineSupervisor
 
-    supervisor = EngineSupervisor(options.engine, events.emit)
-    supervisor.start()
-    return supervisor
+    return EngineSupervisor(options.engine, events.emit)
 
 
 def _start_ui(
@@ -349,8 +354,11 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
     ui: UiServer | None = None
     tests: ReloadTests | None = None
     stop = threading.Event()
+    interrupted = False
     try:
-        engine = _start_engine(options, events)
+        engine = _engine(options, events)
+        if engine is not None:
+            engine.start()
         if options.test:
             from wavecraft_build.dev_tests import ReloadTests
 
@@ -380,19 +388,41 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
         ):
             builder.request()
     except KeyboardInterrupt:
-        stop.set()
+        interrupted = True
+    finally:
+        # One stop path for every stage: whatever is running (cargo, the extraction child,
+        # npm, Vite, the engine, a restart under way) is stopped before "stopped" is said,
+        # and a second Ctrl-C cannot cut that short (each stop is bounded), nor, once dev was
+        # interrupted, turn the exit status 130 into a death by SIGINT on the way out.
+        with _ctrl_c_ignored(restore=lambda: not interrupted):
+            stop.set()
+            if ui is not None:
+                ui.stop()
+            if engine is not None:
+                engine.stop()
+            builder.shutdown()
+            if tests is not None:
+                tests.stop()
+    if interrupted:
         events.emit("stopped", "Stopped.", exit_code=Interrupted.exit_code)
         return Interrupted.exit_code
-    finally:
-        stop.set()
-        if ui is not None:
-            ui.stop()
-        if engine is not None:
-            engine.stop()
-        builder.shutdown()
-        if tests is not None:
-            tests.stop()
     return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored(restore: Callable[[], bool]) -> Iterator[None]:
+    """SIGINT ignored inside the block, and after it unless ``restore()`` says so (only the
+    main thread can change that; elsewhere, as when tests drive ``run_dev`` on a thread,
+    nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        if restore():
+            signal.signal(signal.SIGINT, previous)
 
 
 def _last_good(project: ProjectConfig) -> ExtractionResult | None:

@@ -5,11 +5,12 @@ starts ``python -m wavecraft_build.engine`` through ``_proc.spawn`` (own process
 killed as a group on every exit path), sends a ``swap`` after every successful reload (a
 private copy of the new library, so the next cargo build cannot change it under the
 engine), and reads the engine's events on a pipe of their own. When the engine process
-dies (segfault, abort in plugin code), or says that a DSP call hung (``dsp_hung``, from
-its watchdog; the supervisor then kills it), it says why in one line and starts a new one
-with the newest library that has not crashed or hung it, and the last values; the UI
-reconnects by itself. Events go through the dev loop's ``emit``: ``engine_started``,
-``engine_swapped``, ``engine_failed``, ``engine_warning``.
+dies (segfault, abort in plugin code; a SIGKILL from outside blames no library), or says
+that a DSP call hung (``dsp_hung``, from its watchdog; the supervisor then kills it), it
+says why in one line and starts a new one with the newest library that has not crashed or
+hung it, and the last values; the UI reconnects by itself. Events go through the dev
+loop's ``emit``: ``engine_started``, ``engine_swapped``, ``engine_failed``,
+``engine_warning``.
 
 This module imports no numpy, cffi or websockets: the dev loop stays light.
 """
@@ -21,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -225,7 +227,9 @@ class EngineSupervisor:
             p = self._current
             if p is None or p.proc.stdin is None:
                 return
-            with contextlib.suppress(OSError):  # a dead engine is noticed by _monitor
+            # A dead engine is noticed by _monitor, which may have closed its stdin already
+            # (ValueError): the command is not lost, _crashed replays the swap in flight.
+            with contextlib.suppress(OSError, ValueError):
                 p.proc.stdin.write((json.dumps(command) + "\n").encode())
                 p.proc.stdin.flush()
 
@@ -315,11 +319,16 @@ class EngineSupervisor:
                  hung_library: str | None = None) -> None:
         why = hung or (signal_name(code) if code < 0 else f"exit status {code}")
         how = "was stopped:" if hung else "died"
-        where = "" if hung else " in plugin code"
+        # SIGKILL from outside (the OOM killer, a user; the supervisor's own kills say why)
+        # is no library's fault: none is blamed, and the newest one is played again.
+        external = hung is None and code == -signal.SIGKILL
+        where = "" if hung or external else " in plugin code"
         reason = "hung" if hung else "crashed"
         with self._lock:
             retry = None
-            if hung_library is None:
+            if external:
+                culprit, retry = None, self._inflight or self._running
+            elif hung_library is None:
                 culprit = self._inflight or self._running
             else:  # the one that hung; a swap that was waiting behind it gets its chance
                 culprit = next((x for x in (self._inflight, *self._libs)
@@ -345,7 +354,8 @@ class EngineSupervisor:
         self._emit("engine_failed", f"Engine process {how} ({why}){where}; restarted "
                    f"with {kept}", reason=reason, signal=why, restarted=True)
         message = f"{why}; playing the last good build" if hung else (
-            f"the engine crashed ({why}); fix the DSP")
+            f"the engine was killed ({why}); playing the last good build" if external
+            else f"the engine crashed ({why}); fix the DSP")
         if fallback is not None:
             with self._lock:
                 self._inflight = fallback
