@@ -14,9 +14,9 @@ from pathlib import Path
 from helpers import wait_for
 
 from benchmarks.devloop import DevProcess, make_project, set_chain
+from wavecraft_build._dev_builder import Builder, Events
 from wavecraft_build.cache import ParamCache
 from wavecraft_build.config import load_project
-from wavecraft_build.dev import Events, _Builder
 from wavecraft_build.metadata import ExtractionResult
 
 
@@ -78,7 +78,7 @@ def test_an_unexpected_error_in_the_builder_is_reported_and_the_loop_goes_on(
             raise RuntimeError("a bug in a reload hook")
         reloads.append(result)
 
-    builder = _Builder(project=load_project(project), events=Events(True, stream),
+    builder = Builder(project=load_project(project), events=Events(True, stream),
                        verbose=False, cache=ParamCache(tmp_path / "cache"),
                        on_first_result=ready.set)
     builder.on_reload = on_reload
