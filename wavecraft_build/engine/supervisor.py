@@ -349,19 +349,24 @@ class EngineSupervisor:
                 self._restarts.clear()
                 self._current = None
             return
-        self._spawn()
-        kept = "the last good library" if fallback is not None else "no DSP"
-        self._emit("engine_failed", f"Engine process {how} ({why}){where}; restarted "
-                   f"with {kept}", reason=reason, signal=why, restarted=True)
         message = f"{why}; playing the last good build" if hung else (
             f"the engine was killed ({why}); playing the last good build" if external
             else f"the engine crashed ({why}); fix the DSP")
-        if fallback is not None:
-            with self._lock:
-                self._inflight = fallback
-            self._send({"cmd": "swap", "library": str(fallback.copy),
-                        "parameters": fallback.parameters, "values": self._values,
-                        "diagnostic": {"code": reason, "message": message,
-                                       "hint": "the next successful reload recovers"}})
-        else:
-            self._send({"cmd": "fail", "message": message})
+        # One lock from the spawn to the first command: a reload that swaps meanwhile either
+        # wrote to the dead engine (it is then the newest library and is played instead of
+        # the older fallback) or comes after this swap; it can never be overtaken by it.
+        with self._lock:
+            self._spawn()
+            if self._inflight is not None:
+                fallback = self._inflight
+            self._inflight = fallback
+            if fallback is not None:
+                self._send({"cmd": "swap", "library": str(fallback.copy),
+                            "parameters": fallback.parameters, "values": self._values,
+                            "diagnostic": {"code": reason, "message": message,
+                                           "hint": "the next successful reload recovers"}})
+            else:
+                self._send({"cmd": "fail", "message": message})
+        kept = "the last good library" if fallback is not None else "no DSP"
+        self._emit("engine_failed", f"Engine process {how} ({why}){where}; restarted "
+                   f"with {kept}", reason=reason, signal=why, restarted=True)
