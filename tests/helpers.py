@@ -90,3 +90,18 @@ def wait_for(predicate: Callable[[], object], timeout: float) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def write_sine_golden_test(project: Path) -> Path:
+    """Give a plugin project ``tests/`` with one golden test (a 0.1 s, 440 Hz sine) and the
+    plugin-test pytest plugin; returns the tests folder (its golden is not written yet)."""
+    tests = project / "tests"
+    (tests / "golden").mkdir(parents=True, exist_ok=True)
+    (tests / "conftest.py").write_text(
+        'pytest_plugins = ["wavecraft_build.testing.pytest_plugin"]\n')
+    (tests / "test_sound.py").write_text(
+        "from wavecraft_build.testing import assert_matches_golden, signals\n\n\n"
+        "def test_sine(plugin):\n"
+        '    assert_matches_golden("sine", plugin.render(signals.sine(440.0, 0.1)))\n')
+    return tests
+

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers import write_sine_golden_test
+
 from benchmarks.devloop import DevProcess, make_project
 from benchmarks.engineclient import Client
 from wavecraft_build.dev_tests import results_of
@@ -24,14 +26,7 @@ from wavecraft_build.project_tests import SuiteRun, read_junit
 def _project(tmp_path: Path, cargo_target_dir: Path) -> tuple[Path, Path, Path]:
     """A fixture plugin with one golden test, its golden written: (project, mode, target)."""
     project = make_project(tmp_path / "proj")
-    tests = project / "tests"
-    tests.mkdir()
-    (tests / "conftest.py").write_text(
-        'pytest_plugins = ["wavecraft_build.testing.pytest_plugin"]\n')
-    (tests / "test_sound.py").write_text(
-        "from wavecraft_build.testing import assert_matches_golden, signals\n\n\n"
-        "def test_sine(plugin):\n"
-        '    assert_matches_golden("sine", plugin.render(signals.sine(440.0, 0.1)))\n')
+    write_sine_golden_test(project)
     mode = tmp_path / "mode"
     mode.write_text("")
     target = cargo_target_dir / "dev"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import write_sine_golden_test
 
 from benchmarks.devloop import make_project
 from wavecraft_build.testing import Plugin
@@ -31,14 +32,7 @@ def _cli(*args: str, target: Path, mode: str) -> subprocess.CompletedProcess[str
 
 def test_report_of_a_minus_6_db_gain(tmp_path: Path, cargo_target_dir: Path) -> None:
     project = make_project(tmp_path / "proj")
-    tests = project / "tests"
-    (tests / "golden").mkdir(parents=True)
-    (tests / "conftest.py").write_text(
-        'pytest_plugins = ["wavecraft_build.testing.pytest_plugin"]\n')
-    (tests / "test_sound.py").write_text(
-        "from wavecraft_build.testing import assert_matches_golden, signals\n\n\n"
-        "def test_sine(plugin):\n"
-        '    assert_matches_golden("sine", plugin.render(signals.sine(440.0, 0.1)))\n')
+    write_sine_golden_test(project)
     target = cargo_target_dir / "dev"
     assert _cli("test", "--project", str(project), "--", "--update-golden", target=target,
                 mode="").returncode == 0
