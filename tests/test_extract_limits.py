@@ -22,11 +22,15 @@ from wavecraft_build.extract import RawExtraction, _frames, decode
 
 # Runs the CLI in-process and appends the process's own peak RSS (KiB) as the last line of
 # stderr: the extraction child's memory is its own, the parent's is what is bounded here.
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork + exec, so it would
+# report the pytest process's size at the fork (130 MiB late in a full run), not this one's.
 _WITH_RSS = (
-    "import resource, sys\n"
+    "import sys\n"
     "from wavecraft_build.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "print(f'rss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "with open('/proc/self/status') as status:\n"
+    "    hwm = next(ln.split()[1] for ln in status if ln.startswith('VmHWM:'))\n"
+    "print(f'rss_kib={hwm}', file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
