@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_template import TEMPLATE_NAME, TemplateProject
+from helpers import wait_for
 
 from benchmarks.devloop import DevProcess
 from benchmarks.engineclient import Client, EngineHandle
@@ -96,9 +97,16 @@ def test_dev_swaps_the_engine_when_a_processor_is_added(
             assert status["diagnostic"]["message"] == (
                 "the DSP panicked in process(): input level below -20 dB")
             assert c.settled_meter()["left_peak"] == -120.0
+            edited = time.monotonic()
             gain_rs.write_text(sane)
-            c.until(lambda m: m.get("method") == "audioStatusChanged"
-                    and m["params"]["status"]["phase"] == "runningFullDuplex", timeout=900)
+            dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["_t"] > edited,
+                         timeout=900)
+        # The next good reload recovers. Asked on a new connection, as the page would after
+        # reconnecting: on a loaded machine the engine may have been restarted meanwhile
+        # (a watchdog alarm), and a restart must recover the same way, values included.
+        with Client(started["url"]) as c:
+            assert wait_for(lambda: c.result("getAudioStatus")["status"]["phase"]
+                            == "runningFullDuplex", 60), dev.events[-5:]
             assert c.mean_rms_db() == pytest.approx(level - 9, abs=0.3)  # -21 dB, not -12
         code, took = dev.interrupt()
         assert code == 130 and took < 5.0  # the figure: bench_dev's Ctrl-C
