@@ -23,6 +23,7 @@ from wavecraft_build.engine.sources import make_source
 from wavecraft_build.engine.state import AudioStatus, ParamStore
 from wavecraft_build.errors import ConfigError
 from wavecraft_build.metadata import validate
+from wavecraft_build.sound.wav import write_wav
 
 
 def _params() -> Any:
@@ -81,6 +82,23 @@ def test_wav_input_mono_24_bit_is_doubled_and_resampled(tmp_path: Path) -> None:
     np.testing.assert_array_equal(x[0], x[1])
     assert float(np.max(np.abs(x))) == pytest.approx(0.5, abs=0.01)
     assert src.buffer.shape[1] == 4410
+
+
+def test_wav_input_8_bit_and_float_read_like_the_plugin_tests_read_them(tmp_path: Path) -> None:
+    # One WAV reader (sound/wav.py) serves the engine's --input and a plugin's tests.
+    ramp = np.linspace(-0.5, 0.5, 256)[None, :]
+    eight = tmp_path / "u8.wav"
+    with wave.open(str(eight), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(48_000)
+        w.writeframes(np.round(ramp[0] * 127 + 128).astype(np.uint8).tobytes())
+    x = make_source(str(eight), 48_000).read(256)
+    np.testing.assert_allclose(x[0], ramp[0], atol=1 / 128)
+    floats = tmp_path / "f32.wav"
+    write_wav(floats, np.vstack([ramp, -ramp]).astype(np.float32), 48_000)
+    y = make_source(str(floats), 48_000).read(256)
+    np.testing.assert_array_equal(y, np.vstack([ramp, -ramp]).astype(np.float32))
 
 
 def test_missing_or_unreadable_wav_is_one_config_error(tmp_path: Path) -> None:

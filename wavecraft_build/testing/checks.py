@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from wavecraft_build.metadata import ParameterInfo
+from wavecraft_build.sound.signals import Signal, pink_noise
+from wavecraft_build.sound.wav import Audio
 from wavecraft_build.testing.render import IRREGULAR, BlockSizes, ParamValues, Plugin
-from wavecraft_build.testing.signals import Signal, pink_noise
-from wavecraft_build.testing.wav import Audio
 
 __all__ = [
     "BLOCK_SIZES",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from wavecraft_build.testing.wav import Audio
+from wavecraft_build.sound.wav import Audio
 
 __all__ = ["Comparison", "Tolerance", "compare", "octave_bands"]
 

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wavecraft_build.sound.signals import DEFAULT_RATE
+from wavecraft_build.sound.wav import Audio, read_wav, write_wav
 from wavecraft_build.testing.compare import Comparison, Tolerance, compare
-from wavecraft_build.testing.signals import DEFAULT_RATE
-from wavecraft_build.testing.wav import Audio, read_wav, write_wav
 
 __all__ = ["GoldenStore", "assert_matches_golden", "configure", "current_store"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from wavecraft_build.sound.signals import DEFAULT_RATE, impulse, log_sweep, sine
 from wavecraft_build.testing.render import ParamValues, Plugin
-from wavecraft_build.testing.signals import DEFAULT_RATE, impulse, log_sweep, sine
 
 __all__ = ["Response", "frequency_response", "latency", "thd"]
 

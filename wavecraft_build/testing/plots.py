@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from wavecraft_build.testing.wav import Audio
+from wavecraft_build.sound.wav import Audio
 
 __all__ = ["comparison_png", "response_png", "spectrum_db"]
 

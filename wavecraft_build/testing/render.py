@@ -19,8 +19,8 @@ import numpy as np
 
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 from wavecraft_build.runtime import Processor
-from wavecraft_build.testing.signals import Signal
-from wavecraft_build.testing.wav import Audio
+from wavecraft_build.sound.signals import Signal
+from wavecraft_build.sound.wav import Audio
 
 __all__ = ["DEFAULT_BLOCK", "IRREGULAR", "BlockSizes", "ParamValues", "Plugin", "blocks_of"]
 

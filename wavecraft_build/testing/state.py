@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from wavecraft_build.testing.signals import Signal, pink_noise
+from wavecraft_build.sound.signals import Signal, pink_noise
 
 __all__ = [
     "RoundTrip",

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from wavecraft_build.testing.wav import Audio, read_wav
+from wavecraft_build.sound.wav import Audio, read_wav
 
 __all__ = [
     "DEFAULT_RATE",

@@ -3,8 +3,9 @@
 The standard library's ``wave`` module writes integer PCM only; golden files must hold the
 DSP's float32 output exactly, so this writes ``WAVE_FORMAT_IEEE_FLOAT`` (format 3) itself:
 a RIFF header, a ``fmt `` chunk, a ``fact`` chunk and the interleaved samples. ``read_wav``
-reads those back bit for bit, and integer PCM (16/24/32-bit) scaled to [-1, 1) for a WAV
-of the plugin author's. Writes are atomic (``_fs.write_atomic``) and skip unchanged bytes.
+reads those back bit for bit, and integer PCM (8/16/24/32-bit) scaled to [-1, 1) for a WAV
+of the plugin author's (a test input, or the dev engine's ``--input``). Writes are atomic
+(``_fs.write_atomic``) and skip unchanged bytes.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ def _decode(chunk: bytes, fmt: _Format, path: Path) -> Audio:
         flat = np.frombuffer(chunk, dtype="<f4").astype(np.float32)
     elif fmt.tag == _FLOAT and fmt.bits == 64:
         flat = np.frombuffer(chunk, dtype="<f8").astype(np.float32)
+    elif fmt.tag == _PCM and fmt.bits == 8:  # unsigned
+        flat = ((np.frombuffer(chunk, dtype=np.uint8).astype(np.float64) - 128.0)
+                / 128.0).astype(np.float32)
     elif fmt.tag == _PCM and fmt.bits in (16, 32):
         wide = np.frombuffer(chunk, dtype=f"<i{width}").astype(np.float64)
         flat = (wide / float(2 ** (fmt.bits - 1))).astype(np.float32)
@@ -103,7 +107,7 @@ def _decode(chunk: bytes, fmt: _Format, path: Path) -> Audio:
         flat = (ints / float(1 << 23)).astype(np.float32)
     else:
         raise WavError(f"{path}: unsupported WAV format (tag {fmt.tag}, {fmt.bits}-bit); "
-                       "use float32 or 16/24/32-bit PCM")
+                       "use float32 or 8/16/24/32-bit PCM")
     return np.ascontiguousarray(flat.reshape(-1, fmt.channels).T)
 
 
