@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from wavecraft_build import __version__
+from wavecraft_build._template import DEFAULT_TEMPLATE, TEMPLATES
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, UsageError, WavecraftError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
@@ -120,6 +121,12 @@ def _args_new(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-ci", dest="ci", action="store_false",
         help="skip the GitHub Actions workflows (.github/workflows/ci.yml, release.yml)",
+    )
+    p.add_argument(
+        "--template", choices=tuple(TEMPLATES), default=DEFAULT_TEMPLATE,
+        help="effect: audio in, audio out (input gain, filter, output gain; the default). "
+        "instrument: notes in, audio out (a 16-voice synth, filter, output gain; an "
+        "on-screen keyboard in the dev page)",
     )
 
 

@@ -162,7 +162,7 @@ def new(args: argparse.Namespace) -> int:
     result = scaffold(
         ScaffoldOptions(
             args.name, args.directory, vendor, args.email, args.url, args.git, args.force,
-            ci=args.ci,
+            ci=args.ci, template=args.template,
         )
     )
     print(f"Created {result.project_dir} ({len(result.written)} files)")

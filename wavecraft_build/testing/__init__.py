@@ -24,6 +24,7 @@ it is the plugin author's test suite, never the build tool.
 
 from __future__ import annotations
 
+from wavecraft_build.runtime import NoteEvent, note_off, note_on
 from wavecraft_build.testing import signals
 from wavecraft_build.testing.checks import check_block_sizes, check_parameter_sweep
 from wavecraft_build.testing.compare import Comparison, Tolerance, compare
@@ -36,6 +37,7 @@ __all__ = [
     "IRREGULAR",
     "Comparison",
     "GoldenStore",
+    "NoteEvent",
     "Plugin",
     "Signal",
     "Tolerance",
@@ -43,6 +45,8 @@ __all__ = [
     "check_block_sizes",
     "check_parameter_sweep",
     "compare",
+    "note_off",
+    "note_on",
     "read_wav",
     "signals",
     "write_wav",
