@@ -251,9 +251,10 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    default=48_000, metavar="HZ", help="engine sample rate (default 48000)")
     g.add_argument("--block-size", type=_int_in(16, 8192, "the block size"), default=128,
                    metavar="FRAMES", help="frames per block (default 128)")
-    g.add_argument("--input", default="sine", metavar="FILE|sine|pink|sweep|silence",
-                   help="engine input: a built-in signal (sine 440 Hz at -12 dBFS by "
-                   "default) or a WAV file, looped")
+    g.add_argument("--input", default="auto", metavar="FILE|auto|sine|pink|sweep|silence",
+                   help="engine input: a built-in signal (auto, the default: sine 440 Hz at "
+                   "-12 dBFS for an effect, silence plus the page's keyboard for an "
+                   "instrument), a WAV file, or a MIDI file (.mid: its notes, looped)")
     g.add_argument("--audio-out", action="store_true",
                    help="also play to the default audio device (needs wavecraft-build[audio])")
 

@@ -300,11 +300,12 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def _engine_options(args: argparse.Namespace, config_port: int) -> EngineOptions | None:
+    from wavecraft_build.engine.sources import BUILTIN_SOURCES
     from wavecraft_build.engine.supervisor import EngineOptions
 
     if args.no_engine:
         return None
-    if args.input not in ("sine", "pink", "sweep", "silence"):
+    if args.input not in BUILTIN_SOURCES:
         from wavecraft_build.engine.sources import make_source
 
         make_source(args.input, args.sample_rate)  # a bad file is one line, before anything

@@ -3,7 +3,9 @@
 Every source is rendered once into a buffer that loops seamlessly (the sine's buffer holds
 a whole number of cycles, noise and sweep are long enough not to be heard as loops), so a
 block costs one or two slice copies and nothing on the audio thread allocates per sample.
-``make_source("sine" | "pink" | "sweep" | "silence" | "<file.wav>", ...)``. A WAV file
+``make_source("auto" | "sine" | "pink" | "sweep" | "silence" | "<file.wav>", ...)``;
+``auto`` (the default) is the sine for an effect and silence for an instrument (the
+clock decides, per DSP: a hot swap can turn one into the other). A WAV file
 is read with the standard library's ``wave`` module (PCM, 8/16/24/32-bit, any channel
 count: mono is doubled, extra channels are dropped) and resampled linearly to the
 engine's rate; a missing or unreadable file is one ``ConfigError`` line.
@@ -26,7 +28,7 @@ __all__ = ["BUILTIN_SOURCES", "SINE_DBFS", "SINE_HZ", "LoopSource", "make_source
 
 Block = npt.NDArray[np.float32]
 
-BUILTIN_SOURCES: Final = ("sine", "pink", "sweep", "silence")
+BUILTIN_SOURCES: Final = ("auto", "sine", "pink", "sweep", "silence")
 SINE_HZ: Final = 440.0
 SINE_DBFS: Final = -12.0
 _NOISE_DBFS: Final = -18.0  # RMS of pink noise: its peaks sit near the sine's
@@ -41,6 +43,8 @@ class LoopSource:
     name: str
     buffer: Block
     position: int = 0
+    #: ``auto``: this plays for an effect; an instrument hears silence instead.
+    auto: bool = False
 
     def read_into(self, out: Block) -> None:
         """Fill ``out`` (channels, frames) with the next frames, wrapping around."""
@@ -138,8 +142,8 @@ def _decode_pcm(raw: bytes, width: int) -> npt.NDArray[np.float64]:
 
 def make_source(spec: str, sample_rate: int, channels: int = 2) -> LoopSource:
     """The input named by ``spec``: a built-in signal name or a path to a WAV file."""
-    if spec == "sine":
-        return LoopSource(spec, _stereo(_sine(sample_rate), channels))
+    if spec in ("sine", "auto"):
+        return LoopSource(spec, _stereo(_sine(sample_rate), channels), auto=spec == "auto")
     if spec == "pink":
         return LoopSource(spec, _stereo(_pink(sample_rate), channels))
     if spec == "sweep":
