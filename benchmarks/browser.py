@@ -62,8 +62,9 @@ def browser_missing() -> str | None:
     return None
 
 
-def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = True) -> Path:
-    """A fresh scaffold at ``root/name`` with ``npm ci`` done in its ui/ folder."""
+def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = True,
+                     template: str = "effect") -> Path:
+    """A fresh scaffold (of ``template``) at ``root/name`` with ``npm ci`` done in its ui/."""
     project = root / name
     scaffold(
         ScaffoldOptions(
@@ -73,6 +74,7 @@ def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = Tr
             email="tests@example.com",
             url="https://example.com",
             git=False,
+            template=template,
         )
     )
     if not install:
