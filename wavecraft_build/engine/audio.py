@@ -253,19 +253,25 @@ class BlockClock:
         buf = self._buf
         self._source.read_into(buf)
         old = None
+        swapped = False
         # Never wait for the lock here: a swap in progress is taken at the next block.
         if self._pending is not None and self._swapped.acquire(blocking=False):
             try:
                 old = self._take_pending()
+                swapped = True
                 self._swapped.notify_all()
             finally:
                 self._swapped.release()
         dsp = self._dsp
         if dsp is not None and dsp.takes_notes and self._source.auto:
             buf.fill(0.0)  # an instrument's default input: silence (plus the keyboard)
+        # The page's notes on the block's first sample, then a MIDI file's at their own.
         notes = self._notes.take() if self._notes is not None else []
+        notes += self._source.take_notes(buf.shape[1])
+        # Keys down before this block, for a DSP that just came in (the first one too: a
+        # MIDI file's note may have started before any DSP was loaded).
         carried = [note_on(note, velocity, channel=channel)
-                   for (channel, note), velocity in self._held.items()] if old else []
+                   for (channel, note), velocity in self._held.items()] if swapped else []
         self._hold(notes)
         changed = False
         if dsp is None or dsp is self._failed:

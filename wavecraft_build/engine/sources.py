@@ -3,7 +3,8 @@
 Every source is rendered once into a buffer that loops seamlessly (the sine's buffer holds
 a whole number of cycles, noise and sweep are long enough not to be heard as loops), so a
 block costs one or two slice copies and nothing on the audio thread allocates per sample.
-``make_source("auto" | "sine" | "pink" | "sweep" | "silence" | "<file.wav>", ...)``;
+``make_source("auto" | "sine" | "pink" | "sweep" | "silence" | "<file.wav>" | "<file.mid>",
+...)``;
 ``auto`` (the default) is the sine for an effect and silence for an instrument (the
 clock decides, per DSP: a hot swap can turn one into the other). A WAV file
 is read with the standard library's ``wave`` module (PCM, 8/16/24/32-bit, any channel
@@ -22,6 +23,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from wavecraft_build._dsp_notes import NoteEvent
 from wavecraft_build.errors import ConfigError
 
 __all__ = ["BUILTIN_SOURCES", "SINE_DBFS", "SINE_HZ", "LoopSource", "make_source"]
@@ -56,6 +58,10 @@ class LoopSource:
             out[:, done : done + take] = self.buffer[:, self.position : self.position + take]
             done += take
             self.position = (self.position + take) % total
+
+    def take_notes(self, frames: int) -> list[NoteEvent]:
+        """Note events in the next ``frames`` (a MIDI file's, ``engine.midifile``): none."""
+        return []
 
     def read(self, frames: int) -> Block:
         out = np.empty((self.buffer.shape[0], frames), dtype=np.float32)
@@ -151,4 +157,8 @@ def make_source(spec: str, sample_rate: int, channels: int = 2) -> LoopSource:
     if spec == "silence":
         return LoopSource(spec, np.zeros((channels, 1024), dtype=np.float32))
     path = Path(spec).expanduser()
+    if path.suffix.lower() in (".mid", ".midi"):
+        from wavecraft_build.engine.midifile import make_midi_source
+
+        return make_midi_source(path, sample_rate, channels)
     return LoopSource(path.name, _read_wav(path, sample_rate, channels))
