@@ -286,6 +286,8 @@ class BlockClock:
                     dsp.apply_values(values, version)
                     changed = True
                 dsp.process_in_place(buf, carried + notes)
+                # A note is a change: the meters show it at once, as for a parameter.
+                changed = changed or bool(notes)
             except DspPanic as exc:
                 self._fail(dsp, buf, f"the DSP panicked in {exc.call}(): {exc.message}")
             else:
