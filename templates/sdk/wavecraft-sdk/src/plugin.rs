@@ -189,3 +189,53 @@ impl<S: Signal, M: PluginInfo> Vst3Plugin for WavecraftPlugin<S, M> {
     const VST3_CLASS_ID: [u8; 16] = M::VST3_CLASS_ID;
     const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = M::VST3_SUBCATEGORIES;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nice_plug::midi::{Channel, Key, VoiceID};
+
+    type Host = HostNote<()>;
+
+    #[test]
+    fn host_events_map_to_the_sdks() {
+        let on = Host::NoteOn {
+            timing: 7,
+            voice_id: VoiceID::Wildcard,
+            channel: Channel::Number(2),
+            key: Key::Number(64),
+            velocity: 0.5,
+        };
+        assert_eq!(
+            from_host(on),
+            Some(NoteEvent::new(7, Note::On { channel: 2, note: 64, velocity: 0.5 }))
+        );
+        let choke = Host::Choke {
+            timing: 1,
+            voice_id: VoiceID::Wildcard,
+            channel: Channel::Wildcard,
+            key: Key::Number(60),
+        };
+        assert_eq!(
+            from_host(choke),
+            Some(NoteEvent::new(1, Note::Off { channel: 0, note: 60, velocity: 0.0 }))
+        );
+        // nice-plug's bend is 0..1 around 0.5; the SDK's is -1..1 around 0.
+        let bend = Host::MidiPitchBend { timing: 3, channel: 1, value: 0.75 };
+        assert_eq!(from_host(bend), Some(NoteEvent::new(3, Note::PitchBend { channel: 1, value: 0.5 })));
+        let panic = Host::MidiCC { timing: 0, channel: 4, cc: 123, value: 0.0 };
+        assert_eq!(from_host(panic), Some(NoteEvent::new(0, Note::AllNotesOff { channel: 4 })));
+        let cc = Host::MidiCC { timing: 0, channel: 4, cc: 1, value: 0.25 };
+        assert_eq!(from_host(cc), Some(NoteEvent::new(0, Note::Cc { channel: 4, cc: 1, value: 0.25 })));
+        // A note-on for any key (a wildcard) plays nothing; a program change is not passed on.
+        let wildcard = Host::NoteOn {
+            timing: 0,
+            voice_id: VoiceID::Wildcard,
+            channel: Channel::Number(0),
+            key: Key::Wildcard,
+            velocity: 1.0,
+        };
+        assert_eq!(from_host(wildcard), None);
+        assert_eq!(from_host(Host::MidiProgramChange { timing: 0, channel: 0, program: 3 }), None);
+    }
+}

@@ -163,22 +163,19 @@ impl Synth {
     fn start(&mut self, channel: u8, note: u8, velocity: f32) {
         self.started += 1;
         let index = self.free_or_stolen();
-        let voice = &mut self.voices[index];
-        // Phase and level carry over from a stolen voice: no jump in the output.
-        *voice = Voice {
-            stage: Stage::Attack,
-            note,
-            channel,
-            velocity,
-            age: self.started,
-            ..*voice
-        };
+        let started = self.started;
+        if let Some(voice) = self.voices.get_mut(index) {
+            // Phase and level carry over from a stolen voice: no jump in the output.
+            *voice = Voice { stage: Stage::Attack, note, channel, velocity, age: started, ..*voice };
+        }
     }
 
     fn free_or_stolen(&self) -> usize {
         let by = |pick: &dyn Fn(&Voice) -> Option<f32>| {
-            (0..VOICES)
-                .filter_map(|i| pick(&self.voices[i]).map(|key| (i, key)))
+            self.voices
+                .iter()
+                .enumerate()
+                .filter_map(|(i, voice)| pick(voice).map(|key| (i, key)))
                 .min_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(i, _)| i)
         };
