@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,8 +16,10 @@ import pytest
 from fixtures_instrument import INSTRUMENT_NAME, ReleasedInstrument
 from fixtures_validators import VendorValidators
 from required_tools import require_module
+from test_template import cargo_test
 from test_validate import _clean_timing_warnings, _one_test
 
+from benchmarks.engineclient import Client, EngineHandle
 from wavecraft_build.release import validate
 from wavecraft_build.runtime import note_off, note_on
 from wavecraft_build.testing import Plugin, signals
@@ -49,6 +53,18 @@ def test_instrument_release_has_the_synth_parameters(
         report.parameters)
     assert "input_gain_level" not in report.parameters
     assert report.bundles["vst3"].is_dir() and report.bundles["clap"].is_file()
+
+
+@pytest.mark.slow
+def test_instrument_engine_tests_pass_and_process_allocates_nothing(
+    released_instrument: ReleasedInstrument, cargo_target_dir: Path
+) -> None:
+    out = cargo_test(released_instrument.project.engine, cargo_target_dir)
+    for name in ("a_note_sounds_at_its_pitch_from_its_sample",
+                 "release_ends_the_note_in_the_release_time",
+                 "more_notes_than_voices_steal_without_a_click"):
+        assert f"test {name} ... ok" in out
+    assert "no_alloc: 10000 blocks with notes, 0 allocations" in out
 
 
 @pytest.mark.slow
@@ -104,3 +120,32 @@ def test_a_chord_through_the_runtime_has_its_fundamentals_and_decays_per_the_rel
     halfway = _rms(out[:, RATE + 4_800 - 480: RATE + 4_800 + 480])
     assert 0.2 * held < halfway < 0.8 * held, (held, halfway)
     assert not np.any(out[:, RATE + int(0.2 * RATE) + 1:])
+
+
+@pytest.mark.slow
+def test_a_hot_swap_during_a_held_note_of_the_synth_has_no_click(
+    released_instrument: ReleasedInstrument,
+) -> None:
+    """The real synth in the real engine: a sine note held through a swap to a new image.
+    The note carries over (it sounds after the swap) and the swap block crossfades: no
+    sample step beyond 3x the note's own largest step (a cut or a restart from silence
+    without the fade jumps by the note's whole amplitude, 0.11)."""
+    lib = released_instrument.discovery_lib
+    with EngineHandle() as engine, Client(engine.url) as c:
+        engine.swap(lib)
+        c.result("setParameter", {"id": "synth_waveform", "value": 0})  # sine
+        c.result("setParameter", {"id": "filter_enabled", "value": 0})
+        c.result("subscribeAudio")
+        c.result("noteOn", {"note": 69, "velocity": 0.8})
+        time.sleep(0.6)  # attack and decay done: the note sits at its sustain level
+        c.drain()
+        c.pcm = []
+        engine.swap(lib)
+        time.sleep(0.4)
+        c.drain()
+    audio = np.frombuffer(b"".join(c.pcm), dtype="<f4").reshape(-1, 2)[:, 0]
+    amplitude = 0.2 * 0.8 * 0.7  # voice level x velocity x sustain
+    natural = 2 * np.pi * 440 / RATE * amplitude
+    steps = np.abs(np.diff(audio))
+    assert steps.max() < 3 * natural, (steps.max(), natural)
+    assert np.abs(audio[-2_400:]).max() > 0.5 * amplitude, "the held note rings on"
