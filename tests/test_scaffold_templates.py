@@ -12,7 +12,7 @@ import pytest
 from test_cli import run_cli
 from test_scaffold import make_templates, options, tree
 
-from wavecraft_build._template import TEMPLATES
+from wavecraft_build._kinds import TEMPLATES
 from wavecraft_build.errors import ScaffoldError
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold, templates_root
 

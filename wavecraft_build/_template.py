@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import wavecraft_build
+from wavecraft_build._kinds import DEFAULT_TEMPLATE, TEMPLATES
 from wavecraft_build.errors import ScaffoldError
 
 __all__ = ["CI_FOLDER", "DEFAULT_TEMPLATE", "TEMPLATES", "PlannedFile", "plan", "render_text",
@@ -36,10 +37,11 @@ _SKIP_NAMES = frozenset(
 _PLUGIN_TEMPLATE = "plugin"
 _SDK_TEMPLATE = PurePosixPath("sdk", "wavecraft-sdk")
 _RENAMES = {"gitignore": ".gitignore"}
-#: ``new --template``: each name and its overlay folder under ``templates/`` (None: the
-#: shared tree as it is). The first is the default.
-TEMPLATES: dict[str, str | None] = {"effect": None, "instrument": "instrument"}
-DEFAULT_TEMPLATE = "effect"
+#: ``new --template``: each template's overlay folder under ``templates/`` (None for the
+#: default: the shared tree as it is).
+_OVERLAYS: dict[str, str | None] = {
+    name: None if name == DEFAULT_TEMPLATE else name for name in TEMPLATES
+}
 _OMIT_FILE = "_omit.txt"
 #: The GitHub Actions workflows of a project (``new --no-ci`` leaves the folder out).
 CI_FOLDER = PurePosixPath(".github")
@@ -121,12 +123,12 @@ def plan(root: Path, tokens: Mapping[str, str], *, ci: bool = True,
          template: str = DEFAULT_TEMPLATE) -> list[PlannedFile]:
     """Every file of the project, rendered in memory and path-checked (``ci``: with the
     GitHub Actions workflows under ``.github/``; ``template``: a key of ``TEMPLATES``)."""
-    if template not in TEMPLATES:
+    if template not in _OVERLAYS:
         raise ScaffoldError(f"unknown template {template!r}",
                             hint=f"use one of: {', '.join(TEMPLATES)}")
     plugin = root / _PLUGIN_TEMPLATE
     sdk = root / Path(*_SDK_TEMPLATE.parts)
-    overlay_name = TEMPLATES[template]
+    overlay_name = _OVERLAYS[template]
     overlay = root / overlay_name if overlay_name else None
     for required in (plugin, sdk, *([overlay] if overlay else [])):
         if not required.is_dir():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 
 from wavecraft_build import __version__
-from wavecraft_build._template import DEFAULT_TEMPLATE, TEMPLATES
+from wavecraft_build._kinds import DEFAULT_TEMPLATE, TEMPLATES
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, UsageError, WavecraftError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
