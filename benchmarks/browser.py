@@ -31,13 +31,17 @@ _ANOTHER_GAIN = """
 #[derive(Default)]
 pub struct AnotherGain;
 
+impl AnotherGain {
+    const LEVEL: Param = Param::of(<Self as Processor>::PARAMS, "level");
+}
+
 impl Processor for AnotherGain {
     const ID: &'static str = "another_gain";
     const PARAMS: &'static [ParamSpec] =
         &[ParamSpec::float("level", "Another Level", -24.0, 24.0, 0.0).unit("dB")];
 
     fn process(&mut self, audio: &mut [&mut [f32]], params: &ParamValues<'_>) {
-        let gain = processors::db_to_gain(params.float("level"));
+        let gain = processors::db_to_gain(params.float(Self::LEVEL));
         for channel in audio.iter_mut() {
             for sample in channel.iter_mut() {
                 *sample *= gain;
@@ -62,8 +66,9 @@ def browser_missing() -> str | None:
     return None
 
 
-def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = True) -> Path:
-    """A fresh scaffold at ``root/name`` with ``npm ci`` done in its ui/ folder."""
+def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = True,
+                     template: str = "effect") -> Path:
+    """A fresh scaffold (of ``template``) at ``root/name`` with ``npm ci`` done in its ui/."""
     project = root / name
     scaffold(
         ScaffoldOptions(
@@ -73,6 +78,7 @@ def scaffold_with_ui(root: Path, name: str = "wc-ui-test", *, install: bool = Tr
             email="tests@example.com",
             url="https://example.com",
             git=False,
+            template=template,
         )
     )
     if not install:

@@ -103,6 +103,8 @@ class Client:
         self.notifications: list[dict[str, Any]] = []
         self.pcm_frames = 0
         self.pcm_bytes = 0
+        #: Set to a list to keep every binary PCM frame received from now on.
+        self.pcm: list[bytes] | None = None
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
@@ -118,6 +120,8 @@ class Client:
         if isinstance(raw, bytes):
             self.pcm_frames += 1
             self.pcm_bytes += len(raw)
+            if self.pcm is not None:
+                self.pcm.append(raw)
             return None
         msg: dict[str, Any] = json.loads(raw)
         if "method" in msg and "id" not in msg:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from helpers import wait_for
 
+from wavecraft_build._dsp_notes import NoteEvent
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig, BlockClock
 from wavecraft_build.engine.dsp import rebase_values
@@ -145,6 +146,7 @@ def test_rebase_keeps_values_by_id_defaults_new_drops_removed_and_clamps() -> No
 
 class _Api:
     def __init__(self) -> None:
+        self.played: list[NoteEvent] = []
         self.store = ParamStore()
         self.store.replace(_params())
 
@@ -167,6 +169,9 @@ class _Api:
     def audio_format(self) -> dict[str, Any]:
         return {"sample_rate": 48_000, "channels": 2, "block_size": 128,
                 "encoding": protocol.PCM_ENCODING}
+
+    def play(self, event: NoteEvent) -> None:
+        self.played.append(event)
 
 
 def _code(text: str | bytes, api: _Api | None = None) -> int | None:
@@ -231,6 +236,14 @@ def test_valid_requests_batches_and_notifications() -> None:
     assert everything["result"]["parameters"][0]["value"] == -12.0
 
 
+#: Valid params of methods that take other params than {id, value}.
+_EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
+    "noteOn": {"note": 60, "velocity": 0.5},
+    "noteOff": {"note": 60},
+    "midi": {"bytes": [0x90, 60, 100]},
+}
+
+
 def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
     # Exactly: no handler the protocol does not list (it would be missing from the TS client
     # and the README), and every listed method answered with exactly its result fields.
@@ -238,6 +251,7 @@ def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
     api = _Api()
     for method in protocol.METHODS:
         params = {"id": "gain_level", "value": 0} if method.params else {}
+        params = _EXAMPLE_PARAMS.get(method.name, params)
         reply = handle_message(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method.name,
                                            "params": params}), api)
         assert "result" in reply, (method.name, reply)
@@ -286,11 +300,12 @@ class _SlowDsp:
         self.release.set()
         self.in_process = threading.Event()
         self.closed_on: str | None = None
+        self.takes_notes = False
 
     def apply_values(self, values: Any, version: int) -> None:
         self.applied_version = version
 
-    def process_in_place(self, buf: Any) -> None:
+    def process_in_place(self, buf: Any, notes: Any = ()) -> None:
         self.in_process.set()
         self.release.wait()
 

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.slow
 
 CHAIN = "pub type Signal = SignalChain![InputGain, Filter, OutputGain];"
 LONGER = "pub type Signal = SignalChain![InputGain, Filter, OutputGain, InputGain];"
-PROCESS = "        self.ramp.apply(audio, db_to_gain(params.float(\"level\")));"
-PANICKY = ("        assert!(params.float(\"level\") >= -20.0, \"input level below -20 dB\");\n"
+PROCESS = "        apply(&mut self.gain, audio, db_to_gain(params.float(Self::LEVEL)));"
+PANICKY = ("        assert!(params.float(Self::LEVEL) >= -20.0, \"input level below -20 dB\");\n"
            + PROCESS)
 
 

@@ -111,12 +111,17 @@ def test_building_leaves_the_rendered_files_alone(template_project: TemplateProj
 def test_engine_dsp_tests_pass(template_project: TemplateProject, cargo_target_dir: Path) -> None:
     out = cargo_test(template_project.engine_dir, cargo_target_dir)
     assert "test cutoff_is_minus_3_db ... ok" in out
+    assert "test cutoff_jumps_are_smoothed_not_stepped ... ok" in out
+    # The SDK's counting allocator over 10,000 blocks with notes: the audio path allocates
+    # nothing (harness = false, so this is its own line on stdout).
+    assert "no_alloc: 10000 blocks with notes, 0 allocations" in out
 
 
 def test_vendored_sdk_tests_pass(template_project: TemplateProject, cargo_target_dir: Path) -> None:
     out = cargo_test(template_project.project_dir / "sdk" / "wavecraft-sdk", cargo_target_dir)
     assert "test chain_of_four_with_repeats ... ok" in out
     assert "no_leak: 10000 rounds" in out
+    assert "no_alloc: 10000 blocks, 0 allocations" in out
 
 
 OFFENDER = """\

@@ -117,11 +117,14 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
     # The template's page (its test badge reads useTestResults) compiles against them.
     app = (REPO / "templates/plugin/ui/src/App.tsx").read_text("utf-8")
     (ui / "src/App.tsx").write_text(app.replace("%%plugin_name%%", "Fixture"), encoding="utf-8")
+    # With the instrument's flag: the page with its on-screen keyboard compiles too.
+    kind = (REPO / "templates/instrument/ui/src/kind.ts").read_text("utf-8")
+    (ui / "src/kind.ts").write_text(kind, encoding="utf-8")
     # A typed use of every hook compiles under the strict settings.
     (ui / "src/use.tsx").write_text(
         "import type { ReactElement } from 'react';\n"
-        "import { useAllParameters, useAudioPreview, useConnection, useMeter, useParameter,\n"
-        "  useTestResults } from './generated/hooks';\n"
+        "import { useAllParameters, useAudioPreview, useConnection, useMeter, useNotes,\n"
+        "  useParameter, useTestResults } from './generated/hooks';\n"
         "import { UnclaimedParameters } from './generated/panel';\n"
         "export function Use(): ReactElement {\n"
         "  const level = useParameter('gain_level');\n"
@@ -130,9 +133,13 @@ def test_stub_controls_use_the_hooks_and_carry_data_param_id(
         "  const { state } = useConnection();\n"
         "  const audio = useAudioPreview();\n"
         "  const tests = useTestResults();\n"
+        "  const notes = useNotes();\n"
+        "  const held: number = notes.held.size;\n"
+        "  notes.noteOn(60, 0.5); notes.noteOff(60); notes.midi([0x90, 60, 100]);\n"
         "  const plots: string[] = (tests?.failures ?? []).flatMap((f) => f.plot ?? []);\n"
         "  return <div data-connection={state} data-n={all.length} data-db={meter?.left_rms}\n"
         "    data-tests={tests?.status} data-failed={tests?.failed} data-plots={plots.length}\n"
+        "    data-held={held}\n"
         "    onClick={audio.play}>{level.spec?.name}{level.value}<UnclaimedParameters /></div>;\n"
         "}\n",
         encoding="utf-8",

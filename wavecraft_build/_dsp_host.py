@@ -11,9 +11,12 @@ problem (message, hint) into the exception that host raises.
 
 ``process`` takes a C-contiguous float32 array shaped (channels, samples) and returns a
 new array; anything else is rejected with a clear error rather than converted or
-reinterpreted. A call that panicked in plugin code (the SDK catches the unwind and returns
-a status, vtable version 3) raises ``DspPanic`` with the message the SDK recorded for
-that call (``last_error``), never a guess from what the plugin printed.
+reinterpreted. ``notes=[...]`` are ``NoteEvent``s (``note_on``, ``note_off``, ... or
+``from_midi`` for raw MIDI bytes), each at a sample offset inside the block: the SDK
+delivers each one on its exact sample (vtable version 4). A call that panicked in plugin
+code (the SDK catches the unwind and returns a status) raises ``DspPanic`` with the
+message the SDK recorded for that call (``last_error``), never a guess from what the
+plugin printed.
 """
 
 from __future__ import annotations
@@ -30,13 +33,17 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from ._dsp_notes import NoteEvent, checked_notes, fill_events
+
 __all__ = [
+    "MAX_CHANNELS",
     "SYMBOL",
     "VTABLE_CDEF",
     "VTABLE_VERSION",
     "DspPanic",
     "DspProcessor",
     "LoadFailure",
+    "NoteEvent",
     "ParamLike",
     "ParamSpec",
     "last_error",
@@ -45,17 +52,29 @@ __all__ = [
 ]
 
 #: The DevProcessorVTable layout this module speaks.
-VTABLE_VERSION: Final = 3
+VTABLE_VERSION: Final = 4
 SYMBOL: Final = "wavecraft_dev_create_processor"
+#: Channels the SDK processes in one call (``wavecraft::MAX_CHANNELS``).
+MAX_CHANNELS: Final = 32
 #: The C declarations of the contract, for ``FFI.cdef`` and the wheel's C header. Calls
 #: return 0, or 1 when they panicked; ``last_error(inst, buf, cap)`` then copies that
 #: instance's panic message. ``create(buf, cap)`` returns null when it panicked, with the
-#: message in ``buf``.
+#: message in ``buf``. ``process`` takes the block's note events in time order; ``notes``
+#: is 1 when the plugin takes notes (an instrument).
 VTABLE_CDEF: Final = """\
 typedef struct {
+    uint32_t offset;
+    uint8_t kind;
+    uint8_t channel;
+    uint8_t data;
+    uint8_t reserved;
+    float value;
+} DevNoteEvent;
+typedef struct {
     uint32_t version;
+    uint32_t notes;
     void *(*create)(char *, size_t);
-    int32_t (*process)(void *, float **, uint32_t, uint32_t);
+    int32_t (*process)(void *, float **, uint32_t, uint32_t, const DevNoteEvent *, size_t);
     int32_t (*apply_plain_values)(void *, const float *, size_t);
     int32_t (*set_sample_rate)(void *, float);
     int32_t (*reset)(void *);
@@ -71,7 +90,6 @@ _U32_MAX: Final = 2**32 - 1
 
 #: Builds the exception a host raises for a load problem, from a message and a hint.
 LoadFailure = Callable[[str, str | None], Exception]
-
 
 class ParamLike(Protocol):
     """What the host reads of a parameter (``wavecraft_build.metadata.ParameterInfo`` fits)."""
@@ -203,6 +221,8 @@ class DspProcessor(Generic[P]):
             raise fail(f"DevProcessorVTable.create panicked: {why}" if why else
                        "DevProcessorVTable.create returned null", None)
         self._inst = inst
+        #: True when the plugin takes notes (an instrument); its input is then silence.
+        self.takes_notes = bool(vtable.notes)
         # Exactly one drop: on close(), or when the object is collected, or at exit.
         self._finalizer = weakref.finalize(self, _drop, vtable, inst)
         self._check("set_sample_rate", vtable.set_sample_rate(inst, rate))
@@ -301,11 +321,16 @@ class DspProcessor(Generic[P]):
         """Clear the processor's internal state (delay lines, envelopes...)."""
         self._check("reset", self._vt.reset(self._live()))
 
-    def process(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    def process(
+        self, block: npt.NDArray[np.float32], notes: Sequence[NoteEvent] = ()
+    ) -> npt.NDArray[np.float32]:
         """Process one block shaped (channels, samples); return a new array, input untouched.
 
-        The block must be a C-contiguous ``float32`` ndarray with at least one channel.
-        Nothing is converted implicitly: use ``np.ascontiguousarray(x, dtype=np.float32)``.
+        The block must be a C-contiguous ``float32`` ndarray with at least one and at most
+        ``MAX_CHANNELS`` channels. Nothing is converted implicitly: use
+        ``np.ascontiguousarray(x, dtype=np.float32)``. ``notes`` are ``NoteEvent``s with
+        offsets inside the block (``0 <= offset < samples``), passed in time order (a
+        stable sort by offset); each reaches the plugin on its exact sample.
         """
         if not isinstance(block, np.ndarray):
             raise TypeError(f"process() takes a numpy array, got {type(block).__name__}")
@@ -322,8 +347,11 @@ class DspProcessor(Generic[P]):
         channels, samples = block.shape
         if channels < 1:
             raise ValueError("process() needs at least one channel, got shape (0, n)")
-        if channels > _U32_MAX or samples > _U32_MAX:
+        if channels > MAX_CHANNELS:
+            raise ValueError(f"process() takes at most {MAX_CHANNELS} channels, got {channels}")
+        if samples > _U32_MAX:
             raise ValueError(f"block shape {block.shape} is too large")
+        events = checked_notes(notes, samples)
         if not block.flags.c_contiguous:
             raise ValueError(
                 "process() takes a C-contiguous block (a transposed or sliced view is not); "
@@ -337,7 +365,9 @@ class DspProcessor(Generic[P]):
         rows = self._ffi.new("float *[]", channels)
         for c in range(channels):
             rows[c] = base + c * samples
-        self._check("process", self._vt.process(inst, rows, channels, samples))
+        raw = self._ffi.new("DevNoteEvent[]", max(len(events), 1))
+        fill_events(raw, events)
+        self._check("process", self._vt.process(inst, rows, channels, samples, raw, len(events)))
         return out
 
 

@@ -5,6 +5,11 @@ an unknown token is an error, ``gitignore`` becomes ``.gitignore``) and
 ``templates/sdk/wavecraft-sdk/**`` (verbatim, to ``sdk/wavecraft-sdk/``), and returns
 every file of a new project with its project-relative path, checked to stay inside the
 project folder. ``scaffold`` decides and writes; this module only renders.
+
+``templates/plugin/`` is the effect and everything the templates share. Another template
+(``TEMPLATES``) is an overlay folder holding only what differs: its files replace or add
+to the shared ones (rendered the same way), and its ``_omit.txt`` lists shared files it
+leaves out. One codebase, no copy of a shared file.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import wavecraft_build
+from wavecraft_build._kinds import DEFAULT_TEMPLATE, TEMPLATES
 from wavecraft_build.errors import ScaffoldError
 
-__all__ = ["CI_FOLDER", "PlannedFile", "plan", "render_text", "safe_relative_path",
-           "templates_root"]
+__all__ = ["CI_FOLDER", "DEFAULT_TEMPLATE", "TEMPLATES", "PlannedFile", "plan", "render_text",
+           "safe_relative_path", "templates_root"]
 
 # Anything that looks like a token, so a misspelt key is caught instead of shipped.
 _TOKEN_RE = re.compile(r"%%([A-Za-z0-9_.-]+)%%")
@@ -31,6 +37,12 @@ _SKIP_NAMES = frozenset(
 _PLUGIN_TEMPLATE = "plugin"
 _SDK_TEMPLATE = PurePosixPath("sdk", "wavecraft-sdk")
 _RENAMES = {"gitignore": ".gitignore"}
+#: ``new --template``: each template's overlay folder under ``templates/`` (None for the
+#: default: the shared tree as it is).
+_OVERLAYS: dict[str, str | None] = {
+    name: None if name == DEFAULT_TEMPLATE else name for name in TEMPLATES
+}
+_OMIT_FILE = "_omit.txt"
 #: The GitHub Actions workflows of a project (``new --no-ci`` leaves the folder out).
 CI_FOLDER = PurePosixPath(".github")
 
@@ -107,21 +119,39 @@ def _walk(top: Path) -> Iterator[Path]:
             yield entry
 
 
-def plan(root: Path, tokens: Mapping[str, str], *, ci: bool = True) -> list[PlannedFile]:
+def plan(root: Path, tokens: Mapping[str, str], *, ci: bool = True,
+         template: str = DEFAULT_TEMPLATE) -> list[PlannedFile]:
     """Every file of the project, rendered in memory and path-checked (``ci``: with the
-    GitHub Actions workflows under ``.github/``)."""
+    GitHub Actions workflows under ``.github/``; ``template``: a key of ``TEMPLATES``)."""
+    if template not in _OVERLAYS:
+        raise ScaffoldError(f"unknown template {template!r}",
+                            hint=f"use one of: {', '.join(TEMPLATES)}")
     plugin = root / _PLUGIN_TEMPLATE
     sdk = root / Path(*_SDK_TEMPLATE.parts)
-    for required in (plugin, sdk):
+    overlay_name = _OVERLAYS[template]
+    overlay = root / overlay_name if overlay_name else None
+    for required in (plugin, sdk, *([overlay] if overlay else [])):
         if not required.is_dir():
             raise ScaffoldError(
                 "the project templates are missing",
                 path=required,
                 hint="reinstall wavecraft-build; the wheel ships them in wavecraft_build/templates",
             )
+    sources: dict[str, Path] = {s.relative_to(plugin).as_posix(): s for s in _walk(plugin)}
+    if overlay is not None:
+        omit = overlay / _OMIT_FILE
+        if omit.is_file():
+            names = [ln.strip() for ln in omit.read_text().splitlines()]
+            for name in (n for n in names if n and not n.startswith("#")):
+                if sources.pop(name, None) is None:
+                    raise ScaffoldError(f"{_OMIT_FILE} names {name!r}, which "
+                                        "templates/plugin/ does not have", path=omit)
+        for source in _walk(overlay):
+            rel = source.relative_to(overlay).as_posix()
+            if rel != _OMIT_FILE:
+                sources[rel] = source
     plan: list[PlannedFile] = []
-    for source in _walk(plugin):
-        rel = source.relative_to(plugin).as_posix()
+    for rel, source in sorted(sources.items()):
         rendered_rel = render_text(rel, tokens, source=source)
         head, slash, tail = rendered_rel.rpartition("/")
         relative = safe_relative_path(head + slash + _RENAMES.get(tail, tail), source=source)

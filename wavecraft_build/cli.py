@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 
 from wavecraft_build import __version__
+from wavecraft_build._kinds import DEFAULT_TEMPLATE, TEMPLATES
 from wavecraft_build.errors import EXIT_CODES_HELP, Interrupted, UsageError, WavecraftError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
@@ -120,6 +121,12 @@ def _args_new(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-ci", dest="ci", action="store_false",
         help="skip the GitHub Actions workflows (.github/workflows/ci.yml, release.yml)",
+    )
+    p.add_argument(
+        "--template", choices=tuple(TEMPLATES), default=DEFAULT_TEMPLATE,
+        help="effect: audio in, audio out (input gain, filter, output gain; the default). "
+        "instrument: notes in, audio out (a 16-voice synth, filter, output gain; an "
+        "on-screen keyboard in the dev page)",
     )
 
 
@@ -244,9 +251,10 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    default=48_000, metavar="HZ", help="engine sample rate (default 48000)")
     g.add_argument("--block-size", type=_int_in(16, 8192, "the block size"), default=128,
                    metavar="FRAMES", help="frames per block (default 128)")
-    g.add_argument("--input", default="sine", metavar="FILE|sine|pink|sweep|silence",
-                   help="engine input: a built-in signal (sine 440 Hz at -12 dBFS by "
-                   "default) or a WAV file, looped")
+    g.add_argument("--input", default="auto", metavar="FILE|auto|sine|pink|sweep|silence",
+                   help="engine input: a built-in signal (auto, the default: sine 440 Hz at "
+                   "-12 dBFS for an effect, silence plus the page's keyboard for an "
+                   "instrument), a WAV file, or a MIDI file (.mid: its notes, looped)")
     g.add_argument("--audio-out", action="store_true",
                    help="also play to the default audio device (needs wavecraft-build[audio])")
 

@@ -162,7 +162,7 @@ def new(args: argparse.Namespace) -> int:
     result = scaffold(
         ScaffoldOptions(
             args.name, args.directory, vendor, args.email, args.url, args.git, args.force,
-            ci=args.ci,
+            ci=args.ci, template=args.template,
         )
     )
     print(f"Created {result.project_dir} ({len(result.written)} files)")
@@ -300,11 +300,12 @@ def dev(args: argparse.Namespace) -> int:
 
 
 def _engine_options(args: argparse.Namespace, config_port: int) -> EngineOptions | None:
+    from wavecraft_build.engine.sources import BUILTIN_SOURCES
     from wavecraft_build.engine.supervisor import EngineOptions
 
     if args.no_engine:
         return None
-    if args.input not in ("sine", "pink", "sweep", "silence"):
+    if args.input not in BUILTIN_SOURCES:
         from wavecraft_build.engine.sources import make_source
 
         make_source(args.input, args.sample_rate)  # a bad file is one line, before anything

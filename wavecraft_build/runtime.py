@@ -10,6 +10,9 @@ never uses this module (extraction runs in an isolated child, see ``wavecraft_bu
     with Processor.load(Path("target/debug/libmy_synth.so")) as proc:
         proc.set_param("gain_level", 0.5)
         out = proc.process(np.zeros((2, 512), dtype=np.float32))
+        # An instrument: notes at sample offsets inside the block.
+        chord = proc.process(np.zeros((2, 4800), dtype=np.float32),
+                             notes=[note_on(60, 0.8), note_on(64, 0.8, offset=240)])
 
 ``process`` takes a C-contiguous float32 array shaped (channels, samples) and returns a
 new array; anything else is rejected with a clear error rather than converted or
@@ -36,10 +39,20 @@ from wavecraft_build._dsp_host import (
     DspProcessor,
     open_vtable,
 )
+from wavecraft_build._dsp_notes import (
+    NoteEvent,
+    all_notes_off,
+    control_change,
+    from_midi,
+    note_off,
+    note_on,
+    pitch_bend,
+)
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
 
-__all__ = ["VTABLE_VERSION", "DspPanic", "Processor", "load_library"]
+__all__ = ["VTABLE_VERSION", "DspPanic", "NoteEvent", "Processor", "all_notes_off",
+           "control_change", "from_midi", "load_library", "note_off", "note_on", "pitch_bend"]
 
 _ffi = FFI()
 _ffi.cdef(VTABLE_CDEF)

@@ -9,6 +9,9 @@ Two trees are copied into the project folder (rendered in memory by ``_template`
 * ``templates/sdk/wavecraft-sdk/**``, verbatim, to ``sdk/wavecraft-sdk/``: the engine
   depends on it by path, so a new project builds with only crates.io reachable.
 
+``--template instrument`` overlays ``templates/instrument/**`` (only the files that differ
+from the effect, see ``_template``) on the first tree.
+
 Everything is decided before anything is written: the name and metadata are validated,
 every file is rendered in memory, and every destination is checked to stay inside the
 project folder. Only then are folders created and files written (atomically). With
@@ -27,7 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wavecraft_build._proc import Completed, run
-from wavecraft_build._template import PlannedFile, render_text, safe_relative_path, templates_root
+from wavecraft_build._template import (
+    DEFAULT_TEMPLATE,
+    PlannedFile,
+    render_text,
+    safe_relative_path,
+    templates_root,
+)
 from wavecraft_build._template import plan as render_plan
 from wavecraft_build.errors import ScaffoldError
 from wavecraft_build.names import (
@@ -74,6 +83,8 @@ class ScaffoldOptions:
     force: bool = False
     #: Write the GitHub Actions workflows (``.github/workflows``); ``new --no-ci``: none.
     ci: bool = True
+    #: ``new --template``: a key of ``_template.TEMPLATES`` (effect or instrument).
+    template: str = DEFAULT_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ def scaffold(options: ScaffoldOptions, *, templates: Path | None = None) -> Scaf
     names = derive_names(options.name, vendor=vendor)
     tokens = names.tokens(vendor=vendor, email=email, url=url)
     root = templates if templates is not None else templates_root()
-    plan = render_plan(root, tokens, ci=options.ci)
+    plan = render_plan(root, tokens, ci=options.ci, template=options.template)
 
     project_dir = (options.directory or Path.cwd() / options.name).absolute()
     _check_target(project_dir, force=options.force)

@@ -9,9 +9,14 @@ counters, the blocks rendered and the time spent rendering are in ``stats``. The
 asks for real-time priority (SCHED_FIFO) when the system allows it, and gives it up if the
 DSP cannot keep up with real time.
 
-Per block: the source fills the input, pending parameter values are applied (the server
-changes a version number; only this thread calls into the DSP while it runs), the DSP
-processes the block in place, then ``on_block`` gets it. A hot swap hands a new ``EngineDsp``
+Per block: the source fills the input (silence for an instrument when the input is
+``auto``), pending parameter values are applied (the server changes a version number;
+only this thread calls into the DSP while it runs), the notes queued since the last block
+are taken (``NoteInbox``) and the DSP processes the block in place with them, then
+``on_block`` gets it. The clock mirrors which keys are down: at a hot swap the new DSP
+gets a note-on for each at the block's first sample (held notes carry over), and the old
+DSP renders that one block too, faded out while the new one fades in, so the swap has no
+click even while notes ring. A hot swap hands a new ``EngineDsp``
 to ``swap``; this thread takes it between two blocks and, after that block, drops the one
 it replaced: an instance is released only by the thread that last called it, so a drop
 never races a call (``swap`` never takes over from a slow or hung audio thread; it gives
@@ -37,7 +42,9 @@ import numpy as np
 import numpy.typing as npt
 
 from wavecraft_build._dsp_host import DspPanic
+from wavecraft_build._dsp_notes import NoteEvent, note_on
 from wavecraft_build.engine.dsp import EngineDsp
+from wavecraft_build.engine.notes import NoteInbox
 from wavecraft_build.engine.sources import LoopSource
 
 __all__ = ["AudioConfig", "BlockClock", "ClockStats", "ValueSource"]
@@ -111,8 +118,12 @@ class BlockClock:
         on_block: Callable[[int, Buffer, bool], None],
         on_fail: Callable[[EngineDsp, str], None],
         on_slow: Callable[[EngineDsp, str], None] | None = None,
+        notes: NoteInbox | None = None,
     ) -> None:
         self.config = config
+        self._notes = notes
+        #: Keys down as the DSP heard them, (channel, note) -> velocity (this thread only).
+        self._held: dict[tuple[int, int], float] = {}
         self.stats = ClockStats()
         self._source = source
         self._values = values
@@ -121,6 +132,8 @@ class BlockClock:
         self._on_slow = on_slow
         shape = (config.channels, config.block_size)
         self._buf: Buffer = np.zeros(shape, dtype=np.float32)
+        self._fade_buf: Buffer = np.zeros(shape, dtype=np.float32)  # the old DSP's last block
+        self._fade_in = np.linspace(0.0, 1.0, config.block_size, dtype=np.float32)
         self._dsp: EngineDsp | None = None
         self._failed: EngineDsp | None = None
         self._slow: EngineDsp | None = None
@@ -170,11 +183,14 @@ class BlockClock:
 
     # -- the audio thread --------------------------------------------------------------
 
-    def _take_pending(self) -> None:
-        if self._dsp is not None:
-            self._retired.append(self._dsp)
+    def _take_pending(self) -> EngineDsp | None:
+        """Installs the pending DSP; returns the one it replaced (retired, dropped later)."""
+        old = self._dsp
+        if old is not None:
+            self._retired.append(old)
         self._dsp, self._pending = self._pending, None
         self.stats.swaps += 1
+        return old
 
     def _drop_retired(self) -> None:
         retired, self._retired = self._retired, []
@@ -236,33 +252,79 @@ class BlockClock:
     def _render(self, n: int) -> None:
         buf = self._buf
         self._source.read_into(buf)
+        old = None
+        swapped = False
         # Never wait for the lock here: a swap in progress is taken at the next block.
         if self._pending is not None and self._swapped.acquire(blocking=False):
             try:
-                self._take_pending()
+                old = self._take_pending()
+                swapped = True
                 self._swapped.notify_all()
             finally:
                 self._swapped.release()
         dsp = self._dsp
+        if dsp is not None and dsp.takes_notes and self._source.auto:
+            buf.fill(0.0)  # an instrument's default input: silence (plus the keyboard)
+        # The page's notes on the block's first sample, then a MIDI file's at their own.
+        notes = self._notes.take() if self._notes is not None else []
+        notes += self._source.take_notes(buf.shape[1])
+        # Keys down before this block, for a DSP that just came in (the first one too: a
+        # MIDI file's note may have started before any DSP was loaded).
+        carried = [note_on(note, velocity, channel=channel)
+                   for (channel, note), velocity in self._held.items()] if swapped else []
+        self._hold(notes)
         changed = False
         if dsp is None or dsp is self._failed:
             buf.fill(0.0)
         else:
+            if old is not None and old is not self._failed:
+                self._fade_out(old, notes)
             self.call_started = time.perf_counter()
             try:
                 if self._values.version != dsp.applied_version:
                     version, values = self._values.snapshot()
                     dsp.apply_values(values, version)
                     changed = True
-                dsp.process_in_place(buf)
+                dsp.process_in_place(buf, carried + notes)
+                # A note is a change: the meters show it at once, as for a parameter.
+                changed = changed or bool(notes)
             except DspPanic as exc:
                 self._fail(dsp, buf, f"the DSP panicked in {exc.call}(): {exc.message}")
             else:
                 if not np.isfinite(buf).all():
                     self._fail(dsp, buf, "the DSP output non-finite samples (NaN or inf)")
+                elif old is not None and old is not self._failed:
+                    buf *= self._fade_in  # plus the old DSP's block, faded out
+                    buf += self._fade_buf
             finally:
                 self.call_started = 0.0
         self._on_block(n, buf, changed)
+
+    def _hold(self, notes: list[NoteEvent]) -> None:
+        for event in notes:
+            key = (event.channel, event.data)
+            if event.kind == "on":
+                self._held[key] = event.value
+            elif event.kind == "off":
+                self._held.pop(key, None)
+            elif event.kind == "all_off":
+                for k in [k for k in self._held if k[0] == event.channel]:
+                    del self._held[k]
+
+    def _fade_out(self, old: EngineDsp, notes: list[NoteEvent]) -> None:
+        """The replaced DSP's last block (same input, same notes), faded out."""
+        fade = self._fade_buf
+        fade[:] = self._buf
+        self.call_started = time.perf_counter()
+        try:
+            old.process_in_place(fade, notes)
+        except DspPanic:
+            fade.fill(0.0)  # it failed on its way out: the new DSP fades in from silence
+        finally:
+            self.call_started = 0.0
+        if not np.isfinite(fade).all():
+            fade.fill(0.0)
+        fade *= self._fade_in[::-1]
 
     def _fail(self, dsp: EngineDsp, buf: Buffer, reason: str) -> None:
         buf.fill(0.0)

@@ -54,7 +54,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=protocol.DEFAULT_PORT)
     p.add_argument("--sample-rate", type=int, default=48_000)
     p.add_argument("--block-size", type=int, default=128)
-    p.add_argument("--input", default="sine")
+    p.add_argument("--input", default="auto")
     p.add_argument("--audio-out", action="store_true")
     p.add_argument("--events-fd", type=int, default=-1)
     p.add_argument("--scratch", type=Path, default=None, help="folder for library copies")

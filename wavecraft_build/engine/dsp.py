@@ -25,11 +25,16 @@ import numpy.typing as npt
 from cffi import FFI
 
 from wavecraft_build._dsp_host import VTABLE_CDEF, DspProcessor, open_vtable
+from wavecraft_build._dsp_notes import NoteEvent, fill_events
 from wavecraft_build.engine.staging import stage_copy
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.metadata import ParameterInfo
 
-__all__ = ["EngineDsp", "load_dsp", "rebase_values"]
+__all__ = ["MAX_BLOCK_EVENTS", "EngineDsp", "load_dsp", "rebase_values"]
+
+#: Note events one block carries at most; the rest wait for the next block (the events
+#: array is allocated once per instance).
+MAX_BLOCK_EVENTS = 256
 
 _ffi = FFI()
 _ffi.cdef(VTABLE_CDEF)
@@ -88,6 +93,7 @@ class EngineDsp(DspProcessor[ParameterInfo]):
         self._rows: Any = None  # float*[channels] into _bound, kept alive with _keep
         self._keep: Any = None
         self._bound: npt.NDArray[np.float32] | None = None
+        self._events = self._ffi.new("DevNoteEvent[]", MAX_BLOCK_EVENTS)
         self.applied_version = -1
 
     def apply_values(self, values: Mapping[str, float], version: int) -> None:
@@ -99,8 +105,11 @@ class EngineDsp(DspProcessor[ParameterInfo]):
         self._apply()
         self.applied_version = version
 
-    def process_in_place(self, buffer: npt.NDArray[np.float32]) -> None:
-        """Run the DSP on ``buffer`` (channels, frames), C-contiguous float32, in place.
+    def process_in_place(
+        self, buffer: npt.NDArray[np.float32], notes: Sequence[NoteEvent] = ()
+    ) -> None:
+        """Run the DSP on ``buffer`` (channels, frames), C-contiguous float32, in place,
+        with ``notes`` (checked, in time order, at most ``MAX_BLOCK_EVENTS``).
 
         The channel pointer array is built once per buffer, so a block costs one call.
         """
@@ -112,8 +121,11 @@ class EngineDsp(DspProcessor[ParameterInfo]):
                 rows[c] = base + c * frames
             self._rows, self._keep, self._bound = rows, base, buffer
         # A panic comes back as a status (DspPanic), blamed on this very call.
-        self._check("process",
-                    self._vt.process(self._live(), self._rows, buffer.shape[0], buffer.shape[1]))
+        count = min(len(notes), MAX_BLOCK_EVENTS)
+        if count:
+            fill_events(self._events, notes[:count])
+        self._check("process", self._vt.process(self._live(), self._rows, buffer.shape[0],
+                                                buffer.shape[1], self._events, count))
 
 
 def load_dsp(

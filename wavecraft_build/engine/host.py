@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from wavecraft_build._dsp_host import DspPanic
+from wavecraft_build._dsp_notes import NoteEvent
 from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig, BlockClock, Buffer
 from wavecraft_build.engine.dsp import EngineDsp, load_dsp
 from wavecraft_build.engine.handoff import Handoff
 from wavecraft_build.engine.meters import MeterReading, MeterWindow
+from wavecraft_build.engine.notes import NoteInbox
 from wavecraft_build.engine.server import EngineServer, notification
 from wavecraft_build.engine.sources import LoopSource
 from wavecraft_build.engine.state import AudioStatus, ParamStore
@@ -73,8 +75,9 @@ class Engine:
         self._handoff = Handoff()
         self._changed: dict[str, float] = {}
         self.server = EngineServer(self, self._hello, self._refused)
+        self.notes = NoteInbox()
         self.clock = BlockClock(config.audio, source, self.store, self._on_block, self._on_fail,
-                                self._on_slow)
+                                self._on_slow, self.notes)
         #: The control thread's DSP call in progress (loading a library), for the watchdog.
         self.calling: Call | None = None
         self.watchdog = Watchdog(self._audio_call, lambda: self.calling, self._on_hang)
@@ -127,6 +130,10 @@ class Engine:
         audio = self.config.audio
         return {"sample_rate": audio.sample_rate, "channels": audio.channels,
                 "block_size": audio.block_size, "encoding": protocol.PCM_ENCODING}
+
+    def play(self, event: NoteEvent) -> None:
+        """Queue a note for the next block (``noteOn``/``noteOff``/``midi``, a release)."""
+        self.notes.put(event)
 
     def _hello(self) -> list[str]:
         hello = [notification("audioFormat", self.audio_format())]

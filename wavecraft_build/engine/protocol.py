@@ -22,6 +22,13 @@ Test results are the other addition: under ``dev --test`` the engine broadcasts 
 sends the latest one to every client right after it connects. A failing golden test's plot
 is a path (``/test-results/...``) served over HTTP on the engine's own port
 (``TEST_RESULTS_PATH``).
+
+Notes are the third addition, for instruments: ``noteOn`` ``{note, velocity, channel?}``,
+``noteOff`` ``{note, channel?}`` and ``midi`` ``{bytes}`` (one raw MIDI 1.0 short message).
+A bad value (a note outside 0-127, a velocity outside 0-1, a channel outside 0-15, bytes
+that are no channel message) is ``INVALID_PARAMS``. The engine puts every note that
+arrives before a block on that block's first sample, in arrival order; a note a client
+still holds when its connection closes is released.
 """
 
 from __future__ import annotations
@@ -108,7 +115,8 @@ AUDIO_FORMAT: Final = (
 )
 #: Methods and notifications that are this project's, not Wavecraft's (the audio preview,
 #: the test results of ``dev --test``).
-ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat", "testResults")
+ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat", "testResults",
+                     "noteOn", "noteOff", "midi")
 #: Where the engine serves the PNGs of the project's results folder (``GET`` on its port).
 TEST_RESULTS_PATH: Final = "/test-results/"
 #: ``TestResults.status``: a run is going, or the last one passed or failed.
@@ -186,6 +194,28 @@ METHODS: Final[tuple[Method, ...]] = (
     Method(
         "unsubscribeAudio",
         "Addition: stop sending this client PCM frames (closing the connection does too).",
+        result=(),
+    ),
+    Method(
+        "noteOn",
+        "Addition: press a key (instruments); it sounds from the next block's first sample.",
+        params=(Field("note", "number", "MIDI note 0-127, 60 = middle C"),
+                Field("velocity", "number", "0-1"),
+                Field("channel", "number", "0-15, default 0", optional=True)),
+        result=(),
+    ),
+    Method(
+        "noteOff",
+        "Addition: release a key (closing the connection releases every key it holds).",
+        params=(Field("note", "number", "MIDI note 0-127"),
+                Field("channel", "number", "0-15, default 0", optional=True)),
+        result=(),
+    ),
+    Method(
+        "midi",
+        "Addition: one raw MIDI 1.0 channel message (note on/off, CC, pitch bend...), as "
+        "from a Web MIDI device.",
+        params=(Field("bytes", "number[]", "status byte then 1 or 2 data bytes"),),
         result=(),
     ),
 )

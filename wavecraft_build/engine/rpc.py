@@ -5,7 +5,8 @@ and call the ``Api``'s handler. Every way a message can be wrong maps to its pro
 error, one of ``protocol.ERRORS`` (``PARSE_ERROR``, ``INVALID_REQUEST``, ``METHOD_NOT_FOUND``,
 ``INVALID_PARAMS``, and ``PARAM_NOT_FOUND``/``PARAM_OUT_OF_RANGE`` from the parameter
 store); an unexpected exception in a handler is ``INTERNAL_ERROR`` and never escapes.
-``subscribeAudio``/``unsubscribeAudio`` change the connection's ``Session``.
+``subscribeAudio``/``unsubscribeAudio`` change the connection's ``Session``, and so do the
+note methods (the keys it holds, released by the server when the connection closes).
 Batches (JSON arrays) are answered as arrays, up to ``MAX_BATCH`` entries.
 """
 
@@ -15,7 +16,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
+from wavecraft_build._dsp_notes import NoteEvent
 from wavecraft_build.engine import protocol
+from wavecraft_build.engine.notes import event_for, held_after
 from wavecraft_build.engine.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -40,12 +43,15 @@ class Api(Protocol):
     def get_meter_frame(self) -> dict[str, Any]: ...
     def get_audio_status(self) -> dict[str, Any]: ...
     def audio_format(self) -> dict[str, Any]: ...
+    def play(self, event: NoteEvent) -> None: ...
 
 
 class Session:
-    """What one connection asked for: its audio subscription (the server reads ``audio``)."""
+    """What one connection asked for: its audio subscription (the server reads ``audio``)
+    and the keys it holds down, (channel, note) pairs."""
 
     audio: bool = False
+    held: frozenset[tuple[int, int]] = frozenset()
 
 
 def error_reply(rid: Any, code: ErrorCode, message: str, data: Any = None) -> dict[str, Any]:
@@ -63,7 +69,18 @@ _HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any], Session], dict[str,
     "ping": lambda api, p, s: {},
     "subscribeAudio": lambda api, p, s: _subscribe(api, s, True),
     "unsubscribeAudio": lambda api, p, s: _subscribe(api, s, False),
+    "noteOn": lambda api, p, s: _play(api, s, "noteOn", p),
+    "noteOff": lambda api, p, s: _play(api, s, "noteOff", p),
+    "midi": lambda api, p, s: _play(api, s, "midi", p),
 }
+
+
+def _play(api: Api, session: Session, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    event = event_for(method, params)
+    if event is not None:
+        session.held = held_after(session.held, event)
+        api.play(event)
+    return {}
 
 
 def _subscribe(api: Api, session: Session, on: bool) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from wavecraft_build.engine import protocol
+from wavecraft_build.engine.notes import releases
 from wavecraft_build.engine.origins import Gate
 from wavecraft_build.engine.protocol import INVALID_REQUEST
 from wavecraft_build.engine.results import ResultsBoard, serve_plot
@@ -163,6 +164,8 @@ class EngineServer:
         finally:
             self._clients.discard(client)
             self._count_listeners()
+            for release in releases(client.held):  # a key left down must not ring forever
+                self._api.play(release)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer

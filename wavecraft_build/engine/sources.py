@@ -3,11 +3,12 @@
 Every source is rendered once into a buffer that loops seamlessly (the sine's buffer holds
 a whole number of cycles, noise and sweep are long enough not to be heard as loops), so a
 block costs one or two slice copies and nothing on the audio thread allocates per sample.
-``make_source("sine" | "pink" | "sweep" | "silence" | "<file.wav>", ...)``. The signals
-and the WAV reader are ``wavecraft_build.sound``'s, the same a plugin's tests use (PCM
-8/16/24/32-bit or float, any channel count: mono is doubled, extra channels are dropped);
-a file is resampled linearly to the engine's rate, and a missing or unreadable file is one
-``ConfigError`` line.
+``make_source("auto" | "sine" | "pink" | "sweep" | "silence" | "<file.wav>" | "<file.mid>",
+...)``; ``auto`` (the default) is the sine for an effect and silence for an instrument (the
+clock decides, per DSP: a hot swap can turn one into the other). The signals and the WAV
+reader are ``wavecraft_build.sound``'s, the same a plugin's tests use (PCM 8/16/24/32-bit or
+float, any channel count: mono is doubled, extra channels are dropped); a file is resampled
+linearly to the engine's rate, and a missing or unreadable file is one ``ConfigError`` line.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from wavecraft_build._dsp_notes import NoteEvent
 from wavecraft_build.errors import ConfigError
 from wavecraft_build.sound import signals
 from wavecraft_build.sound.signals import Signal
@@ -29,7 +31,7 @@ __all__ = ["BUILTIN_SOURCES", "SINE_DBFS", "SINE_HZ", "LoopSource", "make_source
 
 Block = npt.NDArray[np.float32]
 
-BUILTIN_SOURCES: Final = ("sine", "pink", "sweep", "silence")
+BUILTIN_SOURCES: Final = ("auto", "sine", "pink", "sweep", "silence")
 SINE_HZ: Final = 440.0
 SINE_DBFS: Final = -12.0
 _NOISE_DBFS: Final = -18.0  # RMS of pink noise: its peaks sit near the sine's
@@ -44,6 +46,8 @@ class LoopSource:
     name: str
     buffer: Block
     position: int = 0
+    #: ``auto``: this plays for an effect; an instrument hears silence instead.
+    auto: bool = False
 
     def read_into(self, out: Block) -> None:
         """Fill ``out`` (channels, frames) with the next frames, wrapping around."""
@@ -55,6 +59,10 @@ class LoopSource:
             out[:, done : done + take] = self.buffer[:, self.position : self.position + take]
             done += take
             self.position = (self.position + take) % total
+
+    def take_notes(self, frames: int) -> list[NoteEvent]:
+        """Note events in the next ``frames`` (a MIDI file's, ``engine.midifile``): none."""
+        return []
 
     def read(self, frames: int) -> Block:
         out = np.empty((self.buffer.shape[0], frames), dtype=np.float32)
@@ -96,8 +104,8 @@ def _read_wav(path: Path, rate: int, channels: int) -> Block:
 
 def make_source(spec: str, sample_rate: int, channels: int = 2) -> LoopSource:
     """The input named by ``spec``: a built-in signal name or a path to a WAV file."""
-    if spec == "sine":
-        return LoopSource(spec, _sine(sample_rate, channels))
+    if spec in ("sine", "auto"):
+        return LoopSource(spec, _sine(sample_rate, channels), auto=spec == "auto")
     if spec == "pink":
         # Pink noise from an inverse FFT is periodic in its length: it loops without a seam.
         noise = signals.pink_noise(_NOISE_SECONDS, level_db=_NOISE_DBFS, seed=0x5EED,
@@ -110,4 +118,8 @@ def make_source(spec: str, sample_rate: int, channels: int = 2) -> LoopSource:
     if spec == "silence":
         return LoopSource(spec, np.zeros((channels, 1024), dtype=np.float32))
     path = Path(spec).expanduser()
+    if path.suffix.lower() in (".mid", ".midi"):
+        from wavecraft_build.engine.midifile import make_midi_source
+
+        return make_midi_source(path, sample_rate, channels)
     return LoopSource(path.name, _read_wav(path, sample_rate, channels))

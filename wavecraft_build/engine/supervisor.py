@@ -55,7 +55,7 @@ class EngineOptions:
     port: int = protocol.DEFAULT_PORT
     sample_rate: int = 48_000
     block_size: int = 128
-    input: str = "sine"
+    input: str = "auto"
     audio_out: bool = False
 
     @property

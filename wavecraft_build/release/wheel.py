@@ -3,9 +3,9 @@
 ``build_wheel`` writes the project under ``<target>/wavecraft-wheel/<crate>/`` and runs
 ``maturin build`` on it. The wheel's package is the plugin's DSP for Python:
 
-* ``_dsp_host.py``, a verbatim copy of ``wavecraft_build._dsp_host`` (the same host logic
-  as ``wavecraft_build.runtime``), so the wheel needs only numpy and cffi at run time and
-  never imports wavecraft_build;
+* ``_dsp_host.py`` and ``_dsp_notes.py``, verbatim copies of ``wavecraft_build._dsp_host``
+  and ``_dsp_notes`` (the same host logic as ``wavecraft_build.runtime``), so the wheel
+  needs only numpy and cffi at run time and never imports wavecraft_build;
 * ``__init__.py``, generated and small: it binds the host to the bundled library and
   exposes ``Processor`` and ``PARAMETERS``;
 * ``params.py``, the generated parameter bindings;
@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from wavecraft_build import _dsp_host
+from wavecraft_build import _dsp_host, _dsp_notes
 from wavecraft_build._fs import write_atomic
 from wavecraft_build._template import render_text
 from wavecraft_build.codegen import python as python_codegen
@@ -92,9 +92,12 @@ is ``_dsp_host`` beside this file, the same code wavecraft-build's runtime uses.
     with %%lib%%.Processor(sample_rate=48_000) as proc:
         proc.set_param("input_gain_level", 6.0)
         out = proc.process(np.zeros((2, 512), dtype=np.float32))
+        chord = proc.process(np.zeros((2, 512), dtype=np.float32),
+                             notes=[%%lib%%.note_on(60), %%lib%%.note_on(64, offset=100)])
 
 Blocks are C-contiguous float32 arrays shaped (channels, samples); ``process`` returns a
-new array. Parameter values are plain values (dB, Hz...), range-checked.
+new array. Parameter values are plain values (dB, Hz...), range-checked. Notes are
+``NoteEvent``s at sample offsets inside the block.
 """
 
 from __future__ import annotations
@@ -102,10 +105,20 @@ from __future__ import annotations
 from typing import Any
 
 from ._dsp_host import VTABLE_VERSION, DspProcessor, ParamSpec, open_vtable, read_params_json
+from ._dsp_notes import (
+    NoteEvent,
+    all_notes_off,
+    control_change,
+    from_midi,
+    note_off,
+    note_on,
+    pitch_bend,
+)
 from ._native import ffi as _ffi
 from ._native import lib as _lib
 
-__all__ = ["PARAMETERS", "VTABLE_VERSION", "Processor"]
+__all__ = ["PARAMETERS", "VTABLE_VERSION", "NoteEvent", "Processor", "all_notes_off",
+           "control_change", "from_midi", "note_off", "note_on", "pitch_bend"]
 __version__ = %%version%%
 
 #: Every parameter as the plugin declares it (id, name, type, min, max, default, ...).
@@ -150,7 +163,8 @@ def write_project(project: WheelProject, root: Path, wheel_target: Path) -> None
     write_atomic(root / "pyproject.toml", render_text(_PYPROJECT, values, source="pyproject.toml"))
     pkg = root / "python" / project.lib_name
     write_atomic(pkg / "__init__.py", render_text(_INIT, values, source="__init__.py"))
-    write_atomic(pkg / "_dsp_host.py", Path(_dsp_host.__file__).read_bytes())
+    for module in (_dsp_host, _dsp_notes):
+        write_atomic(pkg / Path(str(module.__file__)).name, Path(str(module.__file__)).read_bytes())
     write_atomic(pkg / "params.py", python_codegen.render(project.parameters))
     header = wheel_target / "header.h"
     if header.is_file() and not header.read_text(errors="replace").startswith(_HEADER_MARK):

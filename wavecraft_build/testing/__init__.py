@@ -25,6 +25,7 @@ it is the plugin author's test suite, never the build tool.
 
 from __future__ import annotations
 
+from wavecraft_build.runtime import NoteEvent, note_off, note_on
 from wavecraft_build.sound import signals
 from wavecraft_build.sound.signals import Signal
 from wavecraft_build.sound.wav import read_wav, write_wav
@@ -37,6 +38,7 @@ __all__ = [
     "IRREGULAR",
     "Comparison",
     "GoldenStore",
+    "NoteEvent",
     "Plugin",
     "Signal",
     "Tolerance",
@@ -44,6 +46,8 @@ __all__ = [
     "check_block_sizes",
     "check_parameter_sweep",
     "compare",
+    "note_off",
+    "note_on",
     "read_wav",
     "signals",
     "write_wav",

@@ -5,11 +5,14 @@ extracts them in the usual isolated child). ``plugin.render(signal, params, bloc
 creates a new processor instance for every call (defaults, then ``params``, then the
 signal's sample rate and a reset), feeds the signal in blocks and returns the output:
 same inputs, same bytes. ``block_size`` is a number or a sequence of sizes used in turn
-(``IRREGULAR`` is one such sequence). Only the runtime's public API is used.
+(``IRREGULAR`` is one such sequence). ``notes=[...]`` (an instrument) are ``NoteEvent``s
+whose offsets count from the start of the signal; each reaches the block that holds its
+sample, at its offset there. Only the runtime's public API is used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
-from wavecraft_build.runtime import Processor
+from wavecraft_build.runtime import NoteEvent, Processor
 from wavecraft_build.sound.signals import Signal
 from wavecraft_build.sound.wav import Audio
 
@@ -85,11 +88,19 @@ class Plugin:
         return proc
 
     def render(self, signal: Signal, params: ParamValues | None = None, *,
-               block_size: BlockSizes = DEFAULT_BLOCK) -> Audio:
+               block_size: BlockSizes = DEFAULT_BLOCK,
+               notes: Sequence[NoteEvent] = ()) -> Audio:
         """The DSP's output for ``signal`` (a fresh instance; see the module docstring)."""
         audio = signal.audio
         out = np.empty_like(audio)
+        pending = sorted(notes, key=lambda event: event.offset)
+        if pending and pending[-1].offset >= audio.shape[1]:
+            raise ValueError(f"note offset {pending[-1].offset} is past the signal's "
+                             f"{audio.shape[1]} samples")
         with self.instance(signal.sample_rate, params) as proc:
             for start, stop in blocks_of(audio.shape[1], block_size):
-                out[:, start:stop] = proc.process(np.ascontiguousarray(audio[:, start:stop]))
+                here = [dataclasses.replace(e, offset=e.offset - start)
+                        for e in pending if start <= e.offset < stop]
+                out[:, start:stop] = proc.process(np.ascontiguousarray(audio[:, start:stop]),
+                                                  notes=here)
         return out

@@ -10,6 +10,7 @@ import { AudioPreview, type PreviewState } from './audio';
 import { EngineClient, type ConnectionState } from './client';
 import type { ParameterId } from './parameters';
 import type { MeterUpdateParams, ParameterInfo, TestResults } from './protocol';
+import { NoteStore } from './notes';
 import { MeterStore, ParameterStore, TestResultsStore } from './store';
 
 /** The page's one connection to the dev engine (created on first import, started by the hooks). */
@@ -18,6 +19,7 @@ export const parameters = new ParameterStore(engine);
 export const meter = new MeterStore(engine);
 export const preview = new AudioPreview(engine);
 export const testResults = new TestResultsStore(engine);
+export const notes = new NoteStore(engine);
 
 const subscribeState = (listener: () => void): (() => void) => engine.onState(listener);
 const getState = (): ConnectionState => engine.getState();
@@ -118,4 +120,36 @@ export function useAudioPreview(): AudioPreviewHandle {
   const play = useCallback(() => void preview.play(), []);
   const stop = useCallback(() => preview.stop(), []);
   return { state, error: preview.error, play, stop };
+}
+
+export interface NotesHandle {
+  /** The keys this page holds down (MIDI note numbers). */
+  readonly held: ReadonlySet<number>;
+  /** Web MIDI inputs: their names, `none` (no device) or `unavailable` (no API, refused). */
+  readonly midiInputs: readonly string[] | 'unavailable' | 'none';
+  /** Press a key (0-127) at a velocity (0-1): it sounds from the engine's next block. */
+  readonly noteOn: (note: number, velocity?: number) => void;
+  readonly noteOff: (note: number) => void;
+  readonly releaseAll: () => void;
+  /** One raw MIDI channel message (status byte, then 1 or 2 data bytes). */
+  readonly midi: (bytes: ArrayLike<number>) => void;
+  /** Start forwarding the browser's Web MIDI inputs (asks the user once). */
+  readonly connectMidi: () => Promise<void>;
+}
+
+const noteHandle = (held: ReadonlySet<number>): NotesHandle => ({
+  held,
+  midiInputs: notes.midiInputs,
+  noteOn: (note, velocity) => notes.noteOn(note, velocity),
+  noteOff: (note) => notes.noteOff(note),
+  releaseAll: () => notes.releaseAll(),
+  midi: (bytes) => notes.midi(bytes),
+  connectMidi: () => notes.connectMidi(),
+});
+
+/** Play the instrument: note on/off, raw MIDI, the keys held down (an instrument's page). */
+export function useNotes(): NotesHandle {
+  useEngine();
+  const held = useSyncExternalStore(notes.subscribe, notes.getHeld);
+  return noteHandle(held);
 }

@@ -126,6 +126,26 @@ fn gain_changes_are_ramped_not_stepped() {
     assert!(block.windows(2).all(|w| w[1] <= w[0]), "monotonic ramp");
 }
 
+/// Largest difference between two neighbouring samples.
+fn max_step(samples: &[f32]) -> f32 {
+    samples.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
+}
+
+/// A cutoff jump (100 Hz to 20 kHz, as automation or a knob can do) glides: the output
+/// never steps further between two samples than the input itself does. (Unsmoothed, the
+/// low-passed output jumps to the full input at once.)
+#[test]
+fn cutoff_jumps_are_smoothed_not_stepped() {
+    let mut engine = Engine::<Signal>::new(SAMPLE_RATE);
+    engine.set("filter_cutoff", 100.0).unwrap();
+    let input = sine(1_000.0, 0.5, 9_600);
+    let mut output = run(&mut engine, &input[..4_850]);
+    engine.set("filter_cutoff", 20_000.0).unwrap();
+    output.extend(run(&mut engine, &input[4_850..]));
+    let bound = 1.2 * max_step(&input);
+    assert!(max_step(&output) <= bound, "a step of {} (bound {bound})", max_step(&output));
+}
+
 /// Signal, then silence, through the low-pass: the filter's decaying state must flush to
 /// zero (the SDK's process sets flush-to-zero), never put subnormal samples out. Subnormals
 /// cost a CPU spike in a host, and clap-validator fails a plugin that outputs them.

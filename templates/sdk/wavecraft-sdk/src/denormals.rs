@@ -13,6 +13,16 @@
 //!
 //! Every process path of the SDK holds one: the nice-plug `Plugin::process` and
 //! [`Engine::process`](crate::Engine::process), which backs the dev vtable and plugin tests.
+//!
+//! What it relies on: the control register is per *thread* (the OS saves and restores it
+//! on a context switch), so the guard must be dropped on the thread that created it. It is
+//! `!Send` (and `!Sync`) so that the compiler enforces this: a guard moved to another
+//! thread would "restore" a mode that thread never had. It also relies on the code it
+//! guards not changing the register itself and on guards being dropped in reverse order
+//! of creation (a scope guard gives both); it does not protect code that runs before it
+//! is created or on other threads (worker threads need their own guard).
+
+use std::marker::PhantomData;
 
 /// Sets flush-to-zero (and denormals-are-zero) while alive; restores the previous mode
 /// when dropped.
@@ -26,9 +36,18 @@
 /// }
 /// assert!(tiny * 0.5 > 0.0); // the caller's mode is back
 /// ```
+///
+/// The guard cannot leave its thread (the mode it restores belongs to that thread):
+///
+/// ```compile_fail
+/// let guard = wavecraft::DenormalGuard::new();
+/// std::thread::spawn(move || drop(guard));
+/// ```
 #[must_use = "the flush-to-zero mode lasts only as long as the guard"]
 pub struct DenormalGuard {
     saved: imp::Control,
+    /// `*const ()` is neither `Send` nor `Sync`: the guard stays on its thread.
+    _thread: PhantomData<*const ()>,
 }
 
 impl DenormalGuard {
@@ -37,7 +56,7 @@ impl DenormalGuard {
     pub fn new() -> Self {
         let saved = imp::read();
         imp::write(saved | imp::FLUSH);
-        Self { saved }
+        Self { saved, _thread: PhantomData }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::denormals::DenormalGuard;
 use crate::info::{param_infos, ParamInfo};
+use crate::notes::{run_block, NoteEvent};
 use crate::processor::Signal;
 
 /// A signal plus one plain value per parameter (starting at the defaults).
@@ -14,7 +15,7 @@ use crate::processor::Signal;
 /// #     const ID: &'static str = "gain";
 /// #     const PARAMS: &'static [ParamSpec] = &[ParamSpec::float("level", "Level", 0.0, 2.0, 1.0)];
 /// #     fn process(&mut self, audio: &mut [&mut [f32]], p: &ParamValues<'_>) {
-/// #         for ch in audio.iter_mut() { for s in ch.iter_mut() { *s *= p.float("level"); } }
+/// #         for ch in audio.iter_mut() { for s in ch.iter_mut() { *s *= p.get(0); } }
 /// #     }
 /// # }
 /// let mut engine = Engine::<Gain>::new(48_000.0);
@@ -83,7 +84,23 @@ impl<S: Signal> Engine<S> {
     /// Processes one block in place, one slice per channel, with subnormals flushed to
     /// zero (see [`DenormalGuard`]), as the plugin does in a host.
     pub fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_with_notes(audio, &[]);
+    }
+
+    /// Processes one block with note events, each delivered at its sample `offset` (see
+    /// [`run_block`](crate::run_block)). Events come in time order. No allocation.
+    pub fn process_with_notes(&mut self, audio: &mut [&mut [f32]], events: &[NoteEvent]) {
+        self.process_events(audio, events.iter().copied());
+    }
+
+    /// [`Engine::process_with_notes`] for events from any source (the dev vtable's C
+    /// events, a host's), converted one by one as the block is run.
+    pub fn process_events(
+        &mut self,
+        audio: &mut [&mut [f32]],
+        events: impl IntoIterator<Item = NoteEvent>,
+    ) {
         let _ftz = DenormalGuard::new();
-        self.signal.process(audio, &self.values);
+        run_block(&mut self.signal, audio, &self.values, events);
     }
 }

@@ -16,10 +16,11 @@ use std::ptr;
 
 use crate::engine::Engine;
 use crate::info::{params_json, processors_json};
+use crate::notes::{DevNoteEvent, MAX_CHANNELS};
 use crate::processor::Signal;
 
 /// Version of [`DevProcessorVTable`] this SDK exports.
-pub const DEV_VTABLE_VERSION: u32 = 3;
+pub const DEV_VTABLE_VERSION: u32 = 4;
 /// Status of a dev-vtable call that returned normally.
 pub const DEV_OK: i32 = 0;
 /// Status of a dev-vtable call that panicked (its message: `last_error`).
@@ -27,7 +28,10 @@ pub const DEV_PANICKED: i32 = 1;
 
 /// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
 /// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
-/// parameter, params-JSON order), `process` (in place, one pointer per channel), `drop`.
+/// parameter, params-JSON order), `process` (in place, one pointer per channel, at most
+/// [`MAX_CHANNELS`](crate::MAX_CHANNELS); plus `n_events` [`DevNoteEvent`]s in time order,
+/// each delivered at its sample offset), `drop`. `notes` is 1 when the signal takes notes
+/// (an instrument), else 0.
 /// Each call but `drop` says whether it panicked ([`DEV_OK`], [`DEV_PANICKED`]);
 /// `last_error(inst, buf, cap)` copies the instance's last panic message, and
 /// `create(buf, cap)` returns null with its own panic's message in `buf` (both
@@ -36,8 +40,10 @@ pub const DEV_PANICKED: i32 = 1;
 #[derive(Clone, Copy)]
 pub struct DevProcessorVTable {
     pub version: u32,
+    pub notes: u32,
     pub create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
-    pub process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
+    pub process:
+        extern "C" fn(*mut c_void, *mut *mut f32, u32, u32, *const DevNoteEvent, usize) -> i32,
     pub apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
     pub set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
     pub reset: extern "C" fn(*mut c_void) -> i32,
@@ -105,6 +111,7 @@ pub unsafe fn free_string(s: *mut c_char) {
 pub fn dev_vtable<S: Signal>() -> DevProcessorVTable {
     DevProcessorVTable {
         version: DEV_VTABLE_VERSION,
+        notes: u32::from(S::NOTES),
         create: dev_create::<S>,
         process: dev_process::<S>,
         apply_plain_values: dev_apply_plain_values::<S>,
@@ -173,8 +180,10 @@ extern "C" fn dev_process<S: Signal>(
     channels: *mut *mut f32,
     n_channels: u32,
     n_samples: u32,
+    events: *const DevNoteEvent,
+    n_events: usize,
 ) -> i32 {
-    if channels.is_null() || n_channels == 0 || n_samples == 0 {
+    if channels.is_null() || n_channels == 0 || n_channels as usize > MAX_CHANNELS {
         return DEV_OK;
     }
     with_engine::<S>(inst, |engine| {
@@ -184,11 +193,21 @@ extern "C" fn dev_process<S: Signal>(
         if pointers.iter().any(|p| p.is_null()) {
             return;
         }
-        let mut audio: Vec<&mut [f32]> = pointers
-            .iter()
-            .map(|&p| unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) })
-            .collect();
-        engine.process(&mut audio); // flushes denormals for the call (DenormalGuard)
+        // Borrowed into a fixed array on the stack: this runs every block, so no `Vec`.
+        let mut audio: [&mut [f32]; MAX_CHANNELS] = Default::default();
+        for (slot, &p) in audio.iter_mut().zip(pointers) {
+            // SAFETY: see above.
+            *slot = unsafe { std::slice::from_raw_parts_mut(p, n_samples as usize) };
+        }
+        let events: &[DevNoteEvent] = if events.is_null() || n_events == 0 {
+            &[]
+        } else {
+            // SAFETY: the caller passes `n_events` readable events at `events` (contract).
+            unsafe { std::slice::from_raw_parts(events, n_events) }
+        };
+        let audio = audio.get_mut(..pointers.len()).unwrap_or_default();
+        // Flushes denormals for the call (DenormalGuard), splits the block at the events.
+        engine.process_events(audio, events.iter().filter_map(|raw| raw.to_event()));
     })
 }
 

@@ -37,18 +37,26 @@ mod engine;
 mod ffi;
 mod host_params;
 mod info;
+mod notes;
 mod param;
 mod plugin;
 mod processor;
+mod smooth;
+pub mod testing;
 
 pub use denormals::DenormalGuard;
 pub use engine::Engine;
 pub use ffi::{DevProcessorVTable, DEV_DEFAULT_SAMPLE_RATE, DEV_OK, DEV_PANICKED, DEV_VTABLE_VERSION};
 pub use host_params::HostParams;
 pub use info::{param_infos, params_json, processor_ids, processors_json, validate, ParamInfo};
-pub use param::{ParamKind, ParamSpec, ParamValues};
-pub use plugin::{PluginInfo, WavecraftPlugin};
+pub use notes::{
+    run_block, DevNoteEvent, Note, NoteEvent, DEV_NOTE_ALL_OFF, DEV_NOTE_CC, DEV_NOTE_NOTE_PITCH_BEND,
+    DEV_NOTE_OFF, DEV_NOTE_ON, DEV_NOTE_PITCH_BEND, MAX_CHANNELS,
+};
+pub use param::{Param, ParamKind, ParamSpec, ParamValues};
+pub use plugin::{PluginInfo, PluginKind, WavecraftPlugin};
 pub use processor::{Chain, Processor, Signal};
+pub use smooth::Smoother;
 
 /// nice-plug itself, for plugins that need more of it (e.g. `ClapFeature`).
 pub use nice_plug;
@@ -56,7 +64,8 @@ pub use nice_plug;
 /// Everything a plugin crate usually needs: `use wavecraft::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        wavecraft_plugin, Chain, Engine, ParamSpec, ParamValues, Processor, Signal, SignalChain,
+        wavecraft_plugin, Chain, Engine, Note, NoteEvent, Param, ParamSpec, ParamValues,
+        PluginKind, Processor, Signal, SignalChain, Smoother,
     };
     pub use nice_plug::prelude::{ClapFeature, Vst3SubCategory};
 }
@@ -80,6 +89,7 @@ pub mod __private {
 ///         email: "me@example.com",
 ///         version: "1.2.3",                  // optional, default: CARGO_PKG_VERSION
 ///         description: "A filter",           // optional
+///         kind: Instrument,                  // optional: Effect (default) or Instrument
 ///         clap_id: "com.me.my-plugin",
 ///         vst3_id: [0u8; 16],                // 16 bytes, never change it after release
 ///         signal: SignalChain![InputGain, Filter, OutputGain],
@@ -106,6 +116,7 @@ macro_rules! wavecraft_plugin {
             email: $email:expr,
             $(version: $version:expr,)?
             $(description: $description:expr,)?
+            $(kind: $kind:ident,)?
             clap_id: $clap_id:expr,
             vst3_id: $vst3_id:expr,
             signal: $signal:ty $(,)?
@@ -134,6 +145,8 @@ macro_rules! wavecraft_plugin {
                         ::core::option::Option::None);
                 const CLAP_ID: &'static str = $clap_id;
                 const VST3_CLASS_ID: [u8; 16] = $vst3_id;
+                const KIND: $crate::PluginKind =
+                    $crate::__wavecraft_or!([$($crate::PluginKind::$kind)?] $crate::PluginKind::Effect);
             }
 
             /// JSON array of ParameterInfo; free it with `wavecraft_free_string`.
@@ -157,7 +170,7 @@ macro_rules! wavecraft_plugin {
                 unsafe { $crate::__private::free_string(s) }
             }
 
-            /// The dev processor vtable (version 3), returned by value.
+            /// The dev processor vtable (version 4), returned by value.
             #[unsafe(no_mangle)]
             pub extern "C" fn wavecraft_dev_create_processor() -> $crate::DevProcessorVTable {
                 $crate::__private::dev_vtable::<$signal>()

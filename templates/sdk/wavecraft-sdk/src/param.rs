@@ -160,23 +160,78 @@ impl ParamSpec {
     }
 }
 
-/// The current plain values of one processor's parameters, handed to
-/// [`Processor::process`](crate::Processor::process) once per block.
+/// A parameter's position in its processor's `PARAMS`, resolved from its local id at
+/// compile time: the audio thread reads values by index and never compares strings.
 ///
-/// Look values up by local id (`params.float("level")`) or by position in the processor's
-/// `PARAMS` (`params.get(0)`). An id the processor did not declare is a bug: it panics in
-/// debug builds and reads as 0 in release builds.
+/// ```
+/// use wavecraft::{Param, ParamSpec};
+/// const PARAMS: &[ParamSpec] = &[ParamSpec::float("level", "Level", 0.0, 1.0, 0.5)];
+/// const LEVEL: Param = Param::of(PARAMS, "level");
+/// assert_eq!(LEVEL.index(), 0);
+/// ```
+///
+/// An id the processor did not declare fails to compile when the `const` is used:
+///
+/// ```compile_fail
+/// use wavecraft::{Param, ParamSpec};
+/// const PARAMS: &[ParamSpec] = &[ParamSpec::float("level", "Level", 0.0, 1.0, 0.5)];
+/// const TYPO: Param = Param::of(PARAMS, "levle");
+/// let _ = TYPO;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param(usize);
+
+impl Param {
+    /// The parameter with local id `id` in `specs`; panics (at compile time, in a `const`)
+    /// when there is none.
+    pub const fn of(specs: &[ParamSpec], id: &str) -> Self {
+        let mut index = 0;
+        while index < specs.len() {
+            if const_str_eq(specs[index].id, id) {
+                return Self(index);
+            }
+            index += 1;
+        }
+        panic!("the processor declares no parameter with this id");
+    }
+
+    /// Position in the processor's `PARAMS`.
+    pub const fn index(self) -> usize {
+        self.0
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The current plain values of one processor's parameters, handed to
+/// [`Processor::process`](crate::Processor::process) once per block (or per part of a
+/// block between two note events).
+///
+/// Read values through a [`Param`] resolved at compile time (`params.float(Self::LEVEL)`)
+/// or by position (`params.get(0)`): no lookup by name, no panic path. A position past
+/// the end reads as 0.
 #[derive(Clone, Copy, Debug)]
 pub struct ParamValues<'a> {
-    specs: &'static [ParamSpec],
     values: &'a [f32],
 }
 
 impl<'a> ParamValues<'a> {
-    /// Pairs specs with values; `values` is one plain value per spec, in order.
-    pub fn new(specs: &'static [ParamSpec], values: &'a [f32]) -> Self {
-        debug_assert_eq!(specs.len(), values.len(), "one value per parameter");
-        Self { specs, values }
+    /// `values` is one plain value per spec of the processor, in `PARAMS` order.
+    pub fn new(values: &'a [f32]) -> Self {
+        Self { values }
     }
 
     /// The plain value at `index` in the processor's `PARAMS`.
@@ -184,25 +239,19 @@ impl<'a> ParamValues<'a> {
         self.values.get(index).copied().unwrap_or(0.0)
     }
 
-    /// The plain value of the parameter with this local id.
-    pub fn float(&self, id: &str) -> f32 {
-        match self.specs.iter().position(|spec| spec.id == id) {
-            Some(index) => self.get(index),
-            None => {
-                debug_assert!(false, "processor has no parameter `{id}`");
-                0.0
-            }
-        }
+    /// A float parameter's plain value.
+    pub fn float(&self, param: Param) -> f32 {
+        self.get(param.0)
     }
 
     /// A bool parameter's value.
-    pub fn bool(&self, id: &str) -> bool {
-        self.float(id) >= 0.5
+    pub fn bool(&self, param: Param) -> bool {
+        self.float(param) >= 0.5
     }
 
     /// An enum parameter's variant index.
-    pub fn choice(&self, id: &str) -> usize {
-        let value = self.float(id);
+    pub fn choice(&self, param: Param) -> usize {
+        let value = self.float(param);
         if value.is_finite() && value > 0.0 {
             value.round() as usize
         } else {

@@ -5,15 +5,21 @@
 //! built with [`SignalChain!`](crate::SignalChain). The chain's parameter list is computed
 //! on demand by walking the chain ([`Signal::visit`]); it is never cached in a global.
 
+use crate::notes::Note;
 use crate::param::{ParamSpec, ParamValues};
 
 /// One DSP stage.
 ///
 /// ```
-/// use wavecraft::{ParamSpec, ParamValues, Processor};
+/// use wavecraft::{Param, ParamSpec, ParamValues, Processor};
 ///
 /// #[derive(Default)]
 /// pub struct Gain;
+///
+/// impl Gain {
+///     // Resolved when the crate compiles: a typo in the id does not compile.
+///     const LEVEL: Param = Param::of(<Self as Processor>::PARAMS, "level");
+/// }
 ///
 /// impl Processor for Gain {
 ///     const ID: &'static str = "gain";
@@ -21,7 +27,7 @@ use crate::param::{ParamSpec, ParamValues};
 ///         &[ParamSpec::float("level", "Level", -24.0, 24.0, 0.0).unit("dB")];
 ///
 ///     fn process(&mut self, audio: &mut [&mut [f32]], params: &ParamValues<'_>) {
-///         let gain = 10f32.powf(params.float("level") / 20.0);
+///         let gain = 10f32.powf(params.float(Self::LEVEL) / 20.0);
 ///         for channel in audio.iter_mut() {
 ///             for sample in channel.iter_mut() {
 ///                 *sample *= gain;
@@ -40,6 +46,15 @@ pub trait Processor: Default + Send + 'static {
     /// The parameters, in the order their values are passed to [`Processor::process`].
     const PARAMS: &'static [ParamSpec];
 
+    /// True when the processor plays or reacts to notes ([`Processor::note`]): the plugin
+    /// then gets a note input port (VST3 and CLAP, with MIDI CCs and pitch bend).
+    const NOTES: bool = false;
+
+    /// A note event, delivered between two `process` calls at its exact sample: the audio
+    /// before it was already processed, the audio after it comes next. Must not allocate
+    /// or block. Ignored unless you override it.
+    fn note(&mut self, _note: &Note) {}
+
     /// Called before processing starts and whenever the sample rate changes.
     fn set_sample_rate(&mut self, _sample_rate: f32) {}
 
@@ -54,6 +69,9 @@ pub trait Processor: Default + Send + 'static {
 /// The plugin's audio path: a processor or a chain of them. Implemented for every
 /// [`Processor`] and for [`Chain`]; you do not implement it yourself.
 pub trait Signal: Default + Send + 'static {
+    /// True when any processor of the signal takes notes.
+    const NOTES: bool;
+
     /// Number of parameters of the whole signal (no allocation).
     fn param_count() -> usize;
 
@@ -64,12 +82,17 @@ pub trait Signal: Default + Send + 'static {
 
     fn reset(&mut self);
 
+    /// Hands a note event to every processor that takes notes, in signal order.
+    fn note(&mut self, note: &Note);
+
     /// `values` holds one plain value per parameter of the whole signal, in
     /// [`Signal::visit`] order.
     fn process(&mut self, audio: &mut [&mut [f32]], values: &[f32]);
 }
 
 impl<P: Processor> Signal for P {
+    const NOTES: bool = P::NOTES;
+
     fn param_count() -> usize {
         P::PARAMS.len()
     }
@@ -86,9 +109,14 @@ impl<P: Processor> Signal for P {
         Processor::reset(self);
     }
 
+    fn note(&mut self, note: &Note) {
+        if P::NOTES {
+            Processor::note(self, note);
+        }
+    }
+
     fn process(&mut self, audio: &mut [&mut [f32]], values: &[f32]) {
-        let count = P::PARAMS.len().min(values.len());
-        Processor::process(self, audio, &ParamValues::new(P::PARAMS, &values[..count]));
+        Processor::process(self, audio, &ParamValues::new(values));
     }
 }
 
@@ -100,6 +128,8 @@ pub struct Chain<A, B> {
 }
 
 impl<A: Signal, B: Signal> Signal for Chain<A, B> {
+    const NOTES: bool = A::NOTES || B::NOTES;
+
     fn param_count() -> usize {
         A::param_count() + B::param_count()
     }
@@ -119,9 +149,14 @@ impl<A: Signal, B: Signal> Signal for Chain<A, B> {
         self.second.reset();
     }
 
+    fn note(&mut self, note: &Note) {
+        self.first.note(note);
+        self.second.note(note);
+    }
+
     fn process(&mut self, audio: &mut [&mut [f32]], values: &[f32]) {
-        let split = A::param_count().min(values.len());
-        let (first, second) = values.split_at(split);
+        // `split_at_checked`: no panic path even for a short slice (the rest reads as 0).
+        let (first, second) = values.split_at_checked(A::param_count()).unwrap_or((values, &[]));
         self.first.process(audio, first);
         self.second.process(audio, second);
     }

@@ -60,7 +60,8 @@ fn metadata_reaches_nice_plug() {
 fn dev_vtable_processes_audio() {
     let vtable = wavecraft_dev_create_processor();
     assert_eq!(vtable.version, DEV_VTABLE_VERSION);
-    assert_eq!(vtable.version, 3);
+    assert_eq!(vtable.version, 4);
+    assert_eq!(vtable.notes, 0, "an effect without note processors takes no notes");
     let instance = (vtable.create)(std::ptr::null_mut(), 0);
     assert!(!instance.is_null());
     (vtable.set_sample_rate)(instance, 44_100.0);
@@ -70,13 +71,13 @@ fn dev_vtable_processes_audio() {
     let mut left = vec![0.1_f32; 64];
     let mut right = vec![-0.1_f32; 64];
     let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
-    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 2, 64), DEV_OK);
+    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 2, 64, std::ptr::null(), 0), DEV_OK);
     assert!(left.iter().all(|s| (s - 3.0).abs() < 1e-5), "{left:?}");
     assert!(right.iter().all(|s| (s - 1.0).abs() < 1e-5), "{right:?}");
     (vtable.reset)(instance);
     // Null pointers are ignored, not dereferenced.
-    (vtable.process)(instance, std::ptr::null_mut(), 2, 64);
-    (vtable.process)(std::ptr::null_mut(), channels.as_mut_ptr(), 2, 64);
+    (vtable.process)(instance, std::ptr::null_mut(), 2, 64, std::ptr::null(), 0);
+    (vtable.process)(std::ptr::null_mut(), channels.as_mut_ptr(), 2, 64, std::ptr::null(), 0);
     (vtable.apply_plain_values)(instance, std::ptr::null(), 4);
     (vtable.drop)(instance);
     (vtable.drop)(std::ptr::null_mut());
@@ -98,7 +99,7 @@ fn panics_do_not_cross_ffi() {
     let mut left = vec![0.0_f32; 4];
     let mut channels = [left.as_mut_ptr()];
     // Must return, not unwind, and say so as data: the status, then the message.
-    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 1, 4), DEV_PANICKED);
+    assert_eq!((vtable.process)(instance, channels.as_mut_ptr(), 1, 4, std::ptr::null(), 0), DEV_PANICKED);
     let mut buf = [0_u8; 64];
     let len = (vtable.last_error)(instance, buf.as_mut_ptr().cast(), buf.len());
     assert_eq!(len, 4);

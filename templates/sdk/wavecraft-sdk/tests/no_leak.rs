@@ -5,39 +5,14 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use common::{Gain, InputGain, Offset};
+use wavecraft::testing::{allocations, live_bytes, CountingAllocator};
 use wavecraft::SignalChain;
 
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::SeqCst);
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::SeqCst);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Ordering::SeqCst);
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 type Deep = SignalChain![InputGain, Gain, Offset, Gain];
 
@@ -82,13 +57,13 @@ fn one_round() -> usize {
 fn main() {
     // Warm up once: the first call may initialise std internals (stdout, thread info).
     let expected_len = one_round();
-    let before = LIVE_BYTES.load(Ordering::SeqCst);
-    let allocations_before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = live_bytes();
+    let allocations_before = allocations();
     for _ in 0..CALLS {
         assert_eq!(one_round(), expected_len);
     }
-    let after = LIVE_BYTES.load(Ordering::SeqCst);
-    let allocations = ALLOCATIONS.load(Ordering::SeqCst) - allocations_before;
+    let after = live_bytes();
+    let allocations = allocations() - allocations_before;
     assert!(allocations >= CALLS, "the getters should allocate (sanity check of the counter)");
     assert_eq!(
         after, before,
@@ -96,9 +71,9 @@ fn main() {
         after - before
     );
     // The counter does see a leak (so "equal" above means something).
-    let probe = LIVE_BYTES.load(Ordering::SeqCst);
+    let probe = live_bytes();
     std::mem::forget(vec![0_u8; 100]);
-    assert_eq!(LIVE_BYTES.load(Ordering::SeqCst) - probe, 100);
+    assert_eq!(live_bytes() - probe, 100);
     // Null is a no-op.
     unsafe { wavecraft_free_string(std::ptr::null_mut()) };
     println!("no_leak: {CALLS} rounds, {allocations} allocations, live bytes {before} -> {after}");

@@ -161,13 +161,27 @@ pub unsafe extern "C" fn wavecraft_free_string(s: *mut c_char) {
     }
 }
 
-// ---- DevProcessorVTable v3: a gain that follows the first processor's level and mute ----
+// ---- DevProcessorVTable v4: a gain that follows the first processor's level and mute ----
+// Notes: a held note adds its velocity as DC from its exact sample on (the "organ" a test
+// can read sample by sample); `WAVECRAFT_FIXTURE_INSTRUMENT=1` says it takes notes.
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct DevNoteEvent {
+    offset: u32,
+    kind: u8,
+    channel: u8,
+    data: u8,
+    reserved: u8,
+    value: f32,
+}
 
 #[repr(C)]
 pub struct DevProcessorVTable {
     version: u32,
+    notes: u32,
     create: extern "C" fn(*mut c_char, usize) -> *mut c_void,
-    process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32) -> i32,
+    process: extern "C" fn(*mut c_void, *mut *mut f32, u32, u32, *const DevNoteEvent, usize) -> i32,
     apply_plain_values: extern "C" fn(*mut c_void, *const f32, usize) -> i32,
     set_sample_rate: extern "C" fn(*mut c_void, f32) -> i32,
     reset: extern "C" fn(*mut c_void) -> i32,
@@ -214,6 +228,8 @@ struct Gain {
     dsp_mode: String,
     calls: u64,
     last_error: String,
+    /// Velocity of each held note (0 = up).
+    held: [f32; 128],
 }
 
 /// The DSP misbehaviour for new instances: `WAVECRAFT_FIXTURE_MODE_FILE`'s content (a file
@@ -252,11 +268,19 @@ extern "C" fn create(err: *mut c_char, cap: usize) -> *mut c_void {
     }
     let g = Gain {
         level: 1.0, mute: false, sample_rate: 44_100.0, dsp_mode, calls: 0, last_error: String::new(),
+        held: [0.0; 128],
     };
     Box::into_raw(Box::new(g)) as *mut c_void
 }
 
-extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u32, n_samples: u32) -> i32 {
+extern "C" fn process(
+    inst: *mut c_void,
+    channels: *mut *mut f32,
+    n_channels: u32,
+    n_samples: u32,
+    events: *const DevNoteEvent,
+    n_events: usize,
+) -> i32 {
     let g = unsafe { &mut *(inst as *mut Gain) };
     g.calls += 1;
     match g.dsp_mode.as_str() {
@@ -298,6 +322,24 @@ extern "C" fn process(inst: *mut c_void, channels: *mut *mut f32, n_channels: u3
             ch[0] *= 0.5; // "forgets" its smoothing state at every block start
         }
     }
+    let events = if events.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(events, n_events) } };
+    let mut next = 0;
+    for n in 0..n_samples as usize {
+        while next < events.len() && events[next].offset as usize <= n {
+            let e = events[next];
+            match e.kind {
+                0 => g.held[(e.data & 0x7f) as usize] = e.value,
+                1 => g.held[(e.data & 0x7f) as usize] = 0.0,
+                5 => g.held = [0.0; 128],
+                _ => {}
+            }
+            next += 1;
+        }
+        let dc: f32 = g.held.iter().sum();
+        for c in 0..n_channels as usize {
+            unsafe { *(*channels.add(c)).add(n) += dc };
+        }
+    }
     OK
 }
 
@@ -333,8 +375,9 @@ extern "C" fn last_error(inst: *mut c_void, buf: *mut c_char, cap: usize) -> usi
 
 #[no_mangle]
 pub extern "C" fn wavecraft_dev_create_processor() -> DevProcessorVTable {
-    let version = std::env::var("WAVECRAFT_FIXTURE_VTABLE_VERSION").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let version = std::env::var("WAVECRAFT_FIXTURE_VTABLE_VERSION").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let notes = u32::from(std::env::var("WAVECRAFT_FIXTURE_INSTRUMENT").is_ok_and(|v| v == "1"));
     DevProcessorVTable {
-        version, create, process, apply_plain_values, set_sample_rate, reset, drop: drop_inst, last_error,
+        version, notes, create, process, apply_plain_values, set_sample_rate, reset, drop: drop_inst, last_error,
     }
 }

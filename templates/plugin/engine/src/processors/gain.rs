@@ -1,4 +1,4 @@
-//! Input and output gain in decibels, ramped across each block so changes do not click.
+//! Input and output gain in decibels, smoothed per sample so changes do not click.
 
 use wavecraft::prelude::*;
 
@@ -7,31 +7,36 @@ pub fn db_to_gain(db: f32) -> f32 {
     10f32.powf(db / 20.0)
 }
 
-/// A gain stage that glides from the previous block's gain to the new one.
-#[derive(Default)]
-struct Ramp {
-    /// `None` after a reset: jump straight to the target.
-    current: Option<f32>,
-}
+/// How long a gain change takes: short enough to feel instant, long enough not to click.
+const GLIDE_S: f32 = 0.005;
 
-impl Ramp {
-    fn apply(&mut self, audio: &mut [&mut [f32]], target: f32) {
-        let start = self.current.unwrap_or(target);
-        self.current = Some(target);
+/// Multiplies every channel by the smoothed gain.
+fn apply(smoother: &mut Smoother, audio: &mut [&mut [f32]], target: f32) {
+    smoother.set_target(target);
+    let frames = audio.first().map_or(0, |channel| channel.len());
+    for n in 0..frames {
+        let gain = smoother.next();
         for channel in audio.iter_mut() {
-            let len = channel.len().max(1) as f32;
-            let step = (target - start) / len;
-            for (n, sample) in channel.iter_mut().enumerate() {
-                *sample *= start + step * (n as f32 + 1.0);
+            if let Some(sample) = channel.get_mut(n) {
+                *sample *= gain;
             }
         }
     }
 }
 
 /// Gain before the filter.
-#[derive(Default)]
 pub struct InputGain {
-    ramp: Ramp,
+    gain: Smoother,
+}
+
+impl Default for InputGain {
+    fn default() -> Self {
+        Self { gain: Smoother::new(GLIDE_S) }
+    }
+}
+
+impl InputGain {
+    const LEVEL: Param = Param::of(<Self as Processor>::PARAMS, "level");
 }
 
 impl Processor for InputGain {
@@ -39,19 +44,33 @@ impl Processor for InputGain {
     const PARAMS: &'static [ParamSpec] =
         &[ParamSpec::float("level", "Input Level", -24.0, 24.0, 0.0).unit("dB")];
 
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.gain.set_sample_rate(sample_rate);
+    }
+
     fn reset(&mut self) {
-        self.ramp = Ramp::default();
+        self.gain.forget();
     }
 
     fn process(&mut self, audio: &mut [&mut [f32]], params: &ParamValues<'_>) {
-        self.ramp.apply(audio, db_to_gain(params.float("level")));
+        apply(&mut self.gain, audio, db_to_gain(params.float(Self::LEVEL)));
     }
 }
 
 /// Gain after the filter, with a phase switch.
-#[derive(Default)]
 pub struct OutputGain {
-    ramp: Ramp,
+    gain: Smoother,
+}
+
+impl Default for OutputGain {
+    fn default() -> Self {
+        Self { gain: Smoother::new(GLIDE_S) }
+    }
+}
+
+impl OutputGain {
+    const LEVEL: Param = Param::of(<Self as Processor>::PARAMS, "level");
+    const INVERT: Param = Param::of(<Self as Processor>::PARAMS, "invert");
 }
 
 impl Processor for OutputGain {
@@ -61,12 +80,16 @@ impl Processor for OutputGain {
         ParamSpec::bool("invert", "Invert Phase", false),
     ];
 
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.gain.set_sample_rate(sample_rate);
+    }
+
     fn reset(&mut self) {
-        self.ramp = Ramp::default();
+        self.gain.forget();
     }
 
     fn process(&mut self, audio: &mut [&mut [f32]], params: &ParamValues<'_>) {
-        let sign = if params.bool("invert") { -1.0 } else { 1.0 };
-        self.ramp.apply(audio, sign * db_to_gain(params.float("level")));
+        let sign = if params.bool(Self::INVERT) { -1.0 } else { 1.0 };
+        apply(&mut self.gain, audio, sign * db_to_gain(params.float(Self::LEVEL)));
     }
 }

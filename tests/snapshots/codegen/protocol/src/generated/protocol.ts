@@ -84,6 +84,39 @@ export type UnsubscribeAudioParams = Record<string, never>;
 /** Result of `unsubscribeAudio`. */
 export type UnsubscribeAudioResult = Record<string, never>;
 
+/** Params of `noteOn`: Addition: press a key (instruments); it sounds from the next block's first sample. */
+export interface NoteOnParams {
+  /** MIDI note 0-127, 60 = middle C */
+  readonly note: number;
+  /** 0-1 */
+  readonly velocity: number;
+  /** 0-15, default 0 */
+  readonly channel?: number;
+}
+
+/** Result of `noteOn`. */
+export type NoteOnResult = Record<string, never>;
+
+/** Params of `noteOff`: Addition: release a key (closing the connection releases every key it holds). */
+export interface NoteOffParams {
+  /** MIDI note 0-127 */
+  readonly note: number;
+  /** 0-15, default 0 */
+  readonly channel?: number;
+}
+
+/** Result of `noteOff`. */
+export type NoteOffResult = Record<string, never>;
+
+/** Params of `midi`: Addition: one raw MIDI 1.0 channel message (note on/off, CC, pitch bend...), as from a Web MIDI device. */
+export interface MidiParams {
+  /** status byte then 1 or 2 data bytes */
+  readonly bytes: number[];
+}
+
+/** Result of `midi`. */
+export type MidiResult = Record<string, never>;
+
 /** Every request the engine answers. */
 export interface Methods {
   readonly getParameter: { params: GetParameterParams; result: GetParameterResult };
@@ -94,11 +127,14 @@ export interface Methods {
   readonly ping: { params: PingParams; result: PingResult };
   readonly subscribeAudio: { params: SubscribeAudioParams; result: SubscribeAudioResult };
   readonly unsubscribeAudio: { params: UnsubscribeAudioParams; result: UnsubscribeAudioResult };
+  readonly noteOn: { params: NoteOnParams; result: NoteOnResult };
+  readonly noteOff: { params: NoteOffParams; result: NoteOffResult };
+  readonly midi: { params: MidiParams; result: MidiResult };
 }
 
 export type MethodName = keyof Methods;
 
-export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping", "subscribeAudio", "unsubscribeAudio"];
+export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping", "subscribeAudio", "unsubscribeAudio", "noteOn", "noteOff", "midi"];
 
 /** `parameterChanged`: A parameter was set (by any client): sent to every client so all views agree. */
 export interface ParameterChangedParams {
