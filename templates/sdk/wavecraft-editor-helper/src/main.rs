@@ -12,7 +12,8 @@
 //!
 //! Pipes: every message the page posts (`__WAVECRAFT_IPC__.postMessage`) is written to stdout
 //! as one line; every line on stdin is delivered to the page, except the helper's own
-//! notifications (`wavecraft.resize {width, height}`, `wavecraft.close`). End of stdin (the
+//! notifications (`wavecraft.resize {width, height}`, `wavecraft.show`, `wavecraft.hide`,
+//! `wavecraft.close`). End of stdin (the
 //! plugin closed the editor, or died) ends the helper.
 
 mod assets;
@@ -159,6 +160,8 @@ fn pump(webview: &WebView, inbox: &Receiver<String>) -> bool {
         };
         match message.get("method").and_then(|m| m.as_str()) {
             Some("wavecraft.close") => return false,
+            Some("wavecraft.show") => drop(webview.set_visible(true)),
+            Some("wavecraft.hide") => drop(webview.set_visible(false)),
             Some("wavecraft.resize") => {
                 let size = |key: &str| message["params"][key].as_u64().map(|v| v.clamp(1, 16384) as u32);
                 if let (Some(w), Some(h)) = (size("width"), size("height")) {
