@@ -78,14 +78,14 @@ Host._fields_ = [
 ]
 
 
+RESIZE = C.CFUNCTYPE(C.c_bool, C.POINTER(Host), C.c_uint32, C.c_uint32)
+HOST_BOOL = C.CFUNCTYPE(C.c_bool, C.POINTER(Host))
+CLOSED = C.CFUNCTYPE(None, C.POINTER(Host), C.c_bool)
+
+
 class HostGui(C.Structure):
-    _fields_ = [
-        ("resize_hints_changed", HOST_FN),
-        ("request_resize", C.CFUNCTYPE(C.c_bool, C.POINTER(Host), C.c_uint32, C.c_uint32)),
-        ("request_show", C.CFUNCTYPE(C.c_bool, C.POINTER(Host))),
-        ("request_hide", C.CFUNCTYPE(C.c_bool, C.POINTER(Host))),
-        ("closed", C.CFUNCTYPE(None, C.POINTER(Host), C.c_bool)),
-    ]
+    _fields_ = [("resize_hints_changed", HOST_FN), ("request_resize", RESIZE),
+                ("request_show", HOST_BOOL), ("request_hide", HOST_BOOL), ("closed", CLOSED)]
 
 
 class Plugin(C.Structure):
@@ -148,9 +148,9 @@ def main(argv: list[str]) -> int:
     wanted = {"callback": 0}
     report: dict[str, object] = {}
 
-    gui_ext = HostGui(HOST_FN(lambda h: None), HostGui._fields_[1][1](lambda h, w, ht: True),
-                      HostGui._fields_[2][1](lambda h: True), HostGui._fields_[3][1](lambda h: True),
-                      HostGui._fields_[4][1](lambda h, d: None))
+    gui_ext = HostGui(HOST_FN(lambda h: None), RESIZE(lambda h, w, ht: True),
+                      HOST_BOOL(lambda h: True), HOST_BOOL(lambda h: True),
+                      CLOSED(lambda h, d: None))
 
     def get_extension(_host: object, name: bytes) -> int | None:
         return C.addressof(gui_ext) if name == b"clap.gui" else None
