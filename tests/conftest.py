@@ -28,6 +28,7 @@ pytest_plugins = [
         "fixtures_release",
         "fixtures_validators",
         "fixtures_fresh",
+        "fixtures_editor",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]

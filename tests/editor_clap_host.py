@@ -40,8 +40,9 @@ _x11.XCloseDisplay.argtypes = [C.c_void_p]
 WINDOW_TITLE = b"wavecraft-test-host"
 
 
-def open_window(width: int, height: int) -> tuple[int, int]:
-    display = _x11.XOpenDisplay(None)
+def open_window(width: int, height: int, name: bytes | None = None) -> tuple[int, int]:
+    """A mapped top-level window on display ``name`` (default: $DISPLAY): (display, id)."""
+    display = _x11.XOpenDisplay(name)
     if not display:
         raise SystemExit("no X display (set DISPLAY)")
     root = _x11.XDefaultRootWindow(display)
@@ -50,6 +51,11 @@ def open_window(width: int, height: int) -> tuple[int, int]:
     _x11.XMapWindow(display, window)
     _x11.XFlush(display)
     return display, window
+
+
+def close_window(display: int, window: int) -> None:
+    _x11.XDestroyWindow(display, window)
+    _x11.XCloseDisplay(display)
 
 
 def drain_x(display: int) -> None:
@@ -197,8 +203,7 @@ def main(argv: list[str]) -> int:
     plugin.contents.destroy(plugin)
     report["close_s"] = round(time.monotonic() - started, 3)
     entry.deinit()
-    _x11.XDestroyWindow(display, window)
-    _x11.XCloseDisplay(display)
+    close_window(display, window)
     print(json.dumps(report), flush=True)
     return 0
 
