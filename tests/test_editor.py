@@ -207,6 +207,19 @@ def test_destroying_the_plugin_with_the_editor_open_ends_the_helper(
 
 
 @pytest.mark.slow
+def test_closing_the_editor_while_the_page_loads(
+    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
+) -> None:
+    """The host closes the editor 0.2 s after opening it (WebKit still starting, the page
+    not mounted): the host is fine, the helper is gone, nothing reports an error."""
+    report, events = _host(released_editor.report.bundles["clap"], xdisplay, 0.2, tmp_path)
+    assert report["show"], report
+    pid = _helper_pid(events)
+    assert wait_for(lambda: not alive(pid), 5.0)
+    assert "editorError" not in [e["event"] for e in events], events
+
+
+@pytest.mark.slow
 def test_only_the_release_library_carries_the_editor(
     released_editor: ReleasedEditor, released_template: ReleasedTemplate
 ) -> None:
