@@ -293,3 +293,23 @@ def test_editor_rpc_error_codes_are_the_protocols() -> None:
     for method in protocol.METHODS:
         if method.name not in protocol.ADDITIONS:
             assert f'"{method.name}"' in text, method.name
+
+
+@pytest.mark.slow
+def test_sdk_editor_code_keeps_the_sdk_clippy_rules(
+    editor_helper: Path, cargo_target_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cargo clippy --lib --features editor` on the SDK: clean, including clippy.toml's
+    rules (no lazy global state, no leaks) and `-D warnings`."""
+    from fixtures_template import run_cargo
+
+    sdk = tmp_path / "wavecraft-sdk"
+    shutil.copytree(REPO / "templates" / "sdk" / "wavecraft-sdk", sdk,
+                    ignore=shutil.ignore_patterns("target", "Cargo.lock"))
+    shutil.copy2(REPO / "templates" / "plugin" / "engine" / "Cargo.lock", sdk / "Cargo.lock")
+    blob = editor_build.write_ui_blob(None, tmp_path / "ui.bin")
+    monkeypatch.setenv(editor_build.HELPER_ENV, str(editor_helper))
+    monkeypatch.setenv(editor_build.UI_ENV, str(blob))
+    done = run_cargo(sdk, ["clippy", "--lib", "--features", "editor", "--message-format=short",
+                           "--", "-D", "warnings"], cargo_target_dir / "sdk-clippy")
+    assert done.returncode == 0, done.stderr[-3000:]
