@@ -237,6 +237,21 @@ def test_only_the_release_library_carries_the_editor(
 
 
 @pytest.mark.slow
+def test_the_plugin_links_no_gui_library(released_editor: ReleasedEditor) -> None:
+    """The library a host loads needs neither GTK nor WebKit (only the helper does), so it
+    loads and plays on a machine without them."""
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    with released_editor.report.bundles["clap"].open("rb") as f:
+        needed = [str(tag.needed) for section in ELFFile(f).iter_sections()  # type: ignore[attr-defined]
+                  if isinstance(section, DynamicSection)
+                  for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]
+    assert needed and "libc.so.6" in needed
+    assert not [n for n in needed if re.search(r"gtk|gdk|webkit|glib|soup|X11", n)], needed
+
+
+@pytest.mark.slow
 def test_release_without_webkitgtk_ships_bundles_without_the_editor_and_says_so(
     released_template: ReleasedTemplate, cargo_target_dir: Path, tmp_path: Path
 ) -> None:
