@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nice_plug::prelude::ParamPtr;
 use serde_json::{json, Value};
 
+use crate::editor::gestures::Gestures;
 use crate::editor::rpc::{now_ms, Bridge, EDITOR_ERROR};
 use crate::editor::{embedded, Size};
 
@@ -68,7 +68,8 @@ fn write_once(dir: &Path, stem: &str, bytes: &[u8], executable: bool) -> Result<
     fs::create_dir_all(dir).map_err(fail)?;
     let tmp = dir.join(format!(".{stem}.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes).map_err(fail)?;
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 })).map_err(fail)?;
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 }))
+        .map_err(fail)?;
     fs::rename(&tmp, &path).map_err(fail)?;
     Ok(path)
 }
@@ -95,16 +96,19 @@ fn block_sigpipe() {
     }
 }
 
-fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>) {
+fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>, gestures: Arc<Gestures>) {
     block_sigpipe();
     loop {
         let line = match rx.recv_timeout(METER_PERIOD) {
             Ok(Out::Line(line)) => line,
             Ok(Out::Close) | Err(RecvTimeoutError::Disconnected) => return,
-            Err(RecvTimeoutError::Timeout) => match bridge.meter_update() {
-                Some(line) => line,
-                None => continue,
-            },
+            Err(RecvTimeoutError::Timeout) => {
+                gestures.tick();
+                match bridge.meter_update() {
+                    Some(line) => line,
+                    None => continue,
+                }
+            }
         };
         if writeln!(stdin, "{line}").and_then(|()| stdin.flush()).is_err() {
             return; // the helper is gone; the reader reports why
@@ -116,7 +120,7 @@ fn read_loop(
     stdout: impl std::io::Read,
     tx: Sender<Out>,
     bridge: Arc<Bridge>,
-    apply: Arc<dyn Fn(ParamPtr, f32) + Send + Sync>,
+    gestures: Arc<Gestures>,
     trace_file: Option<PathBuf>,
 ) {
     for line in BufReader::new(stdout).lines() {
@@ -124,8 +128,11 @@ fn read_loop(
         let handled = bridge.handle(&line);
         if let Some((ptr, normalized)) = handled.set {
             let params: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            trace(&trace_file, json!({"t_ms": now_ms(), "event": "setParameter", "params": params["params"]}));
-            apply(ptr, normalized);
+            trace(
+                &trace_file,
+                json!({"t_ms": now_ms(), "event": "setParameter", "params": params["params"]}),
+            );
+            gestures.request(ptr, normalized);
         }
         if let Some(reply) = handled.reply {
             if tx.send(Out::Line(reply)).is_err() {
@@ -147,7 +154,7 @@ impl Helper {
         parent: u64,
         size: Size,
         bridge: Arc<Bridge>,
-        apply: Arc<dyn Fn(ParamPtr, f32) + Send + Sync>,
+        gestures: Arc<Gestures>,
     ) -> Result<Self, String> {
         let dir = cache_dir();
         let program = write_once(&dir, "wavecraft-editor-helper", embedded::HELPER, true)?;
@@ -174,16 +181,19 @@ impl Helper {
             return Err("the helper's pipes are missing".to_owned());
         };
         let trace_file = std::env::var_os(TRACE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
-        trace(&trace_file, json!({"t_ms": now_ms(), "event": "helperStarted", "params": {"pid": child.id()}}));
+        trace(
+            &trace_file,
+            json!({"t_ms": now_ms(), "event": "helperStarted", "params": {"pid": child.id()}}),
+        );
         let (tx, rx) = mpsc::channel();
-        let writer_bridge = bridge.clone();
+        let (writer_bridge, writer_gestures) = (bridge.clone(), gestures.clone());
         let writer = std::thread::Builder::new()
             .name("wavecraft-editor-writer".to_owned())
-            .spawn(move || write_loop(stdin, rx, writer_bridge));
+            .spawn(move || write_loop(stdin, rx, writer_bridge, writer_gestures));
         let reader_tx = tx.clone();
         let reader = std::thread::Builder::new()
             .name("wavecraft-editor-reader".to_owned())
-            .spawn(move || read_loop(stdout, reader_tx, bridge, apply, trace_file));
+            .spawn(move || read_loop(stdout, reader_tx, bridge, gestures, trace_file));
         let mut helper = Self { child, tx, writer: writer.ok(), reader: None };
         match reader {
             Ok(reader) => helper.reader = Some(reader),
