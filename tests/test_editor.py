@@ -145,17 +145,23 @@ def test_helper_reports_a_broken_or_missing_ui(
     assert expected in json.dumps(message["params"])
 
 
+_last_stderr: list[str] = []
+
+
 def _host(
-    bundle: Path, display: str, seconds: float, tmp_path: Path, *args: str
+    bundle: Path, display: str, seconds: float, tmp_path: Path, *args: str,
+    env_extra: dict[str, str] | None = None,
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
-    """Run the CLAP host child; its report and the plugin's trace events."""
+    """Run the CLAP host child; its report and the plugin's trace events (its stderr, the
+    host's log, in ``_last_stderr[-1]``)."""
     trace = tmp_path / "trace.jsonl"
     env = {**os.environ, "DISPLAY": display, "WAVECRAFT_EDITOR_TRACE": str(trace),
-           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), **(env_extra or {})}
     done = subprocess.run([sys.executable, str(HOST_SCRIPT), str(bundle), str(seconds), *args],
                           capture_output=True, text=True, env=env, timeout=seconds + 60,
                           check=False)
     assert done.returncode == 0, done.stderr[-3000:]
+    _last_stderr.append(done.stderr)
     report = json.loads(done.stdout.strip().splitlines()[-1])
     events = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
     return report, events
@@ -217,6 +223,25 @@ def test_closing_the_editor_while_the_page_loads(
     pid = _helper_pid(events)
     assert wait_for(lambda: not alive(pid), 5.0)
     assert "editorError" not in [e["event"] for e in events], events
+
+
+@pytest.mark.slow
+def test_without_webkitgtk_at_run_time_the_plugin_works_and_the_log_says_why(
+    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
+) -> None:
+    """A WebKitGTK the loader cannot use (an empty libwebkit2gtk-4.1.so.0 first on the
+    library path, as good as a missing one): the plugin is created, its editor opens without
+    a crash, the host still reads every parameter, and the host's log names the package."""
+    broken = tmp_path / "libs"
+    broken.mkdir()
+    (broken / "libwebkit2gtk-4.1.so.0").write_bytes(b"")
+    report, events = _host(released_editor.report.bundles["clap"], xdisplay, 2.0, tmp_path,
+                           env_extra={"LD_LIBRARY_PATH": str(broken)})
+    assert report["created"] and report["set_parent"] and report["show"], report
+    assert isinstance(report["values"], dict) and len(report["values"]) == 6
+    exited = [e["params"] for e in events if e["event"] == "helperExited"]
+    assert exited == [{"code": 127}], events
+    assert editor_build.APT_RUNTIME in _last_stderr[-1], _last_stderr[-1][-2000:]
 
 
 @pytest.mark.slow

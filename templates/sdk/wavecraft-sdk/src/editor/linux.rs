@@ -116,15 +116,36 @@ fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>, ges
     }
 }
 
+/// After the helper closed its stdout: its exit code, once it has exited (within a second),
+/// without reaping it (`Drop` does that). None when it was killed by a signal or still runs.
+fn exit_code(pid: u32) -> Option<i32> {
+    for _ in 0..100 {
+        // SAFETY: waitid on our own child with WNOWAIT only reads its state into `info`.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let flags = libc::WEXITED | libc::WNOWAIT | libc::WNOHANG;
+            if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) != 0 {
+                return None;
+            }
+            if info.si_pid() != 0 {
+                return (info.si_code == libc::CLD_EXITED).then(|| info.si_status());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
 fn read_loop(
     stdout: impl std::io::Read,
     tx: Sender<Out>,
     bridge: Arc<Bridge>,
     gestures: Arc<Gestures>,
     trace_file: Option<PathBuf>,
+    pid: u32,
 ) {
     for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { return };
+        let Ok(line) = line else { break };
         let handled = bridge.handle(&line);
         if let Some((ptr, normalized)) = handled.set {
             let params: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
@@ -136,7 +157,7 @@ fn read_loop(
         }
         if let Some(reply) = handled.reply {
             if tx.send(Out::Line(reply)).is_err() {
-                return;
+                break;
             }
         }
         if let Some((event, params)) = handled.event {
@@ -145,6 +166,12 @@ fn read_loop(
             }
             trace(&trace_file, json!({"t_ms": now_ms(), "event": event, "params": params}));
         }
+    }
+    // The helper is gone (closed by us, or failed by itself): say why in the host's log.
+    let code = exit_code(pid);
+    trace(&trace_file, json!({"t_ms": now_ms(), "event": "helperExited", "params": {"code": code}}));
+    if let Some(code) = code.filter(|&c| c != 0) {
+        eprintln!("wavecraft editor: the editor helper exited with code {code}{}", exit_hint(code));
     }
 }
 
@@ -187,13 +214,14 @@ impl Helper {
         );
         let (tx, rx) = mpsc::channel();
         let (writer_bridge, writer_gestures) = (bridge.clone(), gestures.clone());
+        let pid = child.id();
         let writer = std::thread::Builder::new()
             .name("wavecraft-editor-writer".to_owned())
             .spawn(move || write_loop(stdin, rx, writer_bridge, writer_gestures));
         let reader_tx = tx.clone();
         let reader = std::thread::Builder::new()
             .name("wavecraft-editor-reader".to_owned())
-            .spawn(move || read_loop(stdout, reader_tx, bridge, gestures, trace_file));
+            .spawn(move || read_loop(stdout, reader_tx, bridge, gestures, trace_file, pid));
         let mut helper = Self { child, tx, writer: writer.ok(), reader: None };
         match reader {
             Ok(reader) => helper.reader = Some(reader),
@@ -212,18 +240,17 @@ impl Drop for Helper {
     fn drop(&mut self) {
         let _ = self.tx.send(Out::Close);
         let deadline = Instant::now() + EXIT_GRACE;
-        let status = loop {
+        loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => break Some(status),
+                Ok(Some(_)) => break,
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
                 _ => {
+                    eprintln!("wavecraft editor: the editor helper did not close; killed");
                     let _ = self.child.kill();
-                    break self.child.wait().ok();
+                    let _ = self.child.wait();
+                    break;
                 }
             }
-        };
-        if let Some(code) = status.and_then(|s| s.code()).filter(|&c| c != 0) {
-            eprintln!("wavecraft editor: the editor helper exited with code {code}{}", exit_hint(code));
         }
         for thread in [self.writer.take(), self.reader.take()].into_iter().flatten() {
             let _ = thread.join();
