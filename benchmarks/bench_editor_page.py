@@ -1,5 +1,7 @@
-"""Benchmark of the plugin editor's first paint and idle cost, against a bare page.
+"""Benchmark of the editor page's first paint and idle cost in the helper, against a bare page.
 
+The host-side figures (open -> first paint in a real CLAP host, control -> host parameter,
+idle CPU with audio running) are ``bench_editor``'s; this one isolates the page itself.
 The editor helper (``wavecraft-editor-helper``, built as ``release`` builds it) is started in
 a plain X window under a private Xvfb, as a plugin starts it in a host's window:
 
@@ -13,7 +15,7 @@ a plain X window under a private Xvfb, as a plugin starts it in a host's window:
 - **idle CPU** of an open editor (% of one core over 5 s after ready, helper process and
   its WebKit children), for both pages: reported as extra information.
 
-Needs Xvfb, WebKitGTK's dev files, npm. ``python -m benchmarks bench_editor``.
+Needs Xvfb, WebKitGTK's dev files, npm. ``python -m benchmarks bench_editor_page``.
 """
 
 from __future__ import annotations
