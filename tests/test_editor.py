@@ -253,6 +253,10 @@ def test_only_the_release_library_carries_the_editor(
     marker = b"__WAVECRAFT_IPC__"
     assert marker in released_editor.report.bundles["clap"].read_bytes()
     assert marker not in released_template.report.bundles["clap"].read_bytes()
+    with_editor = json.loads(released_editor.report.manifest.read_text())
+    without = json.loads(released_template.report.manifest.read_text())
+    assert with_editor["editor"] is True and "editor" in with_editor["features"]
+    assert without["editor"] is False and "editor" not in without["features"]
     wheel = released_template.report.wheel
     assert wheel is not None
     import zipfile
