@@ -29,6 +29,7 @@ pytest_plugins = [
         "fixtures_validators",
         "fixtures_fresh",
         "fixtures_instrument",
+        "fixtures_editor",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]

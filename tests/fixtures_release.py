@@ -132,7 +132,10 @@ def released_template(
     with _env("CARGO_TARGET_DIR", str(cargo_target_dir)):
         report = release(
             project,
-            ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled"),
+            # Without the editor: these bundles and the wheel are one compile (the editor's
+            # own release is `released_editor`, fixtures_editor.py).
+            ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled",
+                           editor=False),
         )
     return ReleasedTemplate(
         project=project, report=report, home=home, seconds=time.monotonic() - start

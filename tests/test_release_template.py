@@ -174,7 +174,8 @@ def test_template_rerelease_is_reproducible(
     first = released_template.report.files
     time.sleep(1.0)
     (project.engine / "src" / "lib.rs").touch()
-    again = release(project, ReleaseOptions(ui=False, wheel=False, out_dir=tmp_path / "o"))
+    again = release(project, ReleaseOptions(ui=False, wheel=False, out_dir=tmp_path / "o",
+                                            editor=False))
     bundle_files = {k: v for k, v in first.items() if not k.endswith(".whl")}
     assert again.files == bundle_files
 

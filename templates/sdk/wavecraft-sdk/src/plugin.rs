@@ -11,6 +11,8 @@ use nice_plug::prelude::{
 };
 
 use crate::denormals::DenormalGuard;
+#[cfg(feature = "editor")]
+use crate::editor::{meters::Meters, WebEditor};
 use crate::host_params::HostParams;
 use crate::notes::{run_block, Note, NoteEvent};
 use crate::processor::Signal;
@@ -107,6 +109,9 @@ pub struct WavecraftPlugin<S: Signal, M: PluginInfo> {
     params: Arc<HostParams>,
     signal: S,
     values: Vec<f32>,
+    /// Output levels for the editor, written by the audio thread (atomics only).
+    #[cfg(feature = "editor")]
+    meters: Arc<Meters>,
     info: PhantomData<fn() -> M>,
 }
 
@@ -114,7 +119,14 @@ impl<S: Signal, M: PluginInfo> Default for WavecraftPlugin<S, M> {
     fn default() -> Self {
         let params = Arc::new(HostParams::new::<S>());
         let values = vec![0.0; params.len()];
-        Self { params, signal: S::default(), values, info: PhantomData }
+        Self {
+            params,
+            signal: S::default(),
+            values,
+            #[cfg(feature = "editor")]
+            meters: Arc::default(),
+            info: PhantomData,
+        }
     }
 }
 
@@ -133,12 +145,20 @@ impl<S: Signal, M: PluginInfo> Plugin for WavecraftPlugin<S, M> {
     const MIDI_INPUT: MidiConfig = if S::NOTES { MidiConfig::MidiCCs } else { MidiConfig::None };
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
+    #[cfg(feature = "editor")]
+    type Editor = WebEditor;
+    #[cfg(not(feature = "editor"))]
     type Editor = ();
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    #[cfg(feature = "editor")]
+    fn editor(&mut self, _executor: nice_plug::prelude::AsyncExecutor<Self>) -> Option<WebEditor> {
+        Some(WebEditor::new::<S>(self.params.clone(), self.meters.clone()))
     }
 
     fn activate(
@@ -173,6 +193,8 @@ impl<S: Signal, M: PluginInfo> Plugin for WavecraftPlugin<S, M> {
             }
         });
         run_block(&mut self.signal, buffer.as_slice(), &self.values, events.filter_map(from_host));
+        #[cfg(feature = "editor")]
+        self.meters.write_block(buffer.as_slice());
         ProcessStatus::Normal
     }
 }
