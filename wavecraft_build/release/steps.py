@@ -22,7 +22,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from wavecraft_build import cargo, compiler_cache
+from wavecraft_build import cargo, compiler_cache, presets
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ProjectTestsFailed, ReleaseError, ToolMissing
 from wavecraft_build.pipeline import (
@@ -110,7 +110,8 @@ def check_lock(ctx: ReleaseContext) -> None:
     """Released ids are a promise to hosts: stop when this source breaks the lock file."""
     assert ctx.result is not None
     if not ctx.options.accept_param_changes:
-        lock.require_compatible(ctx.project, ctx.result)
+        # The presets as written (checked against the parameters by check_presets next).
+        lock.require_compatible(ctx.project, ctx.result, presets.load(ctx.project.root))
 
 
 # -- UI --------------------------------------------------------------------------------
