@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -132,7 +131,7 @@ def test_save_is_checked_atomic_and_never_overwrites_unasked(
     with pytest.raises(PresetError, match="a preset named 'Mine' exists"):
         presets.save(project.root, again, result)
     assert path.read_bytes() == before
-    with pytest.raises(PresetError, match="expected a number in 0..2"):
+    with pytest.raises(PresetError, match=r"expected a number in 0\.\.2"):
         presets.save(project.root, presets.from_plain("Loud", {"gain_level": 9.0}, result),
                      result)
     assert not (project.root / "presets" / "Loud.json").exists()
@@ -140,7 +139,7 @@ def test_save_is_checked_atomic_and_never_overwrites_unasked(
         presets.from_plain("../escape", {}, result)
     # Confirmed: the one existing file (whatever its case) is replaced, no second file.
     presets.save(project.root, again, result, overwrite=True)
-    assert sorted(os.listdir(project.root / "presets")) == ["Mine.json"]
+    assert sorted(p.name for p in (project.root / "presets").iterdir()) == ["Mine.json"]
     assert json.loads(path.read_text())["values"] == {"gain_level": 0.1}
 
 
@@ -173,4 +172,4 @@ def test_a_renamed_id_a_preset_uses_stops_the_release_naming_both(
     _write(project, "Loud", {"values": {"amp_level": 2.0}})
     report = release(project, dataclasses.replace(options, accept_param_changes=True))
     assert report.parameters[0] == "amp_level"
-    assert list(json.loads(lock.lock_path(project).read_text())["parameters"])[0] == "amp_level"
+    assert "amp_level" in json.loads(lock.lock_path(project).read_text())["parameters"]

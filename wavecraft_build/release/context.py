@@ -12,6 +12,7 @@ from typing import Any
 from wavecraft_build import cargo
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUNDLE, Context
+from wavecraft_build.release.bundle import Bundle
 from wavecraft_build.release.identity import PluginIdentity
 
 __all__ = ["MANIFEST_NAME", "ReleaseContext", "ReleaseOptions", "ReleaseReport"]
@@ -65,6 +66,10 @@ class ReleaseContext(Context):
     tests: dict[str, Any] = field(default_factory=dict)
     #: git_info, started in the background while cargo runs (it spawns git twice).
     git: Future[dict[str, Any] | None] | None = None
+    #: The preset files beside the bundles (``release.preset_files``): VST3, CLAP.
+    preset_bundles: tuple[Bundle, ...] = ()
+    #: Lines for the report's warnings (a preset leaving out a newly added id, once).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def bundle_build(self) -> cargo.BuildResult:

@@ -1,8 +1,9 @@
 """The steps of a release, each doing one thing, and the plan that lists them.
 
-    check_tag -> check_tools -> cargo_build -> extract_cached -> check_lock -> codegen
-    -> save_state -> project_tests -> npm ci -> npm run build -> release_build -> check_params
-    -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
+    check_tag -> check_tools -> cargo_build -> extract_cached -> check_lock -> check_presets
+    -> codegen -> save_state -> project_tests -> npm ci -> npm run build -> release_build
+    -> check_params -> stage_presets -> stage_bundles -> build_wheel -> write_manifest
+    -> publish -> write_lock -> install
 
 The source being released is built and read first (the build pipeline's own steps), so
 the bindings the UI is built from are always those of this source, never a stale record;
@@ -34,7 +35,7 @@ from wavecraft_build.pipeline import (
     extract_cached,
     run_cargo,
 )
-from wavecraft_build.release import bundle, identity, lock, manifest, targets
+from wavecraft_build.release import bundle, identity, lock, manifest, preset_files, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -202,6 +203,33 @@ def check_params(ctx: ReleaseContext) -> None:
 # -- bundles, wheel, manifest ----------------------------------------------------------
 
 
+def _preset_notes(ctx: ReleaseContext) -> None:
+    """One note when presets leave out ids added since the last release (defaults)."""
+    assert ctx.result is not None
+    added = set(lock.new_ids(ctx.project, ctx.result))
+    missing = {pid: names for pid, names in presets.missing_ids(ctx.presets, ctx.result).items()
+               if pid in added}
+    if missing:
+        users = sorted({name for names in missing.values() for name in names})
+        ctx.notes.append(
+            f"warning: preset(s) {', '.join(map(repr, users[:6]))} leave out the new "
+            f"parameter id(s) {', '.join(missing)}: hosts load them with the default value")
+
+
+@step("presets")
+def stage_presets(ctx: ReleaseContext) -> None:
+    """The presets as files for the VST3 class and CLAP id this very library registers."""
+    assert ctx.result is not None
+    _preset_notes(ctx)
+    if not ctx.presets or not targets.runs_here(ctx.options.target):
+        return  # another machine's library cannot be asked for its ids here
+    ident = preset_files.host_identity(ctx.bundle_build.artifact)
+    clap_entry = f"{ctx.identity.name}.clap"  # bundle.layout's name on every platform
+    made = (preset_files.vst3_bundle(ctx.presets, ctx.result, ident),
+            preset_files.clap_bundle(ctx.presets, ctx.result, ident, clap_entry))
+    ctx.preset_bundles = tuple(b for b in made if b is not None)
+
+
 @step("bundle")
 def stage_bundles(ctx: ReleaseContext) -> None:
     out = ctx.out_dir
@@ -217,15 +245,16 @@ def stage_bundles(ctx: ReleaseContext) -> None:
         identifier=ctx.identity.identifier, version=ctx.identity.version,
     )
     ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
+    bundles = (vst3, clap, *ctx.preset_bundles)
     if not ctx.options.wheel:
-        planned = manifest.planned_files((vst3, clap), ctx.param_cache())
+        planned = manifest.planned_files(bundles, ctx.param_cache())
         if manifest.already_published(out, planned):
             # Same bytes already in place: touch nothing (hosts and watchers see no change).
             ctx.files = {rel: sha for rel, (sha, _size) in planned.items()}
             return
     bundle.remove_leftovers(out)
     ctx.staging = bundle.staging_dir(out)
-    ctx.files = bundle.stage((vst3, clap), ctx.staging, epoch=manifest.source_date_epoch())
+    ctx.files = bundle.stage(bundles, ctx.staging, epoch=manifest.source_date_epoch())
 
 
 @step("maturin build (Python wheel)")
@@ -301,6 +330,13 @@ def install(ctx: ReleaseContext) -> None:
                 hint="check that the folder is writable; the bundles in "
                 f"{ctx.out_dir} are complete and can be copied by hand",
             ) from None
+    for extra in ctx.preset_bundles:
+        source = ctx.out_dir / extra.entry
+        # VST3: <vendor>/<plugin> into the user preset root the spec names (~/.vst3/presets);
+        # CLAP: the presets folder beside the installed .clap.
+        target = (folders["vst3"] / "presets" / source.parent.name
+                  if extra.format == "vst3-presets" else folders["clap"])
+        ctx.installed.append(bundle.install_entry(source, target))
 
 
 def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
@@ -319,7 +355,7 @@ def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
         if args is not None:
             plan.append(_npm_step("npm_install", args))
         plan.append(npm_build)
-    plan += [release_build, check_params, stage_bundles]
+    plan += [release_build, check_params, stage_presets, stage_bundles]
     if ctx.options.wheel:
         plan.append(build_wheel)
     plan += [write_manifest, publish, write_lock]
