@@ -18,6 +18,7 @@ from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig, BlockClock
 from wavecraft_build.engine.dsp import rebase_values
 from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
+from wavecraft_build.engine.presets import EnginePresets
 from wavecraft_build.engine.rpc import _HANDLERS, Session, handle_message
 from wavecraft_build.engine.sources import make_source
 from wavecraft_build.engine.state import AudioStatus, ParamStore
@@ -126,9 +127,10 @@ def test_rebase_keeps_values_by_id_defaults_new_drops_removed_and_clamps() -> No
 
 
 class _Api:
-    def __init__(self) -> None:
+    def __init__(self, project: Path | None = None) -> None:
         self.store = ParamStore()
         self.store.replace(_params())
+        self.presets = EnginePresets(project, self.store)  # None: no project, no presets
 
     def get_parameter(self, pid: Any) -> dict[str, Any]:
         return {"id": pid, "value": self.store.get(pid)}
@@ -149,6 +151,16 @@ class _Api:
     def audio_format(self) -> dict[str, Any]:
         return {"sample_rate": 48_000, "channels": 2, "block_size": 128,
                 "encoding": protocol.PCM_ENCODING}
+
+    def list_presets(self) -> dict[str, Any]:
+        return self.presets.list()
+
+    def load_preset(self, name: Any) -> dict[str, Any]:
+        self.presets.values(name)
+        return {}
+
+    def save_preset(self, name: Any, overwrite: Any) -> dict[str, Any]:
+        return self.presets.save(name, overwrite)
 
 
 def _code(text: str | bytes, api: _Api | None = None) -> int | None:
@@ -213,13 +225,16 @@ def test_valid_requests_batches_and_notifications() -> None:
     assert everything["result"]["parameters"][0]["value"] == -12.0
 
 
-def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
+def test_the_dispatcher_answers_exactly_the_protocol_methods(tmp_path: Path) -> None:
     # Exactly: no handler the protocol does not list (it would be missing from the TS client
     # and the README), and every listed method answered with exactly its result fields.
     assert set(_HANDLERS) == {m.name for m in protocol.METHODS}
-    api = _Api()
+    (tmp_path / "presets").mkdir()
+    (tmp_path / "presets" / "P.json").write_text('{"values": {}}')
+    api = _Api(tmp_path)
+    given = {"id": "gain_level", "value": 0, "name": "P", "overwrite": True}
     for method in protocol.METHODS:
-        params = {"id": "gain_level", "value": 0} if method.params else {}
+        params = {f.name: given[f.name] for f in method.params}
         reply = handle_message(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method.name,
                                            "params": params}), api)
         assert "result" in reply, (method.name, reply)

@@ -21,7 +21,7 @@ from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.cache import ParamCache, default_cache_dir, discover
 from wavecraft_build.config import ProjectConfig
-from wavecraft_build.errors import CacheError
+from wavecraft_build.errors import CacheError, PresetError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.presets import Preset, load_checked
@@ -88,6 +88,10 @@ class Context:
     codegen_report: CodegenReport | None = None
     #: The project's presets/, checked against ``result`` (``check_presets``).
     presets: list[Preset] = field(default_factory=list)
+    #: A bad preset: "error" (build, release) or "note" (dev: the DSP still reloads).
+    bad_presets: Literal["error", "note"] = "error"
+    #: The bad preset's ``error[preset]`` text under ``bad_presets="note"``.
+    preset_note: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -165,7 +169,12 @@ def check_presets(ctx: Context) -> None:
     """A preset naming an unknown id, or a value out of range, fails the build before
     codegen: the last good bindings stay."""
     assert ctx.result is not None
-    ctx.presets = load_checked(ctx.project.root, ctx.result)
+    try:
+        ctx.presets = load_checked(ctx.project.root, ctx.result)
+    except PresetError as exc:
+        if ctx.bad_presets == "error":
+            raise
+        ctx.preset_note = f"warning: {exc.render()}"
 
 
 def _state_file(project: ProjectConfig) -> Path:

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_PRESET_BYTES",
     "PRESETS_DIR",
     "Preset",
+    "PresetExists",
     "check",
     "check_name",
     "load",
@@ -50,6 +51,10 @@ MAX_NAME = 64
 _KEYS = {"name", "author", "category", "tags", "values"}
 _BAD_NAME = re.compile(r'[/\\:*?"<>|]')
 _HINT = "fix the file in presets/; the last good bindings and bundles are unchanged"
+
+
+class PresetExists(PresetError):
+    """``save`` without ``overwrite`` found a preset of that name (any case)."""
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,7 @@ def save(root: Path, preset: Preset, result: ExtractionResult, *,
     existing = {p.name.casefold(): p for p in load(root)}
     other = existing.get(preset.name.casefold())
     if other is not None and not overwrite:
-        raise PresetError(f"a preset named {other.name!r} exists", path=other.path,
+        raise PresetExists(f"a preset named {other.name!r} exists", path=other.path,
                           hint="confirm to overwrite it, or choose another name")
     if other is not None:
         path = other.path

@@ -17,8 +17,8 @@ from wavecraft_build.codegen.protocol_ts import PROTOCOL_TS, render_protocol
 __all__ = ["GENERATED_DIR", "STATIC_FILES", "render"]
 
 GENERATED_DIR = PurePosixPath("src/generated")
-#: Shipped as-is, in dependency order (client <- store, audio <- hooks <- panel).
-STATIC_FILES = ("client.ts", "store.ts", "audio.ts", "hooks.ts", "panel.tsx")
+#: Shipped as-is, in dependency order (client <- store, audio, presets <- hooks <- panel).
+STATIC_FILES = ("client.ts", "store.ts", "audio.ts", "presets.ts", "hooks.ts", "panel.tsx")
 
 
 def _static(name: str) -> str:

@@ -40,6 +40,9 @@ class Api(Protocol):
     def get_meter_frame(self) -> dict[str, Any]: ...
     def get_audio_status(self) -> dict[str, Any]: ...
     def audio_format(self) -> dict[str, Any]: ...
+    def list_presets(self) -> dict[str, Any]: ...
+    def load_preset(self, name: Any) -> dict[str, Any]: ...
+    def save_preset(self, name: Any, overwrite: Any) -> dict[str, Any]: ...
 
 
 class Session:
@@ -63,6 +66,9 @@ _HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any], Session], dict[str,
     "ping": lambda api, p, s: {},
     "subscribeAudio": lambda api, p, s: _subscribe(api, s, True),
     "unsubscribeAudio": lambda api, p, s: _subscribe(api, s, False),
+    "listPresets": lambda api, p, s: api.list_presets(),
+    "loadPreset": lambda api, p, s: api.load_preset(p.get("name")),
+    "savePreset": lambda api, p, s: api.save_preset(p.get("name"), p.get("overwrite", False)),
 }
 
 

@@ -57,6 +57,8 @@ class EngineOptions:
     block_size: int = 128
     input: str = "sine"
     audio_out: bool = False
+    #: The project whose presets/ the engine's preset methods read and write.
+    project: Path | None = None
 
     @property
     def url(self) -> str:
@@ -66,6 +68,8 @@ class EngineOptions:
         argv = [sys.executable, "-m", "wavecraft_build.engine", "--port", str(self.port),
                 "--sample-rate", str(self.sample_rate), "--block-size", str(self.block_size),
                 "--input", self.input, "--events-fd", str(events_fd), "--scratch", str(scratch)]
+        if self.project is not None:
+            argv += ["--project", str(self.project)]
         return [*argv, "--audio-out"] if self.audio_out else argv
 
 
@@ -204,6 +208,10 @@ class EngineSupervisor:
         with self._lock:
             self._origins.append(url)
             self._send({"cmd": "allow_origin", "url": url})
+
+    def presets_changed(self) -> None:
+        """A preset file changed on disk: the page lists the presets again (no rebuild)."""
+        self._send({"cmd": "presets_changed"})
 
     def test_results(self, results: dict[str, Any], folder: Path | None) -> None:
         """Show ``results`` (a ``TestResults``, ``dev --test``) in the page; their plots are

@@ -270,6 +270,8 @@ def build_wheel(ctx: ReleaseContext) -> None:
         manifest=ctx.project.manifest, parameters=ctx.result.parameters,
         features=ctx.release_features,
         target="universal2-apple-darwin" if ctx.options.universal else ctx.options.target,
+        presets=tuple({"name": p.name, "category": p.category,
+                       "values": presets.resolve(p, ctx.result)} for p in ctx.presets),
     )
     staging = ctx.staging
 

@@ -6,7 +6,7 @@ import type { ReactElement } from 'react';
 
 import { ParameterPanel } from './components';
 import { useAudioPreview, useConnection, useMeter, useTestResults } from './generated/hooks';
-import { UnclaimedParameters } from './generated/panel';
+import { PresetMenu, UnclaimedParameters } from './generated/panel';
 
 const FLOOR_DB = -60;
 
@@ -114,6 +114,7 @@ export function App(): ReactElement {
       </header>
       <Status state={state} url={url} />
       <TestBadge />
+      <PresetMenu />
       <Meters />
       <section className="app-body">
         <ParameterPanel />
