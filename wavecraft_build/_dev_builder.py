@@ -229,7 +229,7 @@ class Builder:
         for note in ctx.codegen_report.notes if ctx.codegen_report is not None else []:
             self.events.emit("codegen_note", note, note=note, warning=note.startswith("warning:"))
         if ctx.preset_note is not None:
-            self.events.emit("preset_warning", ctx.preset_note, warning=True)
+            self.events.emit("preset_warning", ctx.preset_note, note=ctx.preset_note)
         # Released ids are a promise to hosts: say it on every reload that breaks the lock.
         broken = lock.check(self.project, ctx.result)
         if broken:

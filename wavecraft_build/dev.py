@@ -114,7 +114,8 @@ def _presets_edited(project: ProjectConfig, builder: Builder, events: Events,
         try:
             presets.load_checked(project.root, builder.last)
         except PresetError as exc:
-            events.emit("preset_warning", f"warning: {exc.render()}", error=exc.message,
+            note = f"warning: {exc.render()}"
+            events.emit("preset_warning", note, note=note,
                         path=str(exc.path) if exc.path else None)
     if engine is not None:
         engine.presets_changed()
