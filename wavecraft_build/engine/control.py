@@ -59,7 +59,6 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--events-fd", type=int, default=-1)
     p.add_argument("--scratch", type=Path, default=None, help="folder for library copies")
     p.add_argument("--no-tap", action="store_true", help="leave fds 1 and 2 alone")
-    p.add_argument("--project", type=Path, default=None, help="the project (its presets/)")
     return p.parse_args(argv)
 
 
@@ -83,6 +82,8 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
                 raise TypeError("test_results: results must be an object")
             folder = cmd.get("folder")
             engine.publish_results(results, Path(folder) if isinstance(folder, str) else None)
+        elif kind == "project":
+            engine.presets.root = Path(str(cmd["path"]))  # its presets/ for the methods
         elif kind == "presets_changed":
             engine.presets_changed()
         elif kind == "fail":
@@ -107,8 +108,7 @@ def _read_commands(engine: Engine, emit: _Events, loop: asyncio.AbstractEventLoo
 async def _serve(args: argparse.Namespace, emit: _Events) -> int:
     audio = AudioConfig(sample_rate=args.sample_rate, block_size=args.block_size)
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="wavecraft-engine-"))
-    engine = Engine(HostConfig(audio, scratch, args.project),
-                    make_source(args.input, audio.sample_rate),
+    engine = Engine(HostConfig(audio, scratch), make_source(args.input, audio.sample_rate),
                     emit)
     try:
         port = await engine.start(args.port)

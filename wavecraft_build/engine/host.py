@@ -53,8 +53,6 @@ Emit = Callable[..., None]
 class HostConfig:
     audio: AudioConfig
     scratch: Path
-    #: The project folder whose presets/ the preset methods use (None: no presets).
-    project: Path | None = None
 
 
 class Engine:
@@ -63,7 +61,8 @@ class Engine:
     def __init__(self, config: HostConfig, source: LoopSource, emit: Emit) -> None:
         self.config = config
         self.store = ParamStore()
-        self.presets = EnginePresets(config.project, self.store)
+        #: Its ``root`` is the project (the supervisor's ``project`` command); None: no presets.
+        self.presets = EnginePresets(None, self.store)
         self.status = AudioStatus(
             sample_rate=config.audio.sample_rate, buffer_size=config.audio.block_size
         )

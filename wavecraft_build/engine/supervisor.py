@@ -68,8 +68,6 @@ class EngineOptions:
         argv = [sys.executable, "-m", "wavecraft_build.engine", "--port", str(self.port),
                 "--sample-rate", str(self.sample_rate), "--block-size", str(self.block_size),
                 "--input", self.input, "--events-fd", str(events_fd), "--scratch", str(scratch)]
-        if self.project is not None:
-            argv += ["--project", str(self.project)]
         return [*argv, "--audio-out"] if self.audio_out else argv
 
 
@@ -185,6 +183,8 @@ class EngineSupervisor:
             return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
+        if self.options.project is not None:  # on stdin, like the rest: argv stays short
+            self._send({"cmd": "project", "path": str(self.options.project)})
         for url in self._origins:
             self._send({"cmd": "allow_origin", "url": url})
         if self._results is not None:
