@@ -173,3 +173,27 @@ def test_a_renamed_id_a_preset_uses_stops_the_release_naming_both(
     report = release(project, dataclasses.replace(options, accept_param_changes=True))
     assert report.parameters[0] == "amp_level"
     assert "amp_level" in json.loads(lock.lock_path(project).read_text())["parameters"]
+
+
+def test_a_preset_leaving_out_a_new_id_gets_its_default_and_the_release_says_so_once(
+    fixture_release_project: Callable[[], ProjectConfig], tmp_path: Path
+) -> None:
+    project = fixture_release_project()
+    _write(project, "Loud", {"values": {"gain_level": 2.0}})
+    _write(project, "Soft", {"values": {"gain_level": 0.5}})
+    options = dataclasses.replace(FAST, out_dir=tmp_path / "out")
+    first = release(project, options).warnings
+    # Nothing was released before: no news. (The fixture crate has no VST3/CLAP entry.)
+    assert first == ("warning: the release library has no VST3 entry point: no VST3 preset "
+                     "files", "warning: the release library has no CLAP entry point: no CLAP "
+                     "preset files")
+    lib = project.engine / "src" / "lib.rs"
+    time.sleep(1.0)  # cargo compares mtimes
+    lib.write_text(lib.read_text().replace('DEFAULT_CHAIN: &str = "gain,filter";',
+                                           'DEFAULT_CHAIN: &str = "gain,filter,gain";'))
+    report = release(project, options)
+    notes = [w for w in report.warnings if "leave out" in w]
+    assert notes == ["warning: preset(s) 'Loud', 'Soft' leave out the new parameter id(s) "
+                     "gain_2_level, gain_2_mute: hosts load them with the default value"]
+    # Recorded now: the next release has nothing new to say.
+    assert [w for w in release(project, options).warnings if "leave out" in w] == []

@@ -4,8 +4,9 @@ Run as ``python -I -S _identity_child.py LIBRARY OUT`` (plugin code runs here, n
 build tool's process). Loads the library with ctypes, calls ``GetPluginFactory`` and reads
 ``IPluginFactory::getFactoryInfo`` (vendor) and the first ``Audio Module Class`` of
 ``getClassInfo`` (class id, name), then the first plugin id of ``clap_entry``'s plugin
-factory, and writes ``{"vendor", "name", "class_id" (hex), "clap_id"}`` as JSON to OUT: a
-file, not stdout, which the plugin may write to. Standard library only.
+factory, and writes ``{"vst3": {"vendor", "name", "class_id" (hex)} | null, "clap_id":
+str | null}`` as JSON to OUT (null: the library does not export that format): a file, not
+stdout, which the plugin may write to. Standard library only.
 """
 
 from __future__ import annotations
@@ -76,32 +77,38 @@ def _method(obj: int, index: int, *argtypes: Any) -> Any:
     return proto(vtable[index])
 
 
-def main(library: str, out: str) -> int:
-    lib = ctypes.CDLL(library)
+def _vst3(lib: ctypes.CDLL) -> dict[str, str] | None:
+    get = getattr(lib, "GetPluginFactory", None)
+    if get is None:
+        return None
     entry = getattr(lib, "ModuleEntry", None)
     if entry is not None:
         entry.restype, entry.argtypes = ctypes.c_bool, [ctypes.c_void_p]
         entry(None)
-    get = lib.GetPluginFactory
     get.restype = ctypes.c_void_p
     factory = get()
     if not factory:
-        return 3
+        return None
     info = _FactoryInfo()
     _method(factory, 3, ctypes.POINTER(_FactoryInfo))(factory, ctypes.byref(info))
-    count = _method(factory, 4)(factory)
-    clap_id = _clap_id(lib, library)
-    for index in range(count):
+    for index in range(_method(factory, 4)(factory)):
         cls = _ClassInfo()
         _method(factory, 5, ctypes.c_int32, ctypes.POINTER(_ClassInfo))(
             factory, index, ctypes.byref(cls))
         if cls.category == _AUDIO_MODULE:
-            with Path(out).open("w", encoding="utf-8") as fh:
-                json.dump({"vendor": info.vendor.decode("utf-8", "replace"),
-                           "name": cls.name.decode("utf-8", "replace"),
-                           "class_id": bytes(cls.cid).hex(), "clap_id": clap_id}, fh)
-            return 0
-    return 4
+            return {"vendor": info.vendor.decode("utf-8", "replace"),
+                    "name": cls.name.decode("utf-8", "replace"),
+                    "class_id": bytes(cls.cid).hex()}
+    return None
+
+
+def main(library: str, out: str) -> int:
+    lib = ctypes.CDLL(library)
+    found = {"vst3": _vst3(lib),
+             "clap_id": _clap_id(lib, library) if hasattr(lib, "clap_entry") else None}
+    with Path(out).open("w", encoding="utf-8") as fh:
+        json.dump(found, fh)
+    return 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ from wavecraft_build.preset_export import (
 from wavecraft_build.presets import Preset
 from wavecraft_build.release.bundle import Bundle
 
-__all__ = ["VST3_FOLDER", "HostIdentity", "clap_bundle", "host_identity", "vst3_bundle"]
+__all__ = ["VST3_FOLDER", "HostIdentity", "Vst3Class", "clap_bundle", "host_identity",
+           "vst3_bundle"]
 
 VST3_FOLDER = "vst3-presets"
 CLAP_FOLDER_SUFFIX = ".clap-presets"
@@ -43,10 +44,17 @@ _TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
-class HostIdentity:
+class Vst3Class:
     vendor: str
     name: str
     class_id: bytes
+
+
+@dataclass(frozen=True)
+class HostIdentity:
+    """What the library registers; None for a format it does not export."""
+
+    vst3: Vst3Class | None
     clap_id: str | None
 
 
@@ -58,11 +66,12 @@ def host_identity(library: Path) -> HostIdentity:
                          timeout=_TIMEOUT)
         try:
             data = json.loads(out.read_text("utf-8"))
-            clap_id = data.get("clap_id")
-            return HostIdentity(str(data["vendor"]), str(data["name"]),
-                                bytes.fromhex(data["class_id"]),
-                                clap_id if isinstance(clap_id, str) else None)
-        except (OSError, ValueError, KeyError):
+            vst3, clap_id = data["vst3"], data["clap_id"]
+            return HostIdentity(
+                None if vst3 is None else Vst3Class(str(vst3["vendor"]), str(vst3["name"]),
+                                                    bytes.fromhex(vst3["class_id"])),
+                clap_id if isinstance(clap_id, str) else None)
+        except (OSError, ValueError, KeyError, TypeError):
             how = ("timed out" if done.returncode is None
                    else f"exit {done.returncode}: {done.stderr.strip()[-300:]}")
             raise ReleaseError(
@@ -72,11 +81,14 @@ def host_identity(library: Path) -> HostIdentity:
 
 
 def vst3_bundle(presets: list[Preset], result: ExtractionResult,
-                ident: HostIdentity) -> Bundle:
+                ident: HostIdentity) -> Bundle | None:
     """``vst3-presets/<vendor>/<plugin name>/<preset>.vstpreset``."""
-    top = f"{VST3_FOLDER}/{folder_name(ident.vendor)}/{folder_name(ident.name)}"
+    cls = ident.vst3
+    if cls is None:
+        return None
+    top = f"{VST3_FOLDER}/{folder_name(cls.vendor)}/{folder_name(cls.name)}"
     files: dict[str, Path | bytes] = {
-        f"{top}/{p.name}.vstpreset": vstpreset(ident.class_id, state_bytes(p, result))
+        f"{top}/{p.name}.vstpreset": vstpreset(cls.class_id, state_bytes(p, result))
         for p in presets
     }
     return Bundle("vst3-presets", top, files)

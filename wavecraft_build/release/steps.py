@@ -225,9 +225,12 @@ def stage_presets(ctx: ReleaseContext) -> None:
         return  # another machine's library cannot be asked for its ids here
     ident = preset_files.host_identity(ctx.bundle_build.artifact)
     clap_entry = f"{ctx.identity.name}.clap"  # bundle.layout's name on every platform
-    made = (preset_files.vst3_bundle(ctx.presets, ctx.result, ident),
-            preset_files.clap_bundle(ctx.presets, ctx.result, ident, clap_entry))
-    ctx.preset_bundles = tuple(b for b in made if b is not None)
+    made = {"VST3": preset_files.vst3_bundle(ctx.presets, ctx.result, ident),
+            "CLAP": preset_files.clap_bundle(ctx.presets, ctx.result, ident, clap_entry)}
+    ctx.preset_bundles = tuple(b for b in made.values() if b is not None)
+    for fmt in (fmt for fmt, made_one in made.items() if made_one is None):
+        ctx.notes.append(f"warning: the release library has no {fmt} entry point: no "
+                         f"{fmt} preset files")
 
 
 @step("bundle")
