@@ -63,6 +63,7 @@ def test_pedalboard_loads_the_vst3_presets_and_they_sound_as_their_values_say(
     def level(preset: str | None) -> tuple[float, dict[str, Any]]:
         plugin = pedalboard.load_plugin(str(vst3))
         if preset is not None:
+            plugin.input_level = -12.0  # neither preset names it: loading resets it
             plugin.load_preset(str(files[preset]))
         out = plugin(block, sr)[:, sr // 10:]
         state = json.loads(read_vstpreset(plugin.preset_data)[1]["Comp"])["params"]
@@ -72,12 +73,13 @@ def test_pedalboard_loads_the_vst3_presets_and_they_sound_as_their_values_say(
     warm, warm_state = level("Warm")
     bright, bright_state = level("Bright")
     # The plugin's own state after loading: exactly the values each preset names, the
-    # defaults for the ids it leaves out.
+    # defaults for the ids it leaves out (input_gain_level was -12 before the load).
     assert warm_state["filter_cutoff"] == {"f32": 800.0}
     assert warm_state["output_gain_level"] == {"f32": -6.0}
     assert warm_state["input_gain_level"] == default_state["input_gain_level"] == {"f32": 0.0}
     assert bright_state["filter_mode"] == {"i32": 1} and bright_state["output_gain_level"] == {
         "f32": 0.0}
+    assert bright_state["input_gain_level"] == {"f32": 6.0}
     # Warm: -6 dB out, a 800 Hz low-pass barely touches 440 Hz. Bright: a 4 kHz high-pass.
     assert warm - default == pytest.approx(-6.2, abs=0.5)
     assert bright - default < -25.0

@@ -94,7 +94,8 @@ pub mod __private {
 ///
 /// * `type MyPlugin = WavecraftPlugin<signal, ...>` (a nice-plug `Plugin`),
 /// * the four `wavecraft_*` C functions of the binary contract (always),
-/// * `nice_export_vst3!` and `nice_export_clap!` only when the plugin crate's feature
+/// * `nice_export_vst3!` and a `clap_entry` (nice-plug's CLAP factory plus a preset-discovery
+///   factory, see `clap_export`) only when the plugin crate's feature
 ///   `_param-discovery` is off, so a discovery build has no host entry points.
 ///
 /// One invocation per crate (the C symbols are global).
