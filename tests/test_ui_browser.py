@@ -182,6 +182,15 @@ def engine_restart(driver: Any, dev: UiDev) -> None:
     poll(lambda: connection(driver) == "open", 60)
 
 
+def _alert(driver: Any) -> Any:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        return driver.switch_to.alert
+    except NoAlertPresentException:
+        return None
+
+
 def preset_menu(driver: Any, project: Path, before: float) -> None:
     """The preset menu: Warm loads (and resets what it leaves out), a hand-written preset
     appears without a reload, "Save as preset" writes a file and asks before replacing one."""
@@ -210,7 +219,7 @@ def preset_menu(driver: Any, project: Path, before: float) -> None:
     name.clear()
     keys(driver, name, "warm")  # the same preset but for case: the page asks first
     driver.find_element("css selector", "button[data-preset-save]").click()
-    poll(lambda: driver.switch_to.alert, 10).dismiss()
+    poll(lambda: _alert(driver), 10).dismiss()
     assert (project / "presets" / "Warm.json").read_bytes() == warm
     assert not (project / "presets" / "warm.json").exists()
     assert driver.execute_script("return window.__wcMarker") == MARKER
