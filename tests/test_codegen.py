@@ -25,8 +25,8 @@ from wavecraft_build.metadata import ExtractionResult, ParameterInfo, validate
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "codegen"
 #: The engine client files every UI gets (protocol.ts rendered, the rest shipped as-is).
-CLIENT_FILES = ["protocol.ts", "client.ts", "store.ts", "audio.ts", "notes.ts", "hooks.ts",
-                "panel.tsx", "keyboard.tsx"]
+CLIENT_FILES = ["protocol.ts", "client.ts", "store.ts", "audio.ts", "notes.ts", "presets.ts",
+                "hooks.ts", "panel.tsx", "keyboard.tsx"]
 
 #: The fixture plugin's default chain (tests/crates/fixture-plugin), as the getter returns it.
 FIXTURE_PARAMS: list[dict[str, Any]] = [

@@ -19,6 +19,7 @@ from wavecraft_build.engine import protocol
 from wavecraft_build.engine.audio import AudioConfig, BlockClock
 from wavecraft_build.engine.dsp import rebase_values
 from wavecraft_build.engine.meters import FLOOR_DB, MeterWindow, to_dbfs
+from wavecraft_build.engine.presets import EnginePresets
 from wavecraft_build.engine.rpc import _HANDLERS, Session, handle_message
 from wavecraft_build.engine.sources import make_source
 from wavecraft_build.engine.state import AudioStatus, ParamStore
@@ -145,10 +146,11 @@ def test_rebase_keeps_values_by_id_defaults_new_drops_removed_and_clamps() -> No
 
 
 class _Api:
-    def __init__(self) -> None:
+    def __init__(self, project: Path | None = None) -> None:
         self.played: list[NoteEvent] = []
         self.store = ParamStore()
         self.store.replace(_params())
+        self.presets = EnginePresets(project, self.store)  # None: no project, no presets
 
     def get_parameter(self, pid: Any) -> dict[str, Any]:
         return {"id": pid, "value": self.store.get(pid)}
@@ -172,6 +174,16 @@ class _Api:
 
     def play(self, event: NoteEvent) -> None:
         self.played.append(event)
+
+    def list_presets(self) -> dict[str, Any]:
+        return self.presets.list()
+
+    def load_preset(self, name: Any) -> dict[str, Any]:
+        self.presets.values(name)
+        return {}
+
+    def save_preset(self, name: Any, overwrite: Any) -> dict[str, Any]:
+        return self.presets.save(name, overwrite)
 
 
 def _code(text: str | bytes, api: _Api | None = None) -> int | None:
@@ -236,22 +248,17 @@ def test_valid_requests_batches_and_notifications() -> None:
     assert everything["result"]["parameters"][0]["value"] == -12.0
 
 
-#: Valid params of methods that take other params than {id, value}.
-_EXAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "noteOn": {"note": 60, "velocity": 0.5},
-    "noteOff": {"note": 60},
-    "midi": {"bytes": [0x90, 60, 100]},
-}
-
-
-def test_the_dispatcher_answers_exactly_the_protocol_methods() -> None:
+def test_the_dispatcher_answers_exactly_the_protocol_methods(tmp_path: Path) -> None:
     # Exactly: no handler the protocol does not list (it would be missing from the TS client
     # and the README), and every listed method answered with exactly its result fields.
     assert set(_HANDLERS) == {m.name for m in protocol.METHODS}
-    api = _Api()
+    (tmp_path / "presets").mkdir()
+    (tmp_path / "presets" / "P.json").write_text('{"values": {}}')
+    api = _Api(tmp_path)
+    given = {"id": "gain_level", "value": 0, "name": "P", "overwrite": True,
+             "note": 60, "velocity": 0.5, "channel": 0, "bytes": [0x90, 60, 100]}
     for method in protocol.METHODS:
-        params = {"id": "gain_level", "value": 0} if method.params else {}
-        params = _EXAMPLE_PARAMS.get(method.name, params)
+        params = {f.name: given[f.name] for f in method.params}
         reply = handle_message(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method.name,
                                            "params": params}), api)
         assert "result" in reply, (method.name, reply)

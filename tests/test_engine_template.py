@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -42,6 +43,56 @@ def test_input_gain_minus_12_lowers_the_rms_by_12_db(template_project: TemplateP
             after = c.mean_rms_db(updates=30)
             assert before - after == pytest.approx(12.0, abs=0.2)
             assert c.result("getParameter", {"id": "input_gain_level"})["value"] == -12.0
+
+
+def test_engine_loads_the_scaffold_presets_and_the_meters_move_as_they_say(
+    template_project: TemplateProject, tmp_path: Path
+) -> None:
+    """The scaffold's two presets through the engine's protocol: Warm (-6 dB out, a 800 Hz
+    low-pass the 440 Hz tone passes) and Bright (a 4 kHz high-pass); save-as refuses to
+    replace a file unasked, and every client hears of the new preset."""
+    project = tmp_path / "project"
+    (project / "presets").mkdir(parents=True)
+    for name in ("Warm", "Bright"):
+        src = template_project.project_dir / "presets" / f"{name}.json"
+        (project / "presets" / src.name).write_bytes(src.read_bytes())
+    lib = template_project.discovery_lib
+    with EngineHandle(project=project) as engine:
+        engine.swap(lib, extract_params(lib))
+        with Client(engine.url) as c:
+            names = [p["name"] for p in c.result("listPresets")["presets"]]
+            assert names == ["Bright", "Warm"]
+            c.result("setParameter", {"id": "input_gain_level", "value": 6.0})
+            c.notification("parameterChanged")
+            c.result("setParameter", {"id": "input_gain_level", "value": 0.0})
+            c.notification("parameterChanged", lambda p: p["value"] == 0.0)
+            default = c.mean_rms_db(updates=30)
+            c.result("setParameter", {"id": "input_gain_level", "value": 6.0})
+            c.result("loadPreset", {"name": "Warm"})
+            # Warm leaves input_gain_level out: back to its default, like every left-out id.
+            c.notification("parameterChanged", lambda p: p["id"] == "output_gain_level")
+            values = {p["id"]: p["value"] for p in c.result("getAllParameters")["parameters"]}
+            assert values["input_gain_level"] == 0.0 and values["filter_cutoff"] == 800.0
+            c.drain()
+            warm = c.mean_rms_db(updates=30)
+            assert warm - default == pytest.approx(-6.2, abs=0.5)
+            c.result("loadPreset", {"name": "Bright"})
+            c.notification("parameterChanged", lambda p: p["id"] == "filter_mode")
+            c.drain()
+            assert c.mean_rms_db(updates=30) - default < -25.0
+
+            reply = c.call("savePreset", {"name": "Warm"})
+            assert reply["error"]["code"] == -32004  # PRESET_EXISTS: the page asks first
+            assert c.call("loadPreset", {"name": "../etc"})["error"]["code"] == -32002
+            bad = c.call("savePreset", {"name": "a/b"})["error"]
+            assert bad["code"] == -32003 and "contains one of" in bad["message"]
+            saved = c.result("savePreset", {"name": "Mine"})
+            assert saved == {"name": "Mine", "path": "presets/Mine.json"}
+            c.notification("presetsChanged")
+            mine = json.loads((project / "presets" / "Mine.json").read_text())
+            assert mine["values"]["filter_mode"] == "High-pass"
+            assert (project / "presets" / "Warm.json").read_bytes() == (
+                template_project.project_dir / "presets" / "Warm.json").read_bytes()
 
 
 def test_dev_swaps_the_engine_when_a_processor_is_added(

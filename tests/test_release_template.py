@@ -166,6 +166,43 @@ def test_wheel_installs_into_a_fresh_venv_and_processes(
 
 
 @pytest.mark.slow
+def test_wheel_lists_and_loads_the_presets(wheel_python: Path, tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import json
+        import numpy as np
+        import rel_synth
+        sr = 48_000
+        x = (0.25 * np.sin(2 * np.pi * 440 * np.arange(9600) / sr)).astype(np.float32)
+        block = np.stack([x, x])
+        rms = lambda a: float(np.sqrt(np.mean(a[:, 4800:].astype(np.float64) ** 2)))
+        out = {"names": rel_synth.list_presets()}
+        with rel_synth.Processor(sample_rate=sr) as proc:
+            out["default"] = rms(proc.process(block))
+            proc.set_param("input_gain_level", 12.0)  # the preset leaves it out: default
+            proc.load_preset("Warm")
+            proc.reset()
+            out["warm"] = rms(proc.process(block))
+            out["values"] = proc.values
+            try:
+                proc.load_preset("warm")
+            except KeyError as exc:
+                out["error"] = str(exc)
+        print(json.dumps(out))
+        """
+    )
+    done = subprocess.run([str(wheel_python), "-I", "-c", script], capture_output=True,
+                          text=True, cwd=tmp_path, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["names"] == ["Bright", "Warm"]
+    assert data["values"]["filter_cutoff"] == 800.0
+    assert data["values"]["input_gain_level"] == 0.0
+    assert 20 * np.log10(data["warm"] / data["default"]) == pytest.approx(-6.2, abs=0.5)
+    assert "no preset named 'warm'; did you mean Warm?" in data["error"]
+
+
+@pytest.mark.slow
 def test_template_rerelease_is_reproducible(
     released_template: ReleasedTemplate, tmp_path: Path, release_target_env: Path
 ) -> None:

@@ -4,7 +4,8 @@ A fresh scaffold, the real ``wavecraft-build dev`` (engine + Vite), headless Deb
 driven by Selenium with real keyboard events. The page connects, the Input Level slider
 moves the meter by 12 dB, a processor added to ``lib.rs`` gets its control by hot reload
 (no page reload, values kept), a killed engine shows ``closed`` and the page reconnects
-when the dev loop restarts it; the console stays clean and a screenshot is not blank.
+when the dev loop restarts it, the preset menu loads and saves presets; the console stays
+clean and a screenshot is not blank.
 """
 
 from __future__ import annotations
@@ -181,6 +182,49 @@ def engine_restart(driver: Any, dev: UiDev) -> None:
     poll(lambda: connection(driver) == "open", 60)
 
 
+def _alert(driver: Any) -> Any:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        return driver.switch_to.alert
+    except NoAlertPresentException:
+        return None
+
+
+def preset_menu(driver: Any, project: Path, before: float) -> None:
+    """The preset menu: Warm loads (and resets what it leaves out), a hand-written preset
+    appears without a reload, "Save as preset" writes a file and asks before replacing one."""
+    from selenium.webdriver.support.ui import Select
+
+    def menu() -> Any:
+        return Select(driver.find_element("css selector", "select[data-preset-menu]"))
+
+    def near(db: float) -> bool:
+        return abs((meter_db(driver, "left-rms") or -200.0) - db) <= 0.7
+
+    poll(lambda: [o.text for o in menu().options][1:] == ["Bright (Tone)", "Warm (Tone)"], 10)
+    menu().select_by_value("Warm")  # -6 dB out; input_gain_level back to its 0 dB default
+    poll(lambda: near(before - 6.2), 10)
+    (project / "presets" / "Quiet.json").write_text('{"values": {"output_gain_level": -24}}')
+    poll(lambda: "Quiet" in [o.text for o in menu().options], 10)
+    menu().select_by_value("Quiet")
+    poll(lambda: near(before - 24.0), 10)
+    name = driver.find_element("css selector", "input[data-preset-name]")
+    keys(driver, name, "Mine")
+    driver.find_element("css selector", "button[data-preset-save]").click()
+    mine = project / "presets" / "Mine.json"
+    poll(mine.is_file, 10)
+    assert '"output_gain_level": -24' in mine.read_text()
+    warm = (project / "presets" / "Warm.json").read_bytes()
+    name.clear()
+    keys(driver, name, "warm")  # the same preset but for case: the page asks first
+    driver.find_element("css selector", "button[data-preset-save]").click()
+    poll(lambda: _alert(driver), 10).dismiss()
+    assert (project / "presets" / "Warm.json").read_bytes() == warm
+    assert not (project / "presets" / "warm.json").exists()
+    assert driver.execute_script("return window.__wcMarker") == MARKER
+
+
 def dev_stopped(driver: Any, dev: UiDev, project: Path) -> None:
     """dev stops (engine and Vite): the loaded page says so and how to start it again."""
     dev.interrupt(timeout=10)
@@ -225,6 +269,9 @@ def test_ui_drives_the_engine_in_chromium(
         assert driver.execute_script("return window.__wcMarker") == MARKER
         # While the engine was down, the browser logs its refused reconnects: nothing else.
         refused = "WebSocket connection to 'ws://127.0.0.1:"
+        assert console_errors(driver, allowed=(refused,)) == []
+
+        preset_menu(driver, project, before)
         assert console_errors(driver, allowed=(refused,)) == []
 
         dev_stopped(driver, dev, project)

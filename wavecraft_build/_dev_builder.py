@@ -176,6 +176,7 @@ class Builder:
             cancel=cancel,
             child=self._spare,
             stale_stubs="note",  # a stale UI stub must not hold back the DSP's hot reload
+            bad_presets="note",  # nor a bad preset file
         )
         outcome = self._run_steps(ctx, first)
         if outcome is None:
@@ -227,6 +228,8 @@ class Builder:
         # Codegen's notes (a stale UI stub's "warning:" line above all) are said, not dropped.
         for note in ctx.codegen_report.notes if ctx.codegen_report is not None else []:
             self.events.emit("codegen_note", note, note=note, warning=note.startswith("warning:"))
+        if ctx.preset_note is not None:
+            self.events.emit("preset_warning", ctx.preset_note, note=ctx.preset_note)
         # Released ids are a promise to hosts: say it on every reload that breaks the lock.
         broken = lock.check(self.project, ctx.result)
         if broken:

@@ -21,6 +21,7 @@ Output is either human lines (the message strings are stable: scripts look for
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import threading
@@ -29,13 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wavecraft_build import presets
 from wavecraft_build._dev_builder import Builder, Events, ParamDiff, diff_params
 from wavecraft_build.cache import ParamCache, default_cache_dir
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.engine.supervisor import EngineOptions
-from wavecraft_build.errors import Interrupted, WavecraftError
+from wavecraft_build.errors import Interrupted, PresetError, WavecraftError
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import load_state
+from wavecraft_build.presets import PRESETS_DIR
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, written one way everywhere (see errors.py)
 if TYPE_CHECKING:
@@ -43,7 +46,8 @@ if TYPE_CHECKING:
     from wavecraft_build.dev_tests import ReloadTests
     from wavecraft_build.engine.supervisor import EngineSupervisor
 
-__all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "run_dev", "source_filter"]
+__all__ = ["DevOptions", "Events", "ParamDiff", "diff_params", "preset_filter", "run_dev",
+           "source_filter"]
 
 WATCHED_NAMES = frozenset({"Cargo.toml", "Cargo.lock", "build.rs"})
 WATCHED_SUFFIXES = (".rs",)
@@ -79,14 +83,42 @@ def source_filter(engine: Path) -> Callable[[object, str], bool]:
     return accept
 
 
-def _engine(options: DevOptions, events: Events) -> EngineSupervisor | None:
+def preset_filter(root: Path) -> Callable[[object, str], bool]:
+    """Accept ``presets/*.json`` of the project at ``root`` (not dotfiles: editor temps)."""
+    folder = root / PRESETS_DIR
+
+    def accept(_change: object, path: str) -> bool:
+        p = Path(path)
+        return p.parent == folder and p.suffix == ".json" and not p.name.startswith(".")
+
+    return accept
+
+
+def _engine(project: ProjectConfig, options: DevOptions,
+            events: Events) -> EngineSupervisor | None:
     """The supervisor, not started yet: ``run_dev`` holds it before ``start`` so that a
     Ctrl-C while the engine starts still stops it."""
     if options.engine is None:
         return None
     from wavecraft_build.engine.supervisor import EngineSupervisor
 
-    return EngineSupervisor(options.engine, events.emit)
+    engine_options = dataclasses.replace(options.engine, project=project.root)
+    return EngineSupervisor(engine_options, events.emit)
+
+
+def _presets_edited(project: ProjectConfig, builder: Builder, events: Events,
+                    engine: EngineSupervisor | None) -> None:
+    """A preset file changed by hand: check it against the last good parameters (a note,
+    never a rebuild) and let the page list the presets again."""
+    if builder.last is not None:
+        try:
+            presets.load_checked(project.root, builder.last)
+        except PresetError as exc:
+            note = f"warning: {exc.render()}"
+            events.emit("preset_warning", note, note=note,
+                        path=str(exc.path) if exc.path else None)
+    if engine is not None:
+        engine.presets_changed()
 
 
 def _start_ui(
@@ -128,7 +160,7 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
     stop = threading.Event()
     interrupted = False
     try:
-        engine = _engine(options, events)
+        engine = _engine(project, options, events)
         if engine is not None:
             engine.start()
         if options.test:
@@ -150,15 +182,22 @@ def run_dev(project: ProjectConfig, options: DevOptions, *, events: Events | Non
                 events.emit("watching", f"Watching {project.engine} for changes (Ctrl-C to stop)")
 
         threading.Thread(target=announce, daemon=True).start()
-        for _changes in watchfiles.watch(
+        sources, edited = source_filter(project.engine), preset_filter(project.root)
+        (project.root / PRESETS_DIR).mkdir(exist_ok=True)  # watched from the start
+        for changes in watchfiles.watch(
             project.engine,
-            watch_filter=source_filter(project.engine),
+            project.root / PRESETS_DIR,
+            watch_filter=lambda change, path: sources(change, path) or edited(change, path),
             step=options.step_ms,
             debounce=options.debounce_ms,
             stop_event=stop,
             raise_interrupt=True,
         ):
-            builder.request()
+            # A preset edit refreshes the page's menu; only a source edit rebuilds the DSP.
+            if any(edited(change, path) for change, path in changes):
+                _presets_edited(project, builder, events, engine)
+            if any(sources(change, path) for change, path in changes):
+                builder.request()
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -39,6 +39,7 @@ __all__ = [
     "LibraryNotFound",
     "LoadFailed",
     "NotBuilt",
+    "PresetError",
     "ProjectTestsFailed",
     "ReleaseError",
     "RuntimeLoadError",
@@ -204,6 +205,13 @@ class ProjectTestsFailed(WavecraftError):
     publishes anyway and says so in manifest.json."""
 
     kind, exit_code = "tests failed", 25
+
+
+class PresetError(WavecraftError):
+    """Fix the named preset file in presets/ (key, value, allowed range in the message); the
+    last good bindings and bundles are unchanged."""
+
+    kind, exit_code = "preset", 26
 
 
 class NotBuilt(WavecraftError):

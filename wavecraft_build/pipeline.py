@@ -21,9 +21,10 @@ from wavecraft_build import cargo
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.cache import ParamCache, default_cache_dir, discover
 from wavecraft_build.config import ProjectConfig
-from wavecraft_build.errors import CacheError
+from wavecraft_build.errors import CacheError, PresetError
 from wavecraft_build.extract import Child
 from wavecraft_build.metadata import ExtractionResult
+from wavecraft_build.presets import Preset, load_checked
 from wavecraft_build.steps import Reporter, SilentReporter, Step, run, step
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see errors.py)
@@ -41,6 +42,7 @@ __all__ = [
     "build_request",
     "cargo_build",
     "cargo_step",
+    "check_presets",
     "codegen",
     "discover",
     "extract_cached",
@@ -84,6 +86,12 @@ class Context:
     result: ExtractionResult | None = None
     cache_hit: bool = False
     codegen_report: CodegenReport | None = None
+    #: The project's presets/, checked against ``result`` (``check_presets``).
+    presets: list[Preset] = field(default_factory=list)
+    #: A bad preset: "error" (build, release) or "note" (dev: the DSP still reloads).
+    bad_presets: Literal["error", "note"] = "error"
+    #: The bad preset's ``error[preset]`` text under ``bad_presets="note"``.
+    preset_note: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -156,6 +164,19 @@ def extract_cached(ctx: Context) -> None:
     )
 
 
+@step("check presets")
+def check_presets(ctx: Context) -> None:
+    """A preset naming an unknown id, or a value out of range, fails the build before
+    codegen: the last good bindings stay."""
+    assert ctx.result is not None
+    try:
+        ctx.presets = load_checked(ctx.project.root, ctx.result)
+    except PresetError as exc:
+        if ctx.bad_presets == "error":
+            raise
+        ctx.preset_note = f"warning: {exc.render()}"
+
+
 def _state_file(project: ProjectConfig) -> Path:
     return project.state_dir / "params.json"
 
@@ -198,4 +219,5 @@ def codegen(ctx: Context) -> None:
 
 
 # codegen before save_state: the recorded state only moves once the files match it.
-BUILD_STEPS: tuple[Step[Context], ...] = (cargo_build, extract_cached, codegen, save_state)
+BUILD_STEPS: tuple[Step[Context], ...] = (
+    cargo_build, extract_cached, check_presets, codegen, save_state)

@@ -17,10 +17,10 @@ from wavecraft_build.codegen.protocol_ts import PROTOCOL_TS, render_protocol
 __all__ = ["GENERATED_DIR", "STATIC_FILES", "render"]
 
 GENERATED_DIR = PurePosixPath("src/generated")
-#: Shipped as-is, in dependency order (client <- store, audio, notes <- hooks <- panel,
-#: keyboard).
-STATIC_FILES = ("client.ts", "store.ts", "audio.ts", "notes.ts", "hooks.ts", "panel.tsx",
-                "keyboard.tsx")
+#: Shipped as-is, in dependency order (client <- store, audio, notes, presets <- hooks <-
+#: panel, keyboard).
+STATIC_FILES = ("client.ts", "store.ts", "audio.ts", "notes.ts", "presets.ts", "hooks.ts",
+                "panel.tsx", "keyboard.tsx")
 
 
 def _static(name: str) -> str:

@@ -82,6 +82,10 @@ def _command(engine: Engine, emit: _Events, line: str) -> None:
                 raise TypeError("test_results: results must be an object")
             folder = cmd.get("folder")
             engine.publish_results(results, Path(folder) if isinstance(folder, str) else None)
+        elif kind == "project":
+            engine.presets.root = Path(str(cmd["path"]))  # its presets/ for the methods
+        elif kind == "presets_changed":
+            engine.presets_changed()
         elif kind == "fail":
             engine.fail(str(cmd["message"]))
         elif kind == "stats":

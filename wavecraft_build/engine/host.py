@@ -27,6 +27,7 @@ from wavecraft_build.engine.dsp import EngineDsp, load_dsp
 from wavecraft_build.engine.handoff import Handoff
 from wavecraft_build.engine.meters import MeterReading, MeterWindow
 from wavecraft_build.engine.notes import NoteInbox
+from wavecraft_build.engine.presets import EnginePresets
 from wavecraft_build.engine.server import EngineServer, notification
 from wavecraft_build.engine.sources import LoopSource
 from wavecraft_build.engine.state import AudioStatus, ParamStore
@@ -62,6 +63,8 @@ class Engine:
     def __init__(self, config: HostConfig, source: LoopSource, emit: Emit) -> None:
         self.config = config
         self.store = ParamStore()
+        #: Its ``root`` is the project (the supervisor's ``project`` command); None: no presets.
+        self.presets = EnginePresets(None, self.store)
         self.status = AudioStatus(
             sample_rate=config.audio.sample_rate, buffer_size=config.audio.block_size
         )
@@ -116,6 +119,26 @@ class Engine:
         changed, self._changed = self._changed, {}
         for pid, value in changed.items():
             self.server.broadcast("parameterChanged", {"id": pid, "value": value})
+
+    def list_presets(self) -> dict[str, Any]:
+        return self.presets.list()
+
+    def load_preset(self, name: Any) -> dict[str, Any]:
+        """Every parameter through ``set_parameter`` (checked, one notification per id)."""
+        for pid, value in self.presets.values(name).items():
+            self.set_parameter(pid, value)
+        return {}
+
+    def save_preset(self, name: Any, overwrite: Any) -> dict[str, Any]:
+        saved = self.presets.save(name, overwrite)
+        self.presets_changed()
+        return saved
+
+    def presets_changed(self) -> None:
+        """Tell every client to list the presets again (any thread)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(
+                lambda: self.server.broadcast("presetsChanged", {}))
 
     def get_all_parameters(self) -> dict[str, Any]:
         return {"parameters": self.store.all()}

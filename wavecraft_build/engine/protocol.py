@@ -17,6 +17,13 @@ client that ignores it); binary frames go only to a client that asked with
 little-endian float32), until ``unsubscribeAudio`` or the connection closes. A client that
 never subscribes (Wavecraft's own UI core, say) receives text frames only.
 
+Presets are an addition too (``listPresets``, ``loadPreset``, ``savePreset`` and the
+``presetsChanged`` notification): the project's ``presets/<name>.json`` files, read from
+disk on every call (a hand edit shows up at once); loading one sets every parameter through
+the same path as ``setParameter`` (the ids the preset leaves out to their defaults) and
+sends ``parameterChanged`` for each; saving writes the current values as a checked preset,
+atomically, and never over an existing file unless ``overwrite`` is true.
+
 Test results are the other addition: under ``dev --test`` the engine broadcasts one
 ``testResults`` notification when a run of the project's tests starts and when it ends, and
 sends the latest one to every client right after it connects. A failing golden test's plot
@@ -54,6 +61,9 @@ __all__ = [
     "PARAM_OUT_OF_RANGE",
     "PARSE_ERROR",
     "PCM_ENCODING",
+    "PRESET_EXISTS",
+    "PRESET_INVALID",
+    "PRESET_NOT_FOUND",
     "TEST_RESULTS_PATH",
     "TEST_STATUSES",
     "TYPES",
@@ -116,7 +126,8 @@ AUDIO_FORMAT: Final = (
 #: Methods and notifications that are this project's, not Wavecraft's (the audio preview,
 #: the test results of ``dev --test``).
 ADDITIONS: Final = ("subscribeAudio", "unsubscribeAudio", "audioFormat", "testResults",
-                     "noteOn", "noteOff", "midi")
+                    "noteOn", "noteOff", "midi",
+                    "listPresets", "loadPreset", "savePreset", "presetsChanged")
 #: Where the engine serves the PNGs of the project's results folder (``GET`` on its port).
 TEST_RESULTS_PATH: Final = "/test-results/"
 #: ``TestResults.status``: a run is going, or the last one passed or failed.
@@ -148,6 +159,7 @@ TYPES: Final[dict[str, str]] = {
         "{ phase: AudioPhase; sample_rate?: number; buffer_size?: number; "
         "diagnostic?: AudioDiagnostic; updated_at_ms: number }"
     ),
+    "PresetInfo": "{ name: string; category?: string; author?: string; tags?: string[] }",
     "TestStatus": " | ".join(f"'{s}'" for s in TEST_STATUSES),
     "TestFailure": "{ name: string; message: string; plot?: string }",
     "TestResults": (
@@ -218,6 +230,26 @@ METHODS: Final[tuple[Method, ...]] = (
         params=(Field("bytes", "number[]", "status byte then 1 or 2 data bytes"),),
         result=(),
     ),
+    Method(
+        "listPresets",
+        "Addition: the project's presets (presets/<name>.json), sorted by name; a folder "
+        "with a bad file answers PRESET_INVALID naming it.",
+        result=(Field("presets", "PresetInfo[]"),),
+    ),
+    Method(
+        "loadPreset",
+        "Addition: set every parameter to the preset's value (its left-out ids to their "
+        "defaults); every client gets parameterChanged for each id.",
+        params=(Field("name", "string"),),
+        result=(),
+    ),
+    Method(
+        "savePreset",
+        "Addition: write the current values as presets/<name>.json (checked, atomic); "
+        "PRESET_EXISTS unless overwrite is true.",
+        params=(Field("name", "string"), Field("overwrite", "boolean", optional=True)),
+        result=(Field("name", "string"), Field("path", "string")),
+    ),
 )
 
 NOTIFICATIONS: Final[tuple[Notification, ...]] = (
@@ -259,6 +291,11 @@ NOTIFICATIONS: Final[tuple[Notification, ...]] = (
         f"a path on the engine's port under {TEST_RESULTS_PATH} (its PNG).",
         params=(Field("results", "TestResults"),),
     ),
+    Notification(
+        "presetsChanged",
+        "Addition: a preset file was added, edited or removed (by hand or by savePreset): "
+        "call listPresets again.",
+    ),
 )
 
 #: Error codes: one constant each (the dispatcher and the store raise these), all in ERRORS.
@@ -273,7 +310,12 @@ INTERNAL_ERROR: Final = ErrorCode(-32603, "INTERNAL_ERROR",
 PARAM_NOT_FOUND: Final = ErrorCode(-32000, "PARAM_NOT_FOUND", "no parameter has this id")
 PARAM_OUT_OF_RANGE: Final = ErrorCode(-32001, "PARAM_OUT_OF_RANGE",
                                       "the value is outside the parameter's [min, max]")
+PRESET_NOT_FOUND: Final = ErrorCode(-32002, "PRESET_NOT_FOUND", "no preset has this name")
+PRESET_INVALID: Final = ErrorCode(-32003, "PRESET_INVALID",
+                                  "a preset file or name is not valid (the message names it)")
+PRESET_EXISTS: Final = ErrorCode(-32004, "PRESET_EXISTS",
+                                 "a preset of this name exists: confirm with overwrite")
 ERRORS: Final[tuple[ErrorCode, ...]] = (
     PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
-    PARAM_NOT_FOUND, PARAM_OUT_OF_RANGE,
+    PARAM_NOT_FOUND, PARAM_OUT_OF_RANGE, PRESET_NOT_FOUND, PRESET_INVALID, PRESET_EXISTS,
 )

@@ -44,6 +44,9 @@ class Api(Protocol):
     def get_audio_status(self) -> dict[str, Any]: ...
     def audio_format(self) -> dict[str, Any]: ...
     def play(self, event: NoteEvent) -> None: ...
+    def list_presets(self) -> dict[str, Any]: ...
+    def load_preset(self, name: Any) -> dict[str, Any]: ...
+    def save_preset(self, name: Any, overwrite: Any) -> dict[str, Any]: ...
 
 
 class Session:
@@ -72,6 +75,9 @@ _HANDLERS: Final[Mapping[str, Callable[[Api, dict[str, Any], Session], dict[str,
     "noteOn": lambda api, p, s: _play(api, s, "noteOn", p),
     "noteOff": lambda api, p, s: _play(api, s, "noteOff", p),
     "midi": lambda api, p, s: _play(api, s, "midi", p),
+    "listPresets": lambda api, p, s: api.list_presets(),
+    "loadPreset": lambda api, p, s: api.load_preset(p.get("name")),
+    "savePreset": lambda api, p, s: api.save_preset(p.get("name"), p.get("overwrite", False)),
 }
 
 

@@ -83,6 +83,11 @@ class ParamStore:
         with self._lock:
             return self._version, rebase_values(params, self._values)
 
+    def parameters(self) -> tuple[ParameterInfo, ...]:
+        """The running DSP's parameter list (declaration order)."""
+        with self._lock:
+            return tuple(self._params.values())
+
     def get(self, pid: Any) -> float:
         with self._lock:
             return self._values[self._known(pid).id]

@@ -57,6 +57,8 @@ class EngineOptions:
     block_size: int = 128
     input: str = "auto"
     audio_out: bool = False
+    #: The project whose presets/ the engine's preset methods read and write.
+    project: Path | None = None
 
     @property
     def url(self) -> str:
@@ -181,6 +183,8 @@ class EngineSupervisor:
             return
         threading.Thread(target=self._monitor, args=(p, read_fd), name="wavecraft-engine-events",
                          daemon=True).start()
+        if self.options.project is not None:  # on stdin, like the rest: argv stays short
+            self._send({"cmd": "project", "path": str(self.options.project)})
         for url in self._origins:
             self._send({"cmd": "allow_origin", "url": url})
         if self._results is not None:
@@ -204,6 +208,10 @@ class EngineSupervisor:
         with self._lock:
             self._origins.append(url)
             self._send({"cmd": "allow_origin", "url": url})
+
+    def presets_changed(self) -> None:
+        """A preset file changed on disk: the page lists the presets again (no rebuild)."""
+        self._send({"cmd": "presets_changed"})
 
     def test_results(self, results: dict[str, Any], folder: Path | None) -> None:
         """Show ``results`` (a ``TestResults``, ``dev --test``) in the page; their plots are

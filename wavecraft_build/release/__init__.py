@@ -92,8 +92,6 @@ def release(
         files=ctx.files,
         discovery_rebuilt=not ctx.build.fresh,
         timings=ctx.timings,
-        warnings=(
-            *(ctx.codegen_report.notes if ctx.codegen_report is not None else ()),
-            *((ctx.editor_note,) if ctx.editor_note else ()),
-        ),
+        warnings=(*(ctx.codegen_report.notes if ctx.codegen_report is not None else ()),
+                  *ctx.notes),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from wavecraft_build import cargo
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUNDLE, Context
+from wavecraft_build.release.bundle import Bundle
 from wavecraft_build.release.editor import EditorBuild
 from wavecraft_build.release.identity import PluginIdentity
 
@@ -68,11 +69,14 @@ class ReleaseContext(Context):
     installed: list[Path] = field(default_factory=list)
     #: What the project's tests did before publishing (``manifest.json``'s "tests").
     tests: dict[str, Any] = field(default_factory=dict)
-    #: The editor the release library embeds (None: built without one; ``editor_note`` why).
+    #: The editor the release library embeds (None: built without one; ``notes`` say why).
     editor: EditorBuild | None = None
-    editor_note: str | None = None
     #: git_info, started in the background while cargo runs (it spawns git twice).
     git: Future[dict[str, Any] | None] | None = None
+    #: The preset files beside the bundles (``release.preset_files``): VST3, CLAP.
+    preset_bundles: tuple[Bundle, ...] = ()
+    #: Lines for the report's warnings (a preset leaving out a newly added id, once).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def bundle_build(self) -> cargo.BuildResult:

@@ -9,6 +9,12 @@ removes or renames an id, or changes its type or range, stops with ``ReleaseErro
 naming each id and what changed; ``--accept-param-changes`` rewrites the lock on purpose.
 Added ids are recorded, never an error; a unit is recorded but changing it breaks nothing.
 ``check`` is the pure comparison the dev loop uses for its warning.
+
+Presets store values by the same ids: a removed or renamed id that a preset in presets/
+uses is named with that preset, and ``--accept-param-changes`` then lists the presets to
+fix (the preset check stops the release on them until they are edited; nothing is
+rewritten behind the author's back). ``new_ids`` are the ids added since the lock: a
+preset that leaves one out loads with its default, which the release says once.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from wavecraft_build._fs import write_atomic
 from wavecraft_build.config import ProjectConfig
 from wavecraft_build.errors import ReleaseError
 from wavecraft_build.metadata import ExtractionResult, ParameterInfo
+from wavecraft_build.presets import Preset
 
-__all__ = ["ACCEPT_FLAG", "LOCK_NAME", "check", "lock_path", "read", "require_compatible",
-           "warning", "write"]
+__all__ = ["ACCEPT_FLAG", "LOCK_NAME", "check", "lock_path", "new_ids", "read",
+           "require_compatible", "warning", "write"]
 
 LOCK_NAME = "wavecraft.lock.json"
 ACCEPT_FLAG = "--accept-param-changes"
@@ -67,7 +74,13 @@ def _range(entry: dict[str, Any]) -> str:
         isinstance(entry.get(k), int | float) for k in ("min", "max")) else "?"
 
 
-def _compare(locked: dict[str, dict[str, Any]], result: ExtractionResult) -> list[str]:
+def _users(pid: str, presets: list[Preset]) -> str:
+    names = [p.name for p in presets if pid in p.values]
+    return f", used by preset(s) {', '.join(map(repr, names[:4]))}" if names else ""
+
+
+def _compare(locked: dict[str, dict[str, Any]], result: ExtractionResult,
+             presets: list[Preset] | None = None) -> list[str]:
     now = {p.id: _entry(p) for p in result.parameters}
     added = [i for i in now if i not in locked]
     out: list[str] = []
@@ -75,7 +88,7 @@ def _compare(locked: dict[str, dict[str, Any]], result: ExtractionResult) -> lis
         new = now.get(pid)
         if new is None:
             renamed = f" (new ids: {', '.join(added[:3])})" if added else ""
-            out.append(f"{pid} removed{renamed}")
+            out.append(f"{pid} removed{renamed}{_users(pid, presets or [])}")
         elif new["type"] != old.get("type"):
             out.append(f"{pid} type {old.get('type')} -> {new['type']}")
         elif (new["min"], new["max"]) != (old.get("min"), old.get("max")):
@@ -109,10 +122,18 @@ def warning_text(changes: list[str]) -> str:
             f"they are restored or accepted with {ACCEPT_FLAG} ({LOCK_NAME})")
 
 
-def require_compatible(project: ProjectConfig, result: ExtractionResult) -> None:
-    """Raise ``ReleaseError`` naming every locked id that ``result`` removes or changes."""
+def new_ids(project: ProjectConfig, result: ExtractionResult) -> list[str]:
+    """Ids of ``result`` the lock does not hold yet ([] before the first release)."""
     locked = read(project)
-    changes = [] if locked is None else _compare(locked, result)
+    return [] if locked is None else [p.id for p in result.parameters if p.id not in locked]
+
+
+def require_compatible(project: ProjectConfig, result: ExtractionResult,
+                       presets: list[Preset] | None = None) -> None:
+    """Raise ``ReleaseError`` naming every locked id that ``result`` removes or changes
+    (and the presets that use a removed one)."""
+    locked = read(project)
+    changes = [] if locked is None else _compare(locked, result, presets)
     if not changes:
         return
     shown = "; ".join(changes[:_MAX_LISTED])

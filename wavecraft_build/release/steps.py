@@ -1,8 +1,9 @@
 """The steps of a release, each doing one thing, and the plan that lists them.
 
-    check_tag -> check_tools -> cargo_build -> extract_cached -> check_lock -> codegen
-    -> save_state -> project_tests -> npm ci -> npm run build -> release_build -> check_params
-    -> stage_bundles -> build_wheel -> write_manifest -> publish -> write_lock -> install
+    check_tag -> check_tools -> cargo_build -> extract_cached -> check_lock -> check_presets
+    -> codegen -> save_state -> project_tests -> npm ci -> npm run build -> release_build
+    -> check_params -> stage_presets -> stage_bundles -> build_wheel -> write_manifest
+    -> publish -> write_lock -> install
 
 The source being released is built and read first (the build pipeline's own steps), so
 the bindings the UI is built from are always those of this source, never a stale record;
@@ -22,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from wavecraft_build import cargo, compiler_cache
+from wavecraft_build import cargo, compiler_cache, presets
 from wavecraft_build._fs import write_atomic
 from wavecraft_build.errors import ProjectTestsFailed, ReleaseError, ToolMissing
 from wavecraft_build.pipeline import (
@@ -34,7 +35,7 @@ from wavecraft_build.pipeline import (
     extract_cached,
     run_cargo,
 )
-from wavecraft_build.release import bundle, editor, identity, lock, manifest, targets
+from wavecraft_build.release import bundle, editor, identity, lock, manifest, preset_files, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -110,7 +111,8 @@ def check_lock(ctx: ReleaseContext) -> None:
     """Released ids are a promise to hosts: stop when this source breaks the lock file."""
     assert ctx.result is not None
     if not ctx.options.accept_param_changes:
-        lock.require_compatible(ctx.project, ctx.result)
+        # The presets as written (checked against the parameters by check_presets next).
+        lock.require_compatible(ctx.project, ctx.result, presets.load(ctx.project.root))
 
 
 # -- UI --------------------------------------------------------------------------------
@@ -148,14 +150,16 @@ def prepare_editor(ctx: ReleaseContext) -> None:
     """The Linux editor helper (built once per machine) and ``ui/dist`` packed, for the
     release library to embed; without WebKitGTK, no editor and one line saying why."""
     if ctx.options.target is not None or ctx.options.universal:
-        ctx.editor_note = "no editor in cross builds yet: the bundles have none"
+        ctx.notes.append("no editor in cross builds yet: the bundles have none")
         return
     ui = _ui_package(ctx) or ctx.project.ui
-    ctx.editor, ctx.editor_note = editor.prepare(
+    ctx.editor, why_not = editor.prepare(
         ctx.project.manifest, ui / "dist" if ui is not None else None,
         ctx.project.root / ".wavecraft" / "editor-ui.bin", _runner(ctx),
         cargo.cargo_executable(), dev_url=ctx.options.dev_editor,
     )
+    if why_not:
+        ctx.notes.append(why_not)
 
 
 @step(BUNDLE.label)
@@ -222,6 +226,36 @@ def check_params(ctx: ReleaseContext) -> None:
 # -- bundles, wheel, manifest ----------------------------------------------------------
 
 
+def _preset_notes(ctx: ReleaseContext) -> None:
+    """One note when presets leave out ids added since the last release (defaults)."""
+    assert ctx.result is not None
+    added = set(lock.new_ids(ctx.project, ctx.result))
+    missing = {pid: names for pid, names in presets.missing_ids(ctx.presets, ctx.result).items()
+               if pid in added}
+    if missing:
+        users = sorted({name for names in missing.values() for name in names})
+        ctx.notes.append(
+            f"warning: preset(s) {', '.join(map(repr, users[:6]))} leave out the new "
+            f"parameter id(s) {', '.join(missing)}: hosts load them with the default value")
+
+
+@step("presets")
+def stage_presets(ctx: ReleaseContext) -> None:
+    """The presets as files for the VST3 class and CLAP id this very library registers."""
+    assert ctx.result is not None
+    _preset_notes(ctx)
+    if not ctx.presets or not targets.runs_here(ctx.options.target):
+        return  # another machine's library cannot be asked for its ids here
+    ident = preset_files.host_identity(ctx.bundle_build.artifact)
+    clap_entry = f"{ctx.identity.name}.clap"  # bundle.layout's name on every platform
+    made = {"VST3": preset_files.vst3_bundle(ctx.presets, ctx.result, ident),
+            "CLAP": preset_files.clap_bundle(ctx.presets, ctx.result, ident, clap_entry)}
+    ctx.preset_bundles = tuple(b for b in made.values() if b is not None)
+    for fmt in (fmt for fmt, made_one in made.items() if made_one is None):
+        ctx.notes.append(f"warning: the release library has no {fmt} entry point: no "
+                         f"{fmt} preset files")
+
+
 @step("bundle")
 def stage_bundles(ctx: ReleaseContext) -> None:
     out = ctx.out_dir
@@ -237,15 +271,16 @@ def stage_bundles(ctx: ReleaseContext) -> None:
         identifier=ctx.identity.identifier, version=ctx.identity.version,
     )
     ctx.entries = {"vst3": out / vst3.entry, "clap": out / clap.entry}
+    bundles = (vst3, clap, *ctx.preset_bundles)
     if not ctx.options.wheel:
-        planned = manifest.planned_files((vst3, clap), ctx.param_cache())
+        planned = manifest.planned_files(bundles, ctx.param_cache())
         if manifest.already_published(out, planned):
             # Same bytes already in place: touch nothing (hosts and watchers see no change).
             ctx.files = {rel: sha for rel, (sha, _size) in planned.items()}
             return
     bundle.remove_leftovers(out)
     ctx.staging = bundle.staging_dir(out)
-    ctx.files = bundle.stage((vst3, clap), ctx.staging, epoch=manifest.source_date_epoch())
+    ctx.files = bundle.stage(bundles, ctx.staging, epoch=manifest.source_date_epoch())
 
 
 @step("maturin build (Python wheel)")
@@ -261,6 +296,8 @@ def build_wheel(ctx: ReleaseContext) -> None:
         manifest=ctx.project.manifest, parameters=ctx.result.parameters,
         features=ctx.release_features,
         target="universal2-apple-darwin" if ctx.options.universal else ctx.options.target,
+        presets=tuple({"name": p.name, "category": p.category,
+                       "values": presets.resolve(p, ctx.result)} for p in ctx.presets),
     )
     staging = ctx.staging
 
@@ -321,6 +358,13 @@ def install(ctx: ReleaseContext) -> None:
                 hint="check that the folder is writable; the bundles in "
                 f"{ctx.out_dir} are complete and can be copied by hand",
             ) from None
+    for extra in ctx.preset_bundles:
+        source = ctx.out_dir / extra.entry
+        # VST3: <vendor>/<plugin> into the user preset root the spec names (~/.vst3/presets);
+        # CLAP: the presets folder beside the installed .clap.
+        target = (folders["vst3"] / "presets" / source.parent.name
+                  if extra.format == "vst3-presets" else folders["clap"])
+        ctx.installed.append(bundle.install_entry(source, target))
 
 
 def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
@@ -341,7 +385,7 @@ def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
         plan.append(npm_build)
     if ctx.options.editor:
         plan.append(prepare_editor)
-    plan += [release_build, check_params, stage_bundles]
+    plan += [release_build, check_params, stage_presets, stage_bundles]
     if ctx.options.wheel:
         plan.append(build_wheel)
     plan += [write_manifest, publish, write_lock]

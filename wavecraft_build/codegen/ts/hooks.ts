@@ -9,8 +9,9 @@ import { createContext, useCallback, useContext, useEffect, useSyncExternalStore
 import { AudioPreview, type PreviewState } from './audio';
 import { EngineClient, type ConnectionState, type Transport } from './client';
 import type { ParameterId } from './parameters';
-import type { MeterUpdateParams, ParameterInfo, TestResults } from './protocol';
 import { NoteStore } from './notes';
+import { PresetStore, type SaveOutcome } from './presets';
+import type { MeterUpdateParams, ParameterInfo, PresetInfo, TestResults } from './protocol';
 import { MeterStore, ParameterStore, TestResultsStore } from './store';
 
 /** The page's one connection to the dev engine (created on first import, started by the hooks). */
@@ -20,6 +21,7 @@ export const meter = new MeterStore(engine);
 export const preview = new AudioPreview(engine);
 export const testResults = new TestResultsStore(engine);
 export const notes = new NoteStore(engine);
+export const presets = new PresetStore(engine);
 
 const subscribeState = (listener: () => void): (() => void) => engine.onState(listener);
 const getState = (): ConnectionState => engine.getState();
@@ -82,6 +84,29 @@ export function useMeter(): MeterUpdateParams | null {
 export function useTestResults(): TestResults | null {
   useEngine();
   return useSyncExternalStore(testResults.subscribe, testResults.get);
+}
+
+export interface PresetsHandle {
+  /** The project's presets (presets/<name>.json), sorted by name; kept up to date. */
+  readonly presets: readonly PresetInfo[];
+  /** Why listing, loading or saving failed (the file and reason), or null. */
+  readonly error: string | null;
+  /** Set every parameter to the preset's values (the ones it leaves out to defaults). */
+  readonly load: (name: string) => Promise<void>;
+  /** Save the current values as presets/<name>.json; `exists` unless `overwrite`. */
+  readonly save: (name: string, overwrite?: boolean) => Promise<SaveOutcome | null>;
+}
+
+const loadPreset = (name: string): Promise<void> => presets.load(name);
+const savePreset = (name: string, overwrite?: boolean): Promise<SaveOutcome | null> =>
+  presets.save(name, overwrite);
+
+/** The presets menu's data: the list, and load/save through the engine. */
+export function usePresets(): PresetsHandle {
+  useEngine();
+  const list = useSyncExternalStore(presets.subscribe, presets.list);
+  const error = useSyncExternalStore(presets.subscribe, presets.lastError);
+  return { presets: list, error, load: loadPreset, save: savePreset };
 }
 
 export interface ConnectionInfo {

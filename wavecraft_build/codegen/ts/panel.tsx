@@ -4,11 +4,12 @@
 // `UnclaimedParameters` shows every parameter that no mounted component shows through
 // `useParameter`, so a parameter added by a hot reload always gets a control, even when
 // your group components were written before it existed.
-import { useId, type ReactElement } from 'react';
+import { useId, useState, type FormEvent, type ReactElement } from 'react';
 
 import {
   UnclaimedContext,
   useParameterById,
+  usePresets,
   useUnclaimedParameters,
   type ParameterHandle,
 } from './hooks';
@@ -106,5 +107,65 @@ export function UnclaimedParameters(): ReactElement | null {
         ))}
       </fieldset>
     </UnclaimedContext.Provider>
+  );
+}
+
+/**
+ * The presets menu: choosing one loads it into the running DSP; "Save as preset" writes the
+ * current values to presets/<name>.json through the engine, asking before it replaces one.
+ */
+export function PresetMenu(): ReactElement {
+  const { presets, error, load, save } = usePresets();
+  const [name, setName] = useState('');
+  const [chosen, setChosen] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
+  const onSave = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    const wanted = name.trim();
+    if (wanted === '') return;
+    let outcome = await save(wanted);
+    if (outcome?.status === 'exists' && window.confirm(`Replace the preset "${wanted}"?`)) {
+      outcome = await save(wanted, true);
+    }
+    setSaved(outcome?.status === 'saved' ? outcome.path : null);
+  };
+  return (
+    <section className="wc-presets" aria-label="Presets" data-presets={presets.length}>
+      <label>
+        Preset{' '}
+        <select
+          value={chosen}
+          data-preset-menu=""
+          onChange={(event) => {
+            setChosen(event.target.value);
+            if (event.target.value !== '') void load(event.target.value);
+          }}
+        >
+          <option value="">(choose)</option>
+          {presets.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.category !== undefined ? `${p.name} (${p.category})` : p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <form onSubmit={(event) => void onSave(event)}>
+        <input
+          aria-label="Preset name"
+          data-preset-name=""
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <button type="submit" data-preset-save="">
+          Save as preset
+        </button>
+      </form>
+      {saved !== null && <span className="wc-presets-saved">Saved {saved}</span>}
+      {error !== null && (
+        <span className="wc-presets-error" role="alert" data-preset-error="">
+          {error}
+        </span>
+      )}
+    </section>
   );
 }

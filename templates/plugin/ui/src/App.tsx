@@ -10,7 +10,7 @@ import type { ReactElement } from 'react';
 import { ParameterPanel } from './components';
 import { useAudioPreview, useConnection, useMeter, useTestResults } from './generated/hooks';
 import { Keyboard } from './generated/keyboard';
-import { UnclaimedParameters } from './generated/panel';
+import { PresetMenu, UnclaimedParameters } from './generated/panel';
 import { INSTRUMENT } from './kind';
 
 const FLOOR_DB = -60;
@@ -122,6 +122,7 @@ export function App(): ReactElement {
       </header>
       {!inDaw && <Status state={state} url={url} />}
       {!inDaw && <TestBadge />}
+      {!inDaw && <PresetMenu />}
       <Meters />
       {INSTRUMENT && <Keyboard />}
       <section className="app-body">

@@ -32,6 +32,8 @@
 //! No global state: parameter lists are computed on demand from `const` specs and freed by
 //! the caller, so loading the library runs no plugin code and repeated queries do not leak.
 
+#[doc(hidden)]
+pub mod clap_export;
 mod denormals;
 #[cfg(feature = "editor")]
 pub mod editor;
@@ -75,6 +77,7 @@ pub mod prelude {
 /// Used by the macros; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::clap_export as clap;
     pub use crate::ffi::{dev_vtable, free_string, params_json_ptr, processors_json_ptr};
     pub use nice_plug;
 }
@@ -103,7 +106,8 @@ pub mod __private {
 ///
 /// * `type MyPlugin = WavecraftPlugin<signal, ...>` (a nice-plug `Plugin`),
 /// * the four `wavecraft_*` C functions of the binary contract (always),
-/// * `nice_export_vst3!` and `nice_export_clap!` only when the plugin crate's feature
+/// * `nice_export_vst3!` and a `clap_entry` (nice-plug's CLAP factory plus a preset-discovery
+///   factory, see `clap_export`) only when the plugin crate's feature
 ///   `_param-discovery` is off, so a discovery build has no host entry points.
 ///
 /// One invocation per crate (the C symbols are global).
@@ -180,11 +184,98 @@ macro_rules! wavecraft_plugin {
 
             // Host entry points only in a real build: a discovery build must not register
             // anything with a host when it is loaded.
+            // nice-plug's CLAP factory plus a preset-discovery factory (src/clap_export.rs).
             #[cfg(not(feature = "_param-discovery"))]
-            $crate::__private::nice_plug::nice_export_clap!($plugin);
+            $crate::__wavecraft_export_clap!($plugin);
             #[cfg(not(feature = "_param-discovery"))]
             $crate::__private::nice_plug::nice_export_vst3!($plugin);
         }
+    };
+}
+
+/// `clap_entry`: nice-plug's plugin factory, a preset-discovery factory for the `.wcpreset`
+/// files `wavecraft-build release` puts beside the plugin, and the preset-load extension.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wavecraft_export_clap {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        mod __wavecraft_clap {
+            use super::*;
+            use ::core::ffi::{c_char, c_void};
+            use $crate::__private::clap as c;
+            use $crate::__private::nice_plug::wrapper::clap::{clap_host, clap_plugin, clap_plugin_descriptor};
+
+            type Factory = c::PluginFactory;
+            type Presets = c::PresetFactory;
+
+            static EXPORT: c::ClapExport = c::ClapExport::new();
+            pub(super) static PLUGINS: Factory = Factory {
+                get_plugin_count: Some(count),
+                get_plugin_descriptor: Some(descriptor),
+                create_plugin: Some(create),
+            };
+            pub(super) static PRESETS: Presets =
+                c::preset_factory(preset_count, preset_descriptor, preset_create);
+            static PRESET_LOAD: c::PresetLoad = c::PresetLoad { from_location: Some(from_location) };
+
+            unsafe extern "C" fn count(_: *const Factory) -> u32 {
+                1
+            }
+            unsafe extern "C" fn descriptor(_: *const Factory, index: u32) -> *const clap_plugin_descriptor {
+                EXPORT.plugin_descriptor(index)
+            }
+            unsafe extern "C" fn create(
+                _: *const Factory,
+                host: *const clap_host,
+                id: *const c_char,
+            ) -> *const clap_plugin {
+                unsafe { EXPORT.create_plugin::<$plugin>(host, id, get_extension) }
+            }
+            unsafe extern "C" fn get_extension(plugin: *const clap_plugin, id: *const c_char) -> *const c_void {
+                unsafe { EXPORT.get_extension(plugin, id, &PRESET_LOAD) }
+            }
+            unsafe extern "C" fn from_location(
+                plugin: *const clap_plugin,
+                kind: u32,
+                location: *const c_char,
+                key: *const c_char,
+            ) -> bool {
+                unsafe { EXPORT.load_preset(plugin, kind, location, key) }
+            }
+            unsafe extern "C" fn preset_count(_: *const Presets) -> u32 {
+                1
+            }
+            unsafe extern "C" fn preset_descriptor(_: *const Presets, index: u32) -> *const c::ProviderDescriptor {
+                c::provider_descriptor(index)
+            }
+            unsafe extern "C" fn preset_create(
+                _: *const Presets,
+                indexer: *const c::Indexer,
+                id: *const c_char,
+            ) -> *const c::Provider {
+                unsafe { EXPORT.create_provider(indexer, id) }
+            }
+            pub(super) extern "C" fn init(path: *const c_char) -> bool {
+                unsafe { EXPORT.init::<$plugin>(path) }
+            }
+            pub(super) extern "C" fn deinit() {
+                EXPORT.deinit()
+            }
+            pub(super) extern "C" fn get_factory(id: *const c_char) -> *const c_void {
+                unsafe { EXPORT.get_factory(id, &PLUGINS, &PRESETS) }
+            }
+        }
+
+        /// The CLAP plugin's entry point.
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static clap_entry: $crate::__private::clap::Entry = $crate::__private::clap::Entry {
+            clap_version: $crate::__private::clap::VERSION,
+            init: Some(self::__wavecraft_clap::init),
+            deinit: Some(self::__wavecraft_clap::deinit),
+            get_factory: Some(self::__wavecraft_clap::get_factory),
+        };
     };
 }
 

@@ -12,6 +12,7 @@ export type MeterFrame = { peak_l: number; peak_r: number; rms_l: number; rms_r:
 export type AudioPhase = 'disabled' | 'initializing' | 'runningFullDuplex' | 'runningInputOnly' | 'degraded' | 'failed';
 export type AudioDiagnostic = { code: string; message: string; hint?: string };
 export type AudioStatus = { phase: AudioPhase; sample_rate?: number; buffer_size?: number; diagnostic?: AudioDiagnostic; updated_at_ms: number };
+export type PresetInfo = { name: string; category?: string; author?: string; tags?: string[] };
 export type TestStatus = 'running' | 'passed' | 'failed';
 export type TestFailure = { name: string; message: string; plot?: string };
 export type TestResults = { status: TestStatus; passed: number; failed: number; skipped: number; failures: TestFailure[]; updated_at_ms: number };
@@ -117,6 +118,34 @@ export interface MidiParams {
 /** Result of `midi`. */
 export type MidiResult = Record<string, never>;
 
+/** Params of `listPresets`: Addition: the project's presets (presets/<name>.json), sorted by name; a folder with a bad file answers PRESET_INVALID naming it. */
+export type ListPresetsParams = Record<string, never>;
+
+/** Result of `listPresets`. */
+export interface ListPresetsResult {
+  readonly presets: PresetInfo[];
+}
+
+/** Params of `loadPreset`: Addition: set every parameter to the preset's value (its left-out ids to their defaults); every client gets parameterChanged for each id. */
+export interface LoadPresetParams {
+  readonly name: string;
+}
+
+/** Result of `loadPreset`. */
+export type LoadPresetResult = Record<string, never>;
+
+/** Params of `savePreset`: Addition: write the current values as presets/<name>.json (checked, atomic); PRESET_EXISTS unless overwrite is true. */
+export interface SavePresetParams {
+  readonly name: string;
+  readonly overwrite?: boolean;
+}
+
+/** Result of `savePreset`. */
+export interface SavePresetResult {
+  readonly name: string;
+  readonly path: string;
+}
+
 /** Every request the engine answers. */
 export interface Methods {
   readonly getParameter: { params: GetParameterParams; result: GetParameterResult };
@@ -130,11 +159,14 @@ export interface Methods {
   readonly noteOn: { params: NoteOnParams; result: NoteOnResult };
   readonly noteOff: { params: NoteOffParams; result: NoteOffResult };
   readonly midi: { params: MidiParams; result: MidiResult };
+  readonly listPresets: { params: ListPresetsParams; result: ListPresetsResult };
+  readonly loadPreset: { params: LoadPresetParams; result: LoadPresetResult };
+  readonly savePreset: { params: SavePresetParams; result: SavePresetResult };
 }
 
 export type MethodName = keyof Methods;
 
-export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping", "subscribeAudio", "unsubscribeAudio", "noteOn", "noteOff", "midi"];
+export const METHOD_NAMES: readonly MethodName[] = ["getParameter", "setParameter", "getAllParameters", "getMeterFrame", "getAudioStatus", "ping", "subscribeAudio", "unsubscribeAudio", "noteOn", "noteOff", "midi", "listPresets", "loadPreset", "savePreset"];
 
 /** `parameterChanged`: A parameter was set (by any client): sent to every client so all views agree. */
 export interface ParameterChangedParams {
@@ -172,6 +204,9 @@ export interface TestResultsParams {
   readonly results: TestResults;
 }
 
+/** `presetsChanged`: Addition: a preset file was added, edited or removed (by hand or by savePreset): call listPresets again. */
+export type PresetsChangedParams = Record<string, never>;
+
 /** Every notification the engine sends, by name. */
 export interface Notifications {
   readonly parameterChanged: ParameterChangedParams;
@@ -180,11 +215,12 @@ export interface Notifications {
   readonly audioStatusChanged: AudioStatusChangedParams;
   readonly audioFormat: AudioFormatParams;
   readonly testResults: TestResultsParams;
+  readonly presetsChanged: PresetsChangedParams;
 }
 
 export type NotificationName = keyof Notifications;
 
-export const NOTIFICATION_NAMES: readonly NotificationName[] = ["parameterChanged", "parametersChanged", "meterUpdate", "audioStatusChanged", "audioFormat", "testResults"];
+export const NOTIFICATION_NAMES: readonly NotificationName[] = ["parameterChanged", "parametersChanged", "meterUpdate", "audioStatusChanged", "audioFormat", "testResults", "presetsChanged"];
 
 /** JSON-RPC error codes the engine answers with. */
 export const ErrorCode = {
@@ -202,5 +238,11 @@ export const ErrorCode = {
   PARAM_NOT_FOUND: -32000,
   /** the value is outside the parameter's [min, max] */
   PARAM_OUT_OF_RANGE: -32001,
+  /** no preset has this name */
+  PRESET_NOT_FOUND: -32002,
+  /** a preset file or name is not valid (the message names it) */
+  PRESET_INVALID: -32003,
+  /** a preset of this name exists: confirm with overwrite */
+  PRESET_EXISTS: -32004,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
