@@ -28,6 +28,8 @@ pytest_plugins = [
         "fixtures_release",
         "fixtures_validators",
         "fixtures_fresh",
+        "xtools",
+        "fixtures_hosts",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]
