@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import xtools
+from helpers import REPO
 from required_tools import require_tool
 
 from wavecraft_build import _proc
@@ -95,3 +96,10 @@ def test_parse_xwd_rejects_what_it_cannot_read() -> None:
     header[4:8] = (6).to_bytes(4, "big")  # file version 6
     with pytest.raises(ValueError, match="unsupported XWD"):
         xtools.parse_xwd(bytes(header))
+
+
+def test_ci_installs_every_package_the_x_tools_need() -> None:
+    script = (REPO / ".ci" / "run").read_text()
+    apt = script.split("apt-get install -y", 1)[1].split("\nneed ", 1)[0]
+    assert set(xtools.PACKAGES.values()) <= set(apt.replace("\\", " ").split())
+    assert all(part in xtools.APT_LINE for part in xtools.PACKAGES.values())

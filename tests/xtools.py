@@ -30,6 +30,7 @@ from wavecraft_build import _proc
 
 __all__ = [
     "APT_LINE",
+    "PACKAGES",
     "Geometry",
     "capture",
     "changed_fraction",
@@ -52,7 +53,7 @@ __all__ = [
 
 #: What these tools need, as the one apt line in .ci/run installs it.
 APT_LINE = "apt-get install xvfb xdotool x11-apps x11-utils tesseract-ocr"
-_TOOLS = {
+PACKAGES = {
     "Xvfb": "xvfb",
     "xdotool": "xdotool",
     "xwininfo": "x11-utils",
@@ -64,7 +65,7 @@ SCREEN = (1280, 1024)
 
 def require_x_tools() -> None:
     """Every tool here, else ``missing()`` (a failure under CI=true) with its install line."""
-    for tool, package in _TOOLS.items():
+    for tool, package in PACKAGES.items():
         require_tool(tool, f"apt-get install {package} (the editor tests drive a real X server)")
 
 
