@@ -1,9 +1,12 @@
-"""Drive the CLAP test host (tests/hosts/clap-host): one command line in, one JSON answer.
+"""Drive the test hosts: one command line in, one JSON answer line out.
 
-``ClapHost(binary, log)`` starts the host in its own process group (stderr, where the
-plugin's log lines go, into ``log``); ``cmd("set 42 0.5")`` returns the answer as a dict
-and fails the test on ``{"ok": false}`` unless ``check=False``. The host's commands are
-listed in its ``src/commands.rs``.
+``LineHost(argv, log)`` starts a host in its own process group (stderr, where a plugin's
+log lines go, into ``log``); ``cmd("set 42 0.5")`` returns the answer (the line whose
+``cmd`` is the command's first word) as a dict and fails the test on ``{"ok": false}``
+unless ``check=False``; ``expect(name)`` waits for a line the host sends by itself (the
+pedalboard host's ``closed``). ``ClapHost(binary, log)`` is the CLAP test host (its
+commands: tests/hosts/clap-host/src/commands.rs); ``PedalboardHost(vst3, log)`` the VST3
+editor host on pedalboard (tests/hosts/pedalboard_editor.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import os
 import selectors
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +24,9 @@ from typing import Any
 
 from wavecraft_build import _proc
 
-__all__ = ["ClapHost", "rss_kb"]
+__all__ = ["PEDALBOARD_EDITOR", "ClapHost", "LineHost", "PedalboardHost", "rss_kb"]
+
+PEDALBOARD_EDITOR = Path(__file__).resolve().parent / "hosts" / "pedalboard_editor.py"
 
 
 def rss_kb(pid: int) -> int:
@@ -31,11 +37,12 @@ def rss_kb(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
-class ClapHost:
-    def __init__(self, binary: Path, log: Path, env: dict[str, str] | None = None) -> None:
+class LineHost:
+    def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
         self._log_file = log.open("wb")
-        self.proc = _proc.spawn([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self._backlog: list[dict[str, Any]] = []
+        self.proc = _proc.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=self._log_file, env=env)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         os.set_blocking(self.proc.stdout.fileno(), False)
@@ -54,22 +61,36 @@ class ClapHost:
             self.proc.stdin.flush()
         except BrokenPipeError:
             raise AssertionError(f"the host is gone ({self._status()}); asked {line!r}") from None
+        return self.expect(line.split()[0], timeout=timeout, check=check, asked=line)
+
+    def expect(self, name: str, *, timeout: float = 60.0, check: bool = True,
+               asked: str = "") -> dict[str, Any]:
+        """The next answer line whose ``cmd`` is ``name`` (others wait in a backlog)."""
         deadline = time.monotonic() + timeout
+        while True:
+            for i, answer in enumerate(self._backlog):
+                if answer.get("cmd") == name:
+                    del self._backlog[i]
+                    if check and not answer["ok"]:
+                        raise AssertionError(f"{asked or name!r} failed: {answer['error']}")
+                    return answer
+            self._backlog.append(self._read_line(deadline, asked or name))
+
+    def _read_line(self, deadline: float, what: str) -> dict[str, Any]:
+        assert self.proc.stdout is not None
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"the host did not answer {line!r} within {timeout:.0f} s")
+                raise AssertionError(f"the host did not answer {what!r} in time")
             if not self._selector.select(left):
                 continue
             chunk = self.proc.stdout.read()
             if chunk == b"":
-                raise AssertionError(f"the host ended ({self._status()}) on {line!r}")
+                raise AssertionError(f"the host ended ({self._status()}) on {what!r}")
             if chunk:
                 self._buffer += chunk
         answer, self._buffer = self._buffer.split(b"\n", 1)
         result: dict[str, Any] = json.loads(answer)
-        if check and not result["ok"]:
-            raise AssertionError(f"{line!r} failed: {result['error']}")
         return result
 
     def _status(self) -> str:
@@ -96,9 +117,23 @@ class ClapHost:
         self._log_file.close()
         return code
 
-    def __enter__(self) -> ClapHost:
+    def __enter__(self) -> LineHost:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class ClapHost(LineHost):
+    """The CLAP test host (tests/hosts/clap-host), built by ``clap_test_host``."""
+
+    def __init__(self, binary: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__([str(binary)], log, env)
+
+
+class PedalboardHost(LineHost):
+    """pedalboard showing a VST3's editor, in a Python child of its own."""
+
+    def __init__(self, vst3: Path, log: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__([sys.executable, str(PEDALBOARD_EDITOR), str(vst3)], log, env)

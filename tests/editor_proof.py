@@ -1,0 +1,135 @@
+"""What the editor tests check in any host: the editor's pixels, its text, its controls.
+
+``wait_painted`` polls captures of a window until the React app shows (not blank, the
+parameter names readable by OCR); ``control_strip`` finds where a control is from two
+captures taken before and after the host moved it; ``child_pids`` lists a host's children
+(the editor helper process); ``trace_events`` reads the editor's trace file
+(``WAVECRAFT_EDITOR_TRACE``: the page's readiness and parameter sets, test-only).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xtools
+
+__all__ = [
+    "TRACE_ENV",
+    "Painted",
+    "Strip",
+    "child_pids",
+    "control_strip",
+    "names_read",
+    "trace_events",
+    "wait_painted",
+]
+
+TRACE_ENV = "WAVECRAFT_EDITOR_TRACE"
+#: A capture whose pixels vary less than this (std of all channels) is blank.
+BLANK_STD = 8.0
+
+
+@dataclass(frozen=True)
+class Painted:
+    image: np.ndarray
+    text: str
+    seconds: float
+
+
+def names_read(text: str, names: list[str]) -> list[str]:
+    """The ``names`` whose every word OCR read (case-insensitive)."""
+    words = set(text.lower().replace(":", " ").split())
+    return [n for n in names if all(w.lower() in words for w in n.split())]
+
+
+def wait_painted(window: int, names: list[str], work: Path, *, need: int = 3,
+                 timeout: float = 60.0) -> Painted:
+    """Poll until ``window`` shows at least ``need`` of ``names`` (OCR); the last capture."""
+    start = time.monotonic()
+    image = xtools.capture(window)
+    text = ""
+    while time.monotonic() - start < timeout:
+        image = xtools.capture(window)
+        if image.std() > BLANK_STD:
+            text = xtools.ocr(image, work)
+            if len(names_read(text, names)) >= need:
+                return Painted(image, text, time.monotonic() - start)
+        time.sleep(0.25)
+    xtools.save_png(image, work / "not-painted.png")
+    raise AssertionError(
+        f"the editor did not show {need} of {names} within {timeout:.0f} s "
+        f"(std {image.std():.1f}; OCR read {text!r}; capture {work / 'not-painted.png'})")
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Where a control moved: its row band and the column runs that changed in it."""
+    top: int
+    bottom: int
+    runs: list[tuple[int, int]]
+
+    @property
+    def centre_y(self) -> int:
+        return (self.top + self.bottom) // 2
+
+    def run_centre(self, index: int) -> int:
+        left, right = self.runs[index]
+        return (left + right) // 2
+
+
+def control_strip(before: np.ndarray, after: np.ndarray, *, threshold: int = 24,
+                  gap: int = 12) -> Strip | None:
+    """The band of rows where most pixels changed, and its changed column runs (a slider
+    moved from one end to the other shows its thumb's two places as two runs)."""
+    diff = np.abs(before.astype(np.int16) - after.astype(np.int16)).max(axis=-1) > threshold
+    rows = diff.sum(axis=1)
+    if rows.max(initial=0) == 0:
+        return None
+    peak = int(rows.argmax())
+    top = bottom = peak
+    while top > 0 and rows[top - 1] > 0:
+        top -= 1
+    while bottom < len(rows) - 1 and rows[bottom + 1] > 0:
+        bottom += 1
+    cols = np.nonzero(diff[top: bottom + 1].any(axis=0))[0]
+    runs: list[tuple[int, int]] = []
+    for col in cols.tolist():
+        if runs and col - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], col)
+        else:
+            runs.append((col, col))
+    return Strip(top, bottom, runs)
+
+
+def child_pids(pid: int) -> list[int]:
+    """Live (non-zombie) processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def trace_events(path: Path) -> list[dict[str, Any]]:
+    """The editor's trace lines (JSON objects with ``event``, ``t_ms``, ``params``)."""
+    if not path.is_file():
+        return []
+    events = []
+    for line in path.read_text().splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line being written right now
+    return events
