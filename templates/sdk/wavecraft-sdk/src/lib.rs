@@ -33,6 +33,8 @@
 //! the caller, so loading the library runs no plugin code and repeated queries do not leak.
 
 mod denormals;
+#[cfg(feature = "editor")]
+pub mod editor;
 mod engine;
 mod ffi;
 mod host_params;

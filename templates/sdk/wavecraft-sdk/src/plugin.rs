@@ -10,6 +10,8 @@ use nice_plug::prelude::{
 };
 
 use crate::denormals::DenormalGuard;
+#[cfg(feature = "editor")]
+use crate::editor::{meters::Meters, WebEditor};
 use crate::host_params::HostParams;
 use crate::processor::Signal;
 
@@ -34,6 +36,9 @@ pub struct WavecraftPlugin<S: Signal, M: PluginInfo> {
     params: Arc<HostParams>,
     signal: S,
     values: Vec<f32>,
+    /// Output levels for the editor, written by the audio thread (atomics only).
+    #[cfg(feature = "editor")]
+    meters: Arc<Meters>,
     info: PhantomData<fn() -> M>,
 }
 
@@ -41,7 +46,14 @@ impl<S: Signal, M: PluginInfo> Default for WavecraftPlugin<S, M> {
     fn default() -> Self {
         let params = Arc::new(HostParams::new::<S>());
         let values = vec![0.0; params.len()];
-        Self { params, signal: S::default(), values, info: PhantomData }
+        Self {
+            params,
+            signal: S::default(),
+            values,
+            #[cfg(feature = "editor")]
+            meters: Arc::default(),
+            info: PhantomData,
+        }
     }
 }
 
@@ -65,12 +77,20 @@ impl<S: Signal, M: PluginInfo> Plugin for WavecraftPlugin<S, M> {
         },
     ];
 
+    #[cfg(feature = "editor")]
+    type Editor = WebEditor;
+    #[cfg(not(feature = "editor"))]
     type Editor = ();
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    #[cfg(feature = "editor")]
+    fn editor(&mut self, _executor: nice_plug::prelude::AsyncExecutor<Self>) -> Option<WebEditor> {
+        Some(WebEditor::new::<S>(self.params.clone(), self.meters.clone()))
     }
 
     fn activate(
@@ -97,6 +117,8 @@ impl<S: Signal, M: PluginInfo> Plugin for WavecraftPlugin<S, M> {
         let _ftz = DenormalGuard::new();
         self.params.read_plain(&mut self.values);
         self.signal.process(buffer.as_slice(), &self.values);
+        #[cfg(feature = "editor")]
+        self.meters.write_block(buffer.as_slice());
         ProcessStatus::Normal
     }
 }
