@@ -1,8 +1,10 @@
 """Real X11 for the editor tests: one Xvfb per session, windows, captures, OCR, real input.
 
 ``xvfb_display`` (session fixture) starts ``Xvfb -displayfd`` (it picks a free display
-number itself) with a 24-bit screen and sets ``DISPLAY`` for the session; the plugins under
-test get no other variable. The rest are plain functions over the command-line tools that
+number itself) with a 24-bit screen and an XSettings manager (``xsettingsd``, as every
+desktop runs one: JUCE, and so pedalboard's editor window, dies with a BadWindow error on
+a bare X server), and sets ``DISPLAY`` for the session; the plugins under test get no
+other variable. The rest are plain functions over the command-line tools that
 a desktop user has too: ``xdotool`` and ``xwininfo`` find windows (by pid, name or as a
 host window's children), ``xwd`` captures the screen (parsed here with numpy, cropped to a
 window, written as PNG with Pillow), ``tesseract`` reads text, ``xdotool`` moves the
@@ -52,9 +54,10 @@ __all__ = [
 ]
 
 #: What these tools need, as the one apt line in .ci/run installs it.
-APT_LINE = "apt-get install xvfb xdotool x11-apps x11-utils tesseract-ocr"
+APT_LINE = "apt-get install xvfb xsettingsd xdotool x11-apps x11-utils tesseract-ocr"
 PACKAGES = {
     "Xvfb": "xvfb",
+    "xsettingsd": "xsettingsd",
     "xdotool": "xdotool",
     "xwininfo": "x11-utils",
     "xwd": "x11-apps",
@@ -77,7 +80,7 @@ def _run(*argv: str, timeout: float = 30.0) -> str:
 
 
 @pytest.fixture(scope="session")
-def xvfb_display() -> Iterator[str]:
+def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private Xvfb for the session (free display number, 24-bit); DISPLAY points at it."""
     require_x_tools()
     read_fd, write_fd = os.pipe()
@@ -100,14 +103,29 @@ def xvfb_display() -> Iterator[str]:
         display = f":{number}"
         old_display = os.environ.get("DISPLAY")
         os.environ["DISPLAY"] = display
+        settings = _start_xsettings(display, tmp_path_factory.mktemp("xsettings"))
         try:
             yield display
         finally:
+            _proc.kill_group(settings)
             if old_display is None:
                 os.environ.pop("DISPLAY", None)
             else:
                 os.environ["DISPLAY"] = old_display
             _proc.kill_group(proc)
+
+
+def _start_xsettings(display: str, work: Path) -> subprocess.Popen[bytes]:
+    """xsettingsd on ``display`` (its config file in ``work``)."""
+    config = work / "xsettingsd.conf"
+    config.write_text('Net/ThemeName "Adwaita"\n')
+    proc = _proc.spawn(["xsettingsd", "-c", str(config)], stderr=subprocess.DEVNULL,
+                       env={**os.environ, "DISPLAY": display})
+    time.sleep(0.3)  # it takes the selection at start-up; a failed start has exited
+    if proc.poll() is not None:
+        pytest.fail(f"xsettingsd did not start on {display} (exit {proc.returncode})",
+                    pytrace=False)
+    return proc
 
 
 # -- finding windows ------------------------------------------------------------------
