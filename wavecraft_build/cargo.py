@@ -55,6 +55,8 @@ class BuildRequest:
     crate_type: str | None = None
     #: "sccache" | "none" (``[tool.wavecraft] compiler-cache``; WAVECRAFT_COMPILER_CACHE wins)
     compiler_cache: str = "none"
+    #: Extra environment for cargo (the editor's embedded paths, ``release.editor``).
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ def _run_cargo(
         if on_line is not None:
             on_line(msg)
 
+    if req.env:
+        env = {**(os.environ if env is None else env), **dict(req.env)}
     # stderr goes to an anonymous file, not a pipe: no deadlock, no reader thread.
     with tempfile.TemporaryFile() as err:
         out.code = run_lines(

@@ -137,6 +137,10 @@ def _args_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release", action="store_true", help="build the release profile")
 
 
+#: Where `npm run dev` (Vite) serves the UI unless told otherwise.
+DEV_EDITOR_URL = "http://localhost:5173/"
+
+
 def _args_release(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--install",
@@ -146,6 +150,12 @@ def _args_release(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-ui", action="store_true", help="skip the npm UI build")
     p.add_argument("--no-wheel", action="store_true", help="skip the Python wheel")
+    p.add_argument("--no-editor", action="store_true",
+                   help="build the bundles without the editor (the React app in the DAW)")
+    p.add_argument("--dev-editor", nargs="?", const=DEV_EDITOR_URL, default=None, metavar="URL",
+                   help="a debug build, installed, whose editor loads the running Vite dev "
+                   f"server (default {DEV_EDITOR_URL}): UI edits hot-reload in the DAW; "
+                   "never for shipping (no wheel)")
     p.add_argument("--target", default=None, metavar="TRIPLE",
                    help="cross build for this target triple (its std: `rustup target add`)")
     p.add_argument("--universal", action="store_true",

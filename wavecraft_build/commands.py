@@ -186,9 +186,11 @@ def release(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     cache_start = _compiler_cache_start(project.compiler_cache)
     options = ReleaseOptions(
-        install=args.install,
+        install=args.install or args.dev_editor is not None,
         ui=not args.no_ui,
-        wheel=not args.no_wheel,
+        wheel=not args.no_wheel and args.dev_editor is None,
+        editor=not args.no_editor,
+        dev_editor=args.dev_editor,
         use_cache=not args.no_cache,
         out_dir=args.out.resolve() if args.out else None,
         accept_param_changes=args.accept_param_changes,

@@ -92,5 +92,8 @@ def release(
         files=ctx.files,
         discovery_rebuilt=not ctx.build.fresh,
         timings=ctx.timings,
-        warnings=tuple(ctx.codegen_report.notes) if ctx.codegen_report is not None else (),
+        warnings=(
+            *(ctx.codegen_report.notes if ctx.codegen_report is not None else ()),
+            *((ctx.editor_note,) if ctx.editor_note else ()),
+        ),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from wavecraft_build import cargo
 from wavecraft_build.metadata import ExtractionResult
 from wavecraft_build.pipeline import BUNDLE, Context
+from wavecraft_build.release.editor import EditorBuild
 from wavecraft_build.release.identity import PluginIdentity
 
 __all__ = ["MANIFEST_NAME", "ReleaseContext", "ReleaseOptions", "ReleaseReport"]
@@ -45,6 +46,10 @@ class ReleaseOptions:
     #: The git tag being released (``v1.2.0``): refused unless Cargo.toml and pyproject.toml
     #: say that version. None or "": no check.
     tag: str | None = None
+    #: Build the plugin's editor (the React app in the DAW) when the crate has the feature.
+    editor: bool = True
+    #: ``--dev-editor``: a debug build whose editor loads this URL (the Vite dev server).
+    dev_editor: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -63,6 +68,9 @@ class ReleaseContext(Context):
     installed: list[Path] = field(default_factory=list)
     #: What the project's tests did before publishing (``manifest.json``'s "tests").
     tests: dict[str, Any] = field(default_factory=dict)
+    #: The editor the release library embeds (None: built without one; ``editor_note`` why).
+    editor: EditorBuild | None = None
+    editor_note: str | None = None
     #: git_info, started in the background while cargo runs (it spawns git twice).
     git: Future[dict[str, Any] | None] | None = None
 

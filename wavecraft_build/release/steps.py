@@ -34,7 +34,7 @@ from wavecraft_build.pipeline import (
     extract_cached,
     run_cargo,
 )
-from wavecraft_build.release import bundle, identity, lock, manifest, targets
+from wavecraft_build.release import bundle, editor, identity, lock, manifest, targets
 from wavecraft_build.release.context import MANIFEST_NAME, ReleaseContext
 from wavecraft_build.release.tools import (
     Runner,
@@ -143,6 +143,21 @@ npm_build = _npm_step("npm_build", ("run", "build"))
 
 # -- the release library -----------------------------------------------------------------
 
+@step("editor")
+def prepare_editor(ctx: ReleaseContext) -> None:
+    """The Linux editor helper (built once per machine) and ``ui/dist`` packed, for the
+    release library to embed; without WebKitGTK, no editor and one line saying why."""
+    if ctx.options.target is not None or ctx.options.universal:
+        ctx.editor_note = "no editor in cross builds yet: the bundles have none"
+        return
+    ui = _ui_package(ctx) or ctx.project.ui
+    ctx.editor, ctx.editor_note = editor.prepare(
+        ctx.project.manifest, ui / "dist" if ui is not None else None,
+        ctx.project.root / ".wavecraft" / "editor-ui.bin", _runner(ctx),
+        cargo.cargo_executable(), dev_url=ctx.options.dev_editor,
+    )
+
+
 @step(BUNDLE.label)
 def release_build(ctx: ReleaseContext) -> None:
     """The shipped library: ``cargo rustc --crate-type cdylib --release``, once per target
@@ -150,6 +165,12 @@ def release_build(ctx: ReleaseContext) -> None:
     wheel's maturin finds it fresh and packages this very file (one compile, two uses)."""
     planned = targets.plan(ctx.options.target, ctx.options.universal)
     request = build_request(ctx, BUNDLE)
+    if ctx.editor is not None:
+        request = dataclasses.replace(
+            request, features=(*request.features, editor.EDITOR_FEATURE), env=ctx.editor.env(),
+            # --dev-editor: a debug build (its editor loads the dev server), never a release.
+            release=ctx.editor.dev_url is None,
+        )
     builds = [run_cargo(ctx, dataclasses.replace(request, target=t)) for t in planned]
     build = builds[0]
     if len(builds) > 1:
@@ -318,6 +339,8 @@ def release_steps(ctx: ReleaseContext) -> list[Step[ReleaseContext]]:
         if args is not None:
             plan.append(_npm_step("npm_install", args))
         plan.append(npm_build)
+    if ctx.options.editor:
+        plan.append(prepare_editor)
     plan += [release_build, check_params, stage_bundles]
     if ctx.options.wheel:
         plan.append(build_wheel)

@@ -14,6 +14,27 @@ import {
 /** `connecting` until the first attempt ends; then `open` or `closed` (retrying quietly). */
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
+/**
+ * How the page reaches the DSP: `websocket` to the dev engine (`nox -s dev`, a browser), or
+ * `ipc` to the plugin itself (the editor in a DAW). Same methods and notifications on both.
+ */
+export type Transport = 'websocket' | 'ipc';
+
+/** What the plugin's editor injects before the page loads (`window.__WAVECRAFT_IPC__`). */
+export interface WavecraftIpc {
+  postMessage(text: string): void;
+  onMessage(callback: (text: string) => void): () => void;
+  /** Tell the plugin the app has mounted and painted (the editor's readiness signal). */
+  ready(detail?: Record<string, unknown>): void;
+}
+
+/** The editor's IPC object when the page runs inside the plugin, else null (a browser). */
+export function editorIpc(): WavecraftIpc | null {
+  if (typeof window === 'undefined') return null;
+  const ipc = (window as unknown as { __WAVECRAFT_IPC__?: WavecraftIpc }).__WAVECRAFT_IPC__;
+  return ipc ?? null;
+}
+
 /** The engine answered a request with a JSON-RPC error (`code` is one of ErrorCode). */
 export class RpcError extends Error {
   readonly code: number;
@@ -49,6 +70,7 @@ export function engineUrl(): string {
 }
 
 interface Pending {
+  readonly method: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
   readonly timer: ReturnType<typeof setTimeout>;
@@ -63,9 +85,15 @@ function report(error: unknown): void {
   }, 0);
 }
 
-/** One JSON-RPC 2.0 connection to the dev engine that reconnects with backoff by itself. */
+/**
+ * One JSON-RPC 2.0 connection: to the dev engine over a WebSocket that reconnects with
+ * backoff by itself, or, inside the plugin's editor, to the plugin over its IPC object.
+ */
 export class EngineClient {
   readonly url: string;
+  readonly transport: Transport;
+  private readonly ipc: WavecraftIpc | null;
+  private readySent = false;
   private readonly timeoutMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -85,7 +113,9 @@ export class EngineClient {
   audioFormat: AudioFormatParams | null = null;
 
   constructor(options: ClientOptions = {}) {
-    this.url = options.url ?? engineUrl();
+    this.ipc = options.url === undefined ? editorIpc() : null;
+    this.transport = this.ipc === null ? 'websocket' : 'ipc';
+    this.url = this.ipc === null ? (options.url ?? engineUrl()) : 'ipc://plugin';
     this.timeoutMs = options.requestTimeoutMs ?? 3000;
     this.minBackoffMs = options.minBackoffMs ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 2000;
@@ -103,6 +133,12 @@ export class EngineClient {
   start(): void {
     if (this.started) return;
     this.started = true;
+    if (this.ipc !== null) {
+      // The plugin is there for as long as the page is: open at once, never reconnect.
+      this.ipc.onMessage((text) => this.receive(text));
+      this.setState('open');
+      return;
+    }
     this.open();
   }
 
@@ -123,7 +159,8 @@ export class EngineClient {
     timeoutMs: number = this.timeoutMs,
   ): Promise<Methods[M]['result']> {
     const socket = this.socket;
-    if (socket === null || this.state !== 'open') {
+    const ipc = this.ipc;
+    if ((socket === null && ipc === null) || this.state !== 'open') {
       return Promise.reject(new ConnectionError(`not connected to the engine at ${this.url}`));
     }
     const id = this.nextId++;
@@ -132,8 +169,10 @@ export class EngineClient {
         this.pending.delete(id);
         reject(new ConnectionError(`${method} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      socket.send(JSON.stringify({ jsonrpc: JSONRPC_VERSION, id, method, params }));
+      this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer });
+      const text = JSON.stringify({ jsonrpc: JSONRPC_VERSION, id, method, params });
+      if (ipc !== null) ipc.postMessage(text);
+      else socket?.send(text);
     });
   }
 
@@ -292,6 +331,16 @@ export class EngineClient {
       );
     } else {
       pending.resolve(msg['result'] ?? {});
+      if (pending.method === 'getAllParameters') this.signalReady();
     }
+  }
+
+  /** Editor only: once the parameters are in and painted, tell the plugin (once). */
+  private signalReady(): void {
+    const ipc = this.ipc;
+    if (ipc === null || this.readySent) return;
+    this.readySent = true;
+    // Two frames: React renders the parameters, the browser paints them.
+    requestAnimationFrame(() => requestAnimationFrame(() => ipc.ready({ title: document.title })));
   }
 }

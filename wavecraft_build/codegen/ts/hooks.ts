@@ -7,7 +7,7 @@
 import { createContext, useCallback, useContext, useEffect, useSyncExternalStore } from 'react';
 
 import { AudioPreview, type PreviewState } from './audio';
-import { EngineClient, type ConnectionState } from './client';
+import { EngineClient, type ConnectionState, type Transport } from './client';
 import type { ParameterId } from './parameters';
 import type { MeterUpdateParams, ParameterInfo, TestResults } from './protocol';
 import { MeterStore, ParameterStore, TestResultsStore } from './store';
@@ -85,13 +85,15 @@ export function useTestResults(): TestResults | null {
 export interface ConnectionInfo {
   readonly state: ConnectionState;
   readonly url: string;
+  /** `ipc` inside the plugin's editor (a DAW), `websocket` in the browser with `nox -s dev`. */
+  readonly transport: Transport;
 }
 
-/** The engine connection's state (`connecting`, `open`, `closed`) and URL. */
+/** The engine connection's state (`connecting`, `open`, `closed`), URL and transport. */
 export function useConnection(): ConnectionInfo {
   useEngine();
   const state = useSyncExternalStore(subscribeState, getState);
-  return { state, url: engine.url };
+  return { state, url: engine.url, transport: engine.transport };
 }
 
 export interface AudioPreviewHandle {

@@ -14,16 +14,22 @@ pub fn init_script() -> String {
     INIT.replace("READY_TIMEOUT_MS", &READY_TIMEOUT_MS.to_string())
 }
 
-/// An HTML page showing one error, for a plugin built without a UI or a blob that is broken.
+/// An HTML page showing one error, for a plugin built without a UI or a blob that is broken;
+/// it also reports the error to the plugin (`editorError`), as a failing page does.
 pub fn error_page(title: &str, detail: &str) -> String {
     let escape = |text: &str| {
         text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
     };
+    let message = serde_json::json!({
+        "jsonrpc": "2.0", "method": "editorError", "params": {"message": format!("{title}: {detail}")},
+    });
+    // JSON inside a <script>: keep `</script>` out of it.
+    let post = serde_json::Value::String(message.to_string()).to_string().replace('<', "\\u003c");
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
          <body style=\"font:16px sans-serif;background:#fff;color:#111;padding:24px\">\
          <h1 id=\"wavecraft-editor-error\" style=\"font-size:22px;color:#a00\">{t}</h1>\
-         <p>{d}</p></body></html>",
+         <p>{d}</p><script>window.ipc.postMessage({post});</script></body></html>",
         t = escape(title),
         d = escape(detail),
     )
@@ -90,7 +96,8 @@ const INIT: &str = r#"
     fail('unhandled rejection: ' + (reason && reason.stack ? reason.stack : String(reason)));
   });
   setTimeout(function () {
-    if (!ready) fail('the page did not start within READY_TIMEOUT_MS ms (no editorReady)');
+    // The helper's own error page (no UI, broken blob) already said what is wrong.
+    if (!ready && !document.getElementById('wavecraft-editor-error')) fail('the page did not start within READY_TIMEOUT_MS ms (no editorReady)');
   }, READY_TIMEOUT_MS);
 })();
 "#;
