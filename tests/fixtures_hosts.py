@@ -2,39 +2,60 @@
 
 ``clap_test_host`` builds the host crate (clack-host, pinned in its Cargo.toml and
 Cargo.lock) once per test run into ``<cargo_target_dir>/hosts/`` (the shared test target
-dir: later runs only relink), under a file lock so two sessions never build it at once.
-``ClapHost`` (tests/clap_host.py) drives the binary.
+dir: later runs only relink; ``benchmarks.hosts.build_clap_host``). ``ClapHost``
+(benchmarks/hosts.py) drives the binary. ``editor_bundles`` are the released
+template's bundles the editor tests open.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures_release import ReleasedTemplate
 
-from wavecraft_build import _proc
+from benchmarks.hosts import build_clap_host
 
-__all__ = ["CLAP_HOST_CRATE", "clap_test_host"]
+__all__ = [
+    "PARAMETER_NAMES", "EditorBundles", "clap_test_host", "editor_bundles",
+]
 
-CLAP_HOST_CRATE = Path(__file__).resolve().parent / "hosts" / "clap-host"
-_BUILD_TIMEOUT = 1200.0
+#: The template's parameters as its editor labels them (what OCR must read).
+PARAMETER_NAMES = ("Input Level", "Filter Mode", "Cutoff", "Output Level", "Invert Phase")
 
 
 @pytest.fixture(scope="session")
 def clap_test_host(cargo_target_dir: Path) -> Path:
     """The CLAP test host's binary, built once per run (debug: it only drives the plugin)."""
-    out = cargo_target_dir / "hosts"
-    out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CARGO_TARGET_DIR": str(out)}
-    with (out / ".build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = _proc.run(["cargo", "build", "--locked", "--manifest-path",
-                          str(CLAP_HOST_CRATE / "Cargo.toml")], env=env, timeout=_BUILD_TIMEOUT)
-    if not done.ok:
-        tail = "\n".join(done.stderr.splitlines()[-15:])
-        pytest.fail(f"building the CLAP test host failed:\n{tail}", pytrace=False)
-    binary = out / "debug" / "wavecraft-clap-test-host"
+    try:
+        binary = build_clap_host(cargo_target_dir)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
     assert binary.is_file()
     return binary
+
+
+@dataclass(frozen=True)
+class EditorBundles:
+    """The released template's bundles, which carry the editor (the React app of ui/)."""
+    clap: Path
+    vst3: Path
+    names: list[str]
+
+
+@pytest.fixture(scope="session")
+def editor_bundles(released_template: ReleasedTemplate) -> EditorBundles:
+    """The ONE release of the real template the suite makes, with its editor.
+
+    ``WAVECRAFT_TEST_EDITOR_BUNDLES`` (a folder holding ``NAME.clap`` and ``NAME.vst3``)
+    points the editor tests at other bundles of the template, for debugging a build by hand.
+    """
+    bundles = released_template.report.bundles
+    clap, vst3 = bundles["clap"], bundles["vst3"]
+    other = os.environ.get("WAVECRAFT_TEST_EDITOR_BUNDLES")
+    if other:
+        clap = next(Path(other).glob("*.clap"))
+        vst3 = next(Path(other).glob("*.vst3"))
+    return EditorBundles(clap=clap, vst3=vst3, names=list(PARAMETER_NAMES))

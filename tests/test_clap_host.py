@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from clap_host import ClapHost
 from fixtures_release import ReleasedTemplate
+
+from benchmarks.hosts import ClapHost
 
 
 def _by_name(host: ClapHost) -> dict[str, dict[str, float]]:

@@ -1,17 +1,19 @@
-"""Drive the test hosts: one command line in, one JSON answer line out.
+"""Drive the test hosts (editor tests and benchmarks): one command line in, one JSON line out.
 
 ``LineHost(argv, log)`` starts a host in its own process group (stderr, where a plugin's
 log lines go, into ``log``); ``cmd("set 42 0.5")`` returns the answer (the line whose
 ``cmd`` is the command's first word) as a dict and fails the test on ``{"ok": false}``
 unless ``check=False``; ``expect(name)`` waits for a line the host sends by itself (the
-pedalboard host's ``closed``). ``ClapHost(binary, log)`` is the CLAP test host (its
-commands: tests/hosts/clap-host/src/commands.rs); ``PedalboardHost(vst3, log)`` the VST3
-editor host on pedalboard (tests/hosts/pedalboard_editor.py).
+pedalboard host's ``closed``). ``ClapHost(binary, log)`` is the CLAP test host (commands:
+tests/hosts/clap-host/src/commands.rs; ``build_clap_host`` builds it);
+``PedalboardHost(vst3, log)`` the VST3 editor host on pedalboard
+(tests/hosts/pedalboard_editor.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import selectors
@@ -20,13 +22,35 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from wavecraft_build import _proc
 
-__all__ = ["PEDALBOARD_EDITOR", "ClapHost", "LineHost", "PedalboardHost", "rss_kb"]
+__all__ = [
+    "CLAP_HOST_CRATE", "PEDALBOARD_EDITOR", "ClapHost", "LineHost", "PedalboardHost",
+    "build_clap_host", "rss_kb",
+]
 
-PEDALBOARD_EDITOR = Path(__file__).resolve().parent / "hosts" / "pedalboard_editor.py"
+REPO = Path(__file__).resolve().parent.parent
+PEDALBOARD_EDITOR = REPO / "tests" / "hosts" / "pedalboard_editor.py"
+CLAP_HOST_CRATE = REPO / "tests" / "hosts" / "clap-host"
+_BUILD_TIMEOUT = 1200.0
+
+
+def build_clap_host(target_dir: Path) -> Path:
+    """Build the CLAP test host into ``target_dir/hosts`` (once; later calls only check),
+    under a file lock so two sessions never build it at once; its binary."""
+    out = target_dir / "hosts"
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CARGO_TARGET_DIR": str(out)}
+    with (out / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = _proc.run(["cargo", "build", "--locked", "--manifest-path",
+                          str(CLAP_HOST_CRATE / "Cargo.toml")], env=env, timeout=_BUILD_TIMEOUT)
+    if not done.ok:
+        tail = "\n".join(done.stderr.splitlines()[-15:])
+        raise RuntimeError(f"building the CLAP test host failed:\n{tail}")
+    return out / "debug" / "wavecraft-clap-test-host"
 
 
 def rss_kb(pid: int) -> int:
@@ -117,7 +141,7 @@ class LineHost:
         self._log_file.close()
         return code
 
-    def __enter__(self) -> LineHost:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

@@ -2,7 +2,8 @@
 
 ``wait_painted`` polls captures of a window until the React app shows (not blank, the
 parameter names readable by OCR); ``control_strip`` finds where a control is from two
-captures taken before and after the host moved it; ``child_pids`` lists a host's children
+captures taken before and after the host moved it (``busy_rows``: rows that change by
+themselves, left out); ``child_pids`` lists a host's children
 (the editor helper process); ``trace_events`` reads the editor's trace file
 (``WAVECRAFT_EDITOR_TRACE``: the page's readiness and parameter sets, test-only).
 """
@@ -16,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xtools
+
+from benchmarks import xserver as xtools
 
 __all__ = [
     "TRACE_ENV",
     "Painted",
     "Strip",
+    "busy_rows",
     "child_pids",
     "control_strip",
     "names_read",
@@ -82,11 +85,28 @@ class Strip:
         return (left + right) // 2
 
 
-def control_strip(before: np.ndarray, after: np.ndarray, *, threshold: int = 24,
-                  gap: int = 12) -> Strip | None:
-    """The band of rows where most pixels changed, and its changed column runs (a slider
-    moved from one end to the other shows its thumb's two places as two runs)."""
-    diff = np.abs(before.astype(np.int16) - after.astype(np.int16)).max(axis=-1) > threshold
+def _changed(a: np.ndarray, b: np.ndarray, threshold: int) -> np.ndarray:
+    return np.asarray(np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=-1) > threshold)
+
+
+def busy_rows(window: int, *, seconds: float = 1.0, samples: int = 5,
+              threshold: int = 24) -> np.ndarray:
+    """Rows of ``window`` that change by themselves (meters, a status line), as a mask."""
+    first = xtools.capture(window)
+    busy = np.zeros(first.shape[0], bool)
+    for _ in range(samples - 1):
+        time.sleep(seconds / (samples - 1))
+        busy |= _changed(first, xtools.capture(window), threshold).any(axis=1)
+    return busy
+
+
+def control_strip(before: np.ndarray, after: np.ndarray, *, ignore_rows: np.ndarray | None = None,
+                  threshold: int = 24, gap: int = 12) -> Strip | None:
+    """The band of rows where most pixels changed (``ignore_rows`` left out), and its
+    changed column runs (a slider moved end to end shows its thumb's two places)."""
+    diff = _changed(before, after, threshold)
+    if ignore_rows is not None:
+        diff[ignore_rows] = False
     rows = diff.sum(axis=1)
     if rows.max(initial=0) == 0:
         return None
