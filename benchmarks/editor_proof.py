@@ -1,17 +1,19 @@
 """What the editor tests check in any host: the editor's pixels, its text, its controls.
 
 ``wait_painted`` polls captures of a window until the React app shows (not blank, the
-parameter names readable by OCR); ``control_strip`` finds where a control is from two
-captures taken before and after the host moved it (``busy_rows``: rows that change by
-themselves, left out); ``child_pids`` lists a host's children
-(the editor helper process); ``trace_events`` reads the editor's trace file
-(``WAVECRAFT_EDITOR_TRACE``: the page's readiness and parameter sets, test-only).
+parameter names readable by OCR). ``control_strip`` finds where a control is from two
+captures taken before and after the host moved it, on the rows of its label
+(``label_rows``, by OCR; ``busy_rows``: rows that change by themselves, left out).
+``child_pids`` lists a host's children (the editor helper process); ``trace_events`` reads
+the editor's trace file (``WAVECRAFT_EDITOR_TRACE``: the page's readiness and parameter
+sets, test-only).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ __all__ = [
     "busy_rows",
     "child_pids",
     "control_strip",
+    "label_rows",
+    "locate_control",
     "names_read",
     "trace_events",
     "wait_painted",
@@ -101,20 +105,25 @@ def busy_rows(window: int, *, seconds: float = 1.0, samples: int = 5,
 
 
 def control_strip(before: np.ndarray, after: np.ndarray, *, ignore_rows: np.ndarray | None = None,
-                  threshold: int = 24, gap: int = 12) -> Strip | None:
-    """The band of rows where most pixels changed (``ignore_rows`` left out), and its
-    changed column runs (a slider moved end to end shows its thumb's two places)."""
+                  rows: tuple[int, int] | None = None, threshold: int = 24,
+                  gap: int = 12) -> Strip | None:
+    """The band of rows where most pixels changed (only ``rows`` (first, last) if given;
+    ``ignore_rows`` left out), and its changed column runs (a slider moved end to end shows
+    its thumb's two places)."""
     diff = _changed(before, after, threshold)
     if ignore_rows is not None:
         diff[ignore_rows] = False
-    rows = diff.sum(axis=1)
-    if rows.max(initial=0) == 0:
+    if rows is not None:
+        diff[: max(rows[0], 0)] = False
+        diff[rows[1] + 1:] = False
+    per_row = diff.sum(axis=1)
+    if per_row.max(initial=0) == 0:
         return None
-    peak = int(rows.argmax())
+    peak = int(per_row.argmax())
     top = bottom = peak
-    while top > 0 and rows[top - 1] > 0:
+    while top > 0 and per_row[top - 1] > 0:
         top -= 1
-    while bottom < len(rows) - 1 and rows[bottom + 1] > 0:
+    while bottom < len(per_row) - 1 and per_row[bottom + 1] > 0:
         bottom += 1
     cols = np.nonzero(diff[top: bottom + 1].any(axis=0))[0]
     runs: list[tuple[int, int]] = []
@@ -124,6 +133,36 @@ def control_strip(before: np.ndarray, after: np.ndarray, *, ignore_rows: np.ndar
         else:
             runs.append((col, col))
     return Strip(top, bottom, runs)
+
+
+def label_rows(image: np.ndarray, label: str, work: Path, *, reach: int = 14) -> tuple[int, int]:
+    """The rows of the control labelled ``label``: its label's line, ``reach`` px either
+    side (a slider sits on its label's line; meters elsewhere move with the sound)."""
+    box = xtools.find_text(image, label, work)
+    if box is None:
+        raise AssertionError(f"OCR did not find the label {label!r} on the page")
+    middle = box[1] + box[3] // 2
+    return middle - reach, middle + reach
+
+
+def locate_control(window: int, label: str, to_low: Callable[[], object],
+                   to_high: Callable[[], object], work: Path,
+                   timeout: float = 10.0) -> Strip | None:
+    """Where the control labelled ``label`` is: the host moves it to one end (``to_low``),
+    then the other (``to_high``); the strip of its label's rows that changed, or None if
+    nothing moved within ``timeout``."""
+    to_low()
+    busy = busy_rows(window)
+    low = xtools.capture(window)
+    rows = label_rows(low, label, work)
+    to_high()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        strip = control_strip(low, xtools.capture(window), ignore_rows=busy, rows=rows)
+        if strip is not None:
+            return strip
+    return None
 
 
 def child_pids(pid: int) -> list[int]:

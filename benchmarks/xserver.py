@@ -2,8 +2,9 @@
 real input.
 
 ``xvfb(work)`` starts ``Xvfb -displayfd`` (it picks a free display number itself) with a
-24-bit screen and an XSettings manager (``xsettingsd``, as every desktop runs one: JUCE, and
-so pedalboard's editor window, dies with a BadWindow error on a bare X server); the
+24-bit screen, what a desktop's window manager and XSettings manager leave on the server
+(the WM atoms, ``xsettingsd``: JUCE, and so pedalboard's editor window, dies with BadAtom or
+BadWindow errors on a bare X server); the
 plugins under test get no other variable than ``DISPLAY``. The rest are plain functions over
 the command-line tools a desktop user has too: ``xdotool`` and ``xwininfo`` find windows
 (by pid, name or as a host window's children), ``xwd`` captures the screen (parsed here with
@@ -16,6 +17,8 @@ tests/xtools.py.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import re
 import struct
@@ -32,6 +35,7 @@ from wavecraft_build import _proc
 
 __all__ = [
     "SCREEN",
+    "WM_ATOMS",
     "Geometry",
     "XError",
     "capture",
@@ -39,7 +43,9 @@ __all__ = [
     "children",
     "click",
     "drag",
+    "find_text",
     "geometry",
+    "intern_wm_atoms",
     "key",
     "mouse_down",
     "mouse_move",
@@ -92,6 +98,7 @@ def xvfb(work: Path) -> Iterator[str]:
         os.environ["DISPLAY"] = display
         settings = None
         try:
+            intern_wm_atoms(display)
             settings = _start_xsettings(display, work)
             yield display
         finally:
@@ -102,6 +109,40 @@ def xvfb(work: Path) -> Iterator[str]:
             else:
                 os.environ["DISPLAY"] = old_display
             _proc.kill_group(proc)
+
+
+#: Atoms a window manager creates on a desktop. JUCE (pedalboard) looks them up with
+#: "only if it exists" and then sets properties with atom 0 (BadAtom) where none ran.
+WM_ATOMS = (
+    "WM_PROTOCOLS", "WM_TAKE_FOCUS", "WM_DELETE_WINDOW", "WM_CHANGE_STATE", "WM_STATE",
+    "WM_CLIENT_LEADER", "WM_WINDOW_ROLE", "_NET_WM_PING", "_NET_WM_WINDOW_TYPE",
+    "_NET_WM_WINDOW_TYPE_NORMAL", "_NET_WM_WINDOW_TYPE_DIALOG", "_NET_WM_WINDOW_TYPE_COMBO",
+    "_NET_WM_WINDOW_TYPE_POPUP_MENU", "_NET_WM_STATE", "_NET_WM_STATE_HIDDEN",
+    "_NET_WM_STATE_FULLSCREEN", "_NET_WM_STATE_SKIP_TASKBAR", "_NET_WM_STATE_ABOVE",
+    "_MOTIF_WM_HINTS", "_NET_FRAME_EXTENTS", "_NET_WM_NAME", "UTF8_STRING",
+)
+
+
+def intern_wm_atoms(display: str) -> None:
+    """Create ``WM_ATOMS`` on ``display`` (libX11's XInternAtom through ctypes)."""
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        raise XError("libX11 is missing (apt-get install libx11-6)")
+    x11 = ctypes.CDLL(name)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    handle = x11.XOpenDisplay(display.encode())
+    if not handle:
+        raise XError(f"cannot open {display}")
+    try:
+        for atom in WM_ATOMS:
+            if not x11.XInternAtom(handle, atom.encode(), 0):
+                raise XError(f"XInternAtom({atom}) failed on {display}")
+    finally:
+        x11.XCloseDisplay(handle)
 
 
 def _start_xsettings(display: str, work: Path) -> subprocess.Popen[bytes]:
@@ -244,18 +285,51 @@ def save_png(image: np.ndarray, path: Path) -> Path:
     return path
 
 
-def ocr(image: np.ndarray, work: Path, *, scale: int = 3, modes: tuple[int, ...] = (6, 3)) -> str:
-    """The text ``tesseract`` reads in ``image``, upscaled ``scale`` times (UI text is
-    small), grey, with a white margin; each page segmentation mode in ``modes`` reads once
-    and the texts are joined (6, one block, reads short labels; 3, automatic, a page)."""
+_MARGIN = 20
+
+
+def _ocr_input(image: np.ndarray, work: Path, scale: int) -> Path:
     picture = Image.fromarray(image, "RGB").convert("L")
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale),
                                  Image.Resampling.LANCZOS)
     path = work / f"ocr-{time.monotonic_ns()}.png"
-    ImageOps.expand(picture, 20, fill=255).save(path)
+    ImageOps.expand(picture, _MARGIN, fill=255).save(path)
+    return path
+
+
+def ocr(image: np.ndarray, work: Path, *, scale: int = 3, modes: tuple[int, ...] = (6, 3)) -> str:
+    """The text ``tesseract`` reads in ``image``, upscaled ``scale`` times (UI text is
+    small), grey, with a white margin; each page segmentation mode in ``modes`` reads once
+    and the texts are joined (6, one block, reads short labels; 3, automatic, a page)."""
+    path = _ocr_input(image, work, scale)
     return "\n".join(_run("tesseract", str(path), "stdout", "--psm", str(mode), timeout=60.0)
                      for mode in modes)
+
+
+def find_text(image: np.ndarray, phrase: str, work: Path, *,
+              scale: int = 3) -> tuple[int, int, int, int] | None:
+    """Where OCR reads ``phrase`` (its words in a row) in ``image``: (x, y, width, height)
+    in the image's pixels, or None."""
+    path = _ocr_input(image, work, scale)
+    tsv = _run("tesseract", str(path), "stdout", "--psm", "11", "tsv", timeout=60.0)
+    words = []
+    for line in tsv.splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) == 12 and cols[11].strip():
+            left, top, width, height = (int(c) for c in cols[6:10])
+            words.append((cols[11].strip().lower(), left, top, width, height))
+    wanted = phrase.lower().split()
+    for i in range(len(words) - len(wanted) + 1):
+        run = words[i: i + len(wanted)]
+        if [w[0] for w in run] == wanted:
+            left = min(w[1] for w in run)
+            top = min(w[2] for w in run)
+            right = max(w[1] + w[3] for w in run)
+            bottom = max(w[2] + w[4] for w in run)
+            return ((left - _MARGIN) // scale, (top - _MARGIN) // scale,
+                    (right - left) // scale, (bottom - top) // scale)
+    return None
 
 
 def changed_fraction(before: np.ndarray, after: np.ndarray, *, threshold: int = 24) -> float:

@@ -23,7 +23,7 @@ import pytest
 import xtools
 from fixtures_hosts import EditorBundles
 
-from benchmarks.editor_proof import TRACE_ENV, busy_rows, child_pids, control_strip, wait_painted
+from benchmarks.editor_proof import TRACE_ENV, Strip, child_pids, locate_control, wait_painted
 from benchmarks.hosts import ClapHost, rss_kb
 
 pytestmark = pytest.mark.slow
@@ -79,19 +79,13 @@ def test_the_editor_is_the_react_app_in_the_hosts_window(
     assert len(helpers) == 1, helpers  # the editor's own process, one per open editor
 
 
-def _strip_for(editor: OpenEditor, name: str) -> tuple[Any, float, float]:
+def _strip_for(editor: OpenEditor, name: str) -> tuple[Strip | None, float, float]:
     """Move ``name`` from its minimum to its maximum from the host; the strip that changed."""
     param = editor.params[name]
     pid = int(param["id"])
-    editor.host.cmd(f"set {pid} {param['min']}")
-    busy = busy_rows(editor.window)
-    low = xtools.capture(editor.window)
-    editor.host.cmd(f"set {pid} {param['max']}")
-    deadline = time.monotonic() + 10
-    strip = None
-    while strip is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-        strip = control_strip(low, xtools.capture(editor.window), ignore_rows=busy)
+    strip = locate_control(editor.window, name,
+                           lambda: editor.host.cmd(f"set {pid} {param['min']}"),
+                           lambda: editor.host.cmd(f"set {pid} {param['max']}"), editor.work)
     return strip, param["min"], param["max"]
 
 

@@ -10,7 +10,9 @@ answer per line on stdout, like the CLAP test host:
     set NAME RAW    set a parameter's normalised value from the host side
     quit
 
-Commands other than ``open`` are served by a reader thread while the editor is open.
+Commands other than ``open`` are served by a reader thread while the editor is open. An
+audio thread processes a 440 Hz sine in 512-frame blocks at about real time, as a DAW does:
+JUCE hands a host-side parameter change to the plugin's processor in its next block.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import sys
 import threading
 import time
 from typing import Any
+
+import numpy as np
 
 _out = threading.Lock()
 
@@ -72,7 +76,24 @@ def main() -> int:
         close.set()
         opens.put("quit")
 
+    stop = threading.Event()
+
+    rate, frames = 48_000.0, 512
+    t = np.arange(frames, dtype=np.float64) / rate
+    block = np.stack([0.25 * np.sin(2 * np.pi * 440.0 * t)] * 2).astype(np.float32)
+    # The first block prepares the plugin (JUCE's prepareToPlay): on the main thread, before
+    # any editor, as a DAW does; JUCE's X11 code is not safe to start from two threads.
+    plugin.process(block, rate, buffer_size=frames, reset=False)
+
+    def audio() -> None:
+        period = frames / rate
+        while not stop.is_set():
+            plugin.process(block, rate, buffer_size=frames, reset=False)
+            time.sleep(period)
+
     threading.Thread(target=reader, daemon=True).start()
+    player = threading.Thread(target=audio, daemon=True)
+    player.start()
     while (what := opens.get()) != "quit":
         assert what == "open"
         try:
@@ -81,6 +102,8 @@ def main() -> int:
             say({"cmd": "closed", "ok": False, "error": f"{type(exc).__name__}: {exc}"})
         else:
             say({"cmd": "closed"})
+    stop.set()
+    player.join(timeout=10)
     say({"cmd": "quit"})
     return 0
 
