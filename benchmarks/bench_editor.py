@@ -31,6 +31,7 @@ from benchmarks.editor_proof import (
     child_pids,
     locate_control,
     trace_events,
+    wait_painted,
 )
 from benchmarks.hosts import ClapHost, build_clap_host
 
@@ -39,6 +40,7 @@ OPENS = 7
 CLICKS = 15
 IDLE_SECONDS = 5.0
 _TICK = os.sysconf("SC_CLK_TCK")
+NAMES = ("Input Level", "Cutoff", "Output Level")
 
 
 def _release(root: Path, target: Path) -> Path:
@@ -82,8 +84,7 @@ def _first_paint(host: ClapHost, trace: Path) -> tuple[list[float], list[float],
         host.cmd("gui_destroy")
         time.sleep(0.3)
     window = int(host.cmd("gui_open")["window"])  # left open for the next benchmarks
-    while not any(e.get("event") == "editorReady" for e in trace_events(trace)[-5:]):
-        time.sleep(0.05)
+    wait_painted(window, list(NAMES), trace.parent)
     return ready, pixels, window
 
 
@@ -113,13 +114,13 @@ def _clicks(host: ClapHost, window: int, work: Path) -> tuple[list[float], list[
     if strip is None or len(strip.runs) < 2:
         raise RuntimeError(f"the slider was not found on the page: {strip}")
     g = xserver.geometry(window)
-    ends = [g.x + strip.run_centre(0), g.x + strip.run_centre(len(strip.runs) - 1)]
+    x, y = g.x + strip.run_centre(0), g.y + strip.centre_y  # where the minimum is
     latency, host_set = [], []
-    for i in range(CLICKS):
+    for _ in range(CLICKS):
         host.cmd("events")
-        xserver.mouse_move(ends[i % 2], g.y + strip.centre_y)
+        xserver.mouse_move(x, y)
         start = time.monotonic() * 1000
-        xserver.click(ends[i % 2], g.y + strip.centre_y)
+        xserver.click(x, y)  # the thumb is at the maximum: the click moves it
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             values = [e for e in host.cmd("events")["events"]
@@ -129,7 +130,7 @@ def _clicks(host: ClapHost, window: int, work: Path) -> tuple[list[float], list[
                 break
             time.sleep(0.005)
         t = time.monotonic()
-        host.cmd(f"set {pid} {param['min'] if i % 2 else param['max']}")
+        host.cmd(f"set {pid} {param['max']}")  # back to the maximum, from the host
         host_set.append(time.monotonic() - t)
         time.sleep(0.2)
     return latency, host_set

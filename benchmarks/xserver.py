@@ -52,6 +52,7 @@ __all__ = [
     "mouse_up",
     "ocr",
     "parse_xwd",
+    "pointer",
     "save_png",
     "search",
     "wait_for_window",
@@ -343,9 +344,18 @@ def changed_fraction(before: np.ndarray, after: np.ndarray, *, threshold: int = 
 # -- real input -------------------------------------------------------------------------
 
 
+def pointer() -> tuple[int, int]:
+    """Where the pointer is now (screen coordinates)."""
+    out = _run("xdotool", "getmouselocation", "--shell")
+    where = dict(line.split("=", 1) for line in out.split())
+    return int(where["X"]), int(where["Y"])
+
+
 def mouse_move(x: int, y: int) -> None:
-    """Move the pointer to absolute screen coordinates (waits until the server did)."""
-    _run("xdotool", "mousemove", "--sync", str(x), str(y))
+    """Move the pointer to absolute screen coordinates (waits until the server did; a move
+    to where the pointer already is returns at once: ``--sync`` would wait for nothing)."""
+    if pointer() != (x, y):
+        _run("xdotool", "mousemove", "--sync", str(x), str(y))
 
 
 def mouse_down(button: int = 1) -> None:
