@@ -30,6 +30,7 @@ pytest_plugins = [
         "fixtures_fresh",
         "xtools",
         "fixtures_hosts",
+        "fixtures_editor",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]

@@ -40,8 +40,9 @@ _x11.XCloseDisplay.argtypes = [C.c_void_p]
 WINDOW_TITLE = b"wavecraft-test-host"
 
 
-def open_window(width: int, height: int) -> tuple[int, int]:
-    display = _x11.XOpenDisplay(None)
+def open_window(width: int, height: int, name: bytes | None = None) -> tuple[int, int]:
+    """A mapped top-level window on display ``name`` (default: $DISPLAY): (display, id)."""
+    display = _x11.XOpenDisplay(name)
     if not display:
         raise SystemExit("no X display (set DISPLAY)")
     root = _x11.XDefaultRootWindow(display)
@@ -50,6 +51,11 @@ def open_window(width: int, height: int) -> tuple[int, int]:
     _x11.XMapWindow(display, window)
     _x11.XFlush(display)
     return display, window
+
+
+def close_window(display: int, window: int) -> None:
+    _x11.XDestroyWindow(display, window)
+    _x11.XCloseDisplay(display)
 
 
 def drain_x(display: int) -> None:
@@ -126,6 +132,65 @@ class Gui(C.Structure):
     ]
 
 
+class ParamInfo(C.Structure):
+    _fields_ = [("id", C.c_uint32), ("flags", C.c_uint32), ("cookie", C.c_void_p),
+                ("name", C.c_char * 256), ("module", C.c_char * 1024), ("min_value", C.c_double),
+                ("max_value", C.c_double), ("default_value", C.c_double)]
+
+
+class EventHeader(C.Structure):
+    _fields_ = [("size", C.c_uint32), ("time", C.c_uint32), ("space_id", C.c_uint16),
+                ("type", C.c_uint16), ("flags", C.c_uint32)]
+
+
+class InEvents(C.Structure):
+    _fields_ = [("ctx", C.c_void_p), ("size", C.CFUNCTYPE(C.c_uint32, C.c_void_p)),
+                ("get", C.CFUNCTYPE(C.c_void_p, C.c_void_p, C.c_uint32))]
+
+
+class OutEvents(C.Structure):
+    _fields_ = [("ctx", C.c_void_p),
+                ("try_push", C.CFUNCTYPE(C.c_bool, C.c_void_p, C.POINTER(EventHeader)))]
+
+
+class Params(C.Structure):
+    _fields_ = [("count", C.CFUNCTYPE(C.c_uint32, P)),
+                ("get_info", C.CFUNCTYPE(C.c_bool, P, C.c_uint32, C.POINTER(ParamInfo))),
+                ("get_value", C.CFUNCTYPE(C.c_bool, P, C.c_uint32, C.POINTER(C.c_double))),
+                ("value_to_text", C.c_void_p), ("text_to_value", C.c_void_p),
+                ("flush", C.CFUNCTYPE(None, P, C.POINTER(InEvents), C.POINTER(OutEvents)))]
+
+#: CLAP event types a gesture from the editor sends: begin, value, end.
+GESTURE_BEGIN, PARAM_VALUE, GESTURE_END = 7, 5, 8
+
+
+def flush(plugin: C._Pointer[Plugin], seen: list[int]) -> None:
+    """``params.flush`` (no input events): the plugin hands over what its GUI queued; the
+    event types it pushes are appended to ``seen``."""
+    params = Params.from_address(plugin.contents.get_extension(plugin, b"clap.params"))
+    inputs = InEvents(None, InEvents._fields_[1][1](lambda _ctx: 0),
+                      InEvents._fields_[2][1](lambda _ctx, _i: None))
+
+    def push(_ctx: object, header: C._Pointer[EventHeader]) -> bool:
+        seen.append(int(header.contents.type))
+        return True
+
+    outputs = OutEvents(None, OutEvents._fields_[1][1](push))
+    params.flush(plugin, C.pointer(inputs), C.pointer(outputs))
+
+
+def param_values(plugin: C._Pointer[Plugin]) -> dict[str, float]:
+    """Every parameter's current plain value, by name, through the host's view (clap.params)."""
+    params = Params.from_address(plugin.contents.get_extension(plugin, b"clap.params"))
+    out = {}
+    for index in range(params.count(plugin)):
+        info, value = ParamInfo(), C.c_double()
+        params.get_info(plugin, index, C.byref(info))
+        params.get_value(plugin, info.id, C.byref(value))
+        out[info.name.decode()] = value.value
+    return out
+
+
 class Descriptor(C.Structure):
     _fields_ = [("clap_version", Version), ("id", C.c_char_p), ("name", C.c_char_p)]
 
@@ -146,6 +211,8 @@ def main(argv: list[str]) -> int:
     destroy_open = "--destroy-open" in argv
     resize = next((a.split("x") for a in argv if "x" in a and a[0].isdigit()), None)
     wanted = {"callback": 0}
+    callbacks = {"served": 0}
+    events: list[int] = []
     report: dict[str, object] = {}
 
     gui_ext = HostGui(HOST_FN(lambda h: None), RESIZE(lambda h, w, ht: True),
@@ -185,11 +252,16 @@ def main(argv: list[str]) -> int:
         drain_x(display)
         if wanted["callback"]:
             wanted["callback"] = 0
+            callbacks["served"] += 1
             plugin.contents.on_main_thread(plugin)
+            flush(plugin, events)
         if resize and not resized and time.monotonic() > deadline - seconds / 2:
             resized = True
             report["set_size"] = bool(gui.set_size(plugin, int(resize[0]), int(resize[1])))
         time.sleep(0.01)
+    report["values"] = param_values(plugin)
+    report["main_thread_callbacks"] = callbacks["served"]
+    report["output_events"] = events
     started = time.monotonic()
     if not destroy_open:
         gui.hide(plugin)
@@ -197,8 +269,7 @@ def main(argv: list[str]) -> int:
     plugin.contents.destroy(plugin)
     report["close_s"] = round(time.monotonic() - started, 3)
     entry.deinit()
-    _x11.XDestroyWindow(display, window)
-    _x11.XCloseDisplay(display)
+    close_window(display, window)
     print(json.dumps(report), flush=True)
     return 0
 

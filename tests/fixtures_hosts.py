@@ -3,8 +3,8 @@
 ``clap_test_host`` builds the host crate (clack-host, pinned in its Cargo.toml and
 Cargo.lock) once per test run into ``<cargo_target_dir>/hosts/`` (the shared test target
 dir: later runs only relink; ``benchmarks.hosts.build_clap_host``). ``ClapHost``
-(benchmarks/hosts.py) drives the binary. ``editor_bundles`` are the released
-template's bundles the editor tests open.
+(benchmarks/hosts.py) drives the binary. ``editor_bundles`` are the bundles of the
+template's release with its editor (``released_editor``) the editor tests open.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fixtures_release import ReleasedTemplate
+from fixtures_editor import ReleasedEditor
 
 from benchmarks.hosts import build_clap_host
 
@@ -46,13 +46,14 @@ class EditorBundles:
 
 
 @pytest.fixture(scope="session")
-def editor_bundles(released_template: ReleasedTemplate) -> EditorBundles:
-    """The ONE release of the real template the suite makes, with its editor.
+def editor_bundles(released_editor: ReleasedEditor) -> EditorBundles:
+    """The template's release with its UI and editor (``released_editor``, shared with
+    tests/test_editor.py: one release of it per session).
 
     ``WAVECRAFT_TEST_EDITOR_BUNDLES`` (a folder holding ``NAME.clap`` and ``NAME.vst3``)
     points the editor tests at other bundles of the template, for debugging a build by hand.
     """
-    bundles = released_template.report.bundles
+    bundles = released_editor.report.bundles
     clap, vst3 = bundles["clap"], bundles["vst3"]
     other = os.environ.get("WAVECRAFT_TEST_EDITOR_BUNDLES")
     if other:

@@ -3,10 +3,8 @@
 ``fixture_release_project`` copies tests/crates/fixture-plugin into a tmp folder (a release
 writes .wavecraft/ state and Python bindings into the project, never into the repo) and
 returns a factory of fresh copies. ``released_template`` scaffolds a new plugin with
-``wavecraft-build new``'s code and releases it once for the whole session (UI, bundles with
-their editor, wheel, install into a tmp HOME), in the shared cargo target dir so nice-plug
-compiles once; the release tests, the validators and the editor tests in real hosts all
-look at this one release.
+``wavecraft-build new``'s code and releases it once for the whole session (bundles, wheel,
+install into a tmp HOME), in the shared cargo target dir so nice-plug compiles once.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from required_tools import require_tool
 
 from wavecraft_build.config import ProjectConfig, load_project
 from wavecraft_build.release import MANIFEST_NAME, ReleaseOptions, ReleaseReport, release
@@ -121,8 +118,6 @@ def fixture_release_project(
 def released_template(
     tmp_path_factory: pytest.TempPathFactory, cargo_target_dir: Path
 ) -> ReleasedTemplate:
-    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm): the "
-                 "released template carries its UI")
     root = tmp_path_factory.mktemp("released")
     result = scaffold(
         ScaffoldOptions(name=RELEASE_TEMPLATE_NAME, directory=root / "rel-synth", git=False)
@@ -137,7 +132,10 @@ def released_template(
     with _env("CARGO_TARGET_DIR", str(cargo_target_dir)):
         report = release(
             project,
-            ReleaseOptions(install=True, home=home, out_dir=root / "bundled"),
+            # Without the editor: these bundles and the wheel are one compile (the editor's
+            # own release is `released_editor`, fixtures_editor.py).
+            ReleaseOptions(ui=False, install=True, home=home, out_dir=root / "bundled",
+                           editor=False),
         )
     return ReleasedTemplate(
         project=project, report=report, home=home, seconds=time.monotonic() - start

@@ -63,3 +63,18 @@ def test_unwritable_cache_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
     result = check_cache()
     assert not result.ok and "WAVECRAFT_CACHE_DIR" in result.fix
     assert "FAIL  cache" in format_report([result])
+
+
+def test_editor_checks_name_the_apt_packages(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without WebKitGTK's .pc files the editor build check warns (never fails: the plugin
+    builds and plays without its editor) and names the package that brings them."""
+    from wavecraft_build.doctor import check_editor_build, check_editor_runtime
+
+    monkeypatch.setenv("PKG_CONFIG_LIBDIR", str(tmp_path))
+    monkeypatch.setenv("PKG_CONFIG_PATH", "")
+    result = check_editor_build()
+    assert not result.ok and not result.required
+    assert "libwebkit2gtk-4.1-dev" in result.detail + result.fix
+    runtime = check_editor_runtime()
+    assert not runtime.required and (runtime.ok or "libwebkit2gtk-4.1-0" in runtime.fix)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from fixtures_release import RELEASE_TEMPLATE_NAME, ReleasedTemplate, check_manifest, sha256_of
 from helpers import snapshot_tree
-from required_tools import require_module
+from required_tools import require_module, require_tool
 
 from wavecraft_build.pipeline import load_state
 from wavecraft_build.release import (
@@ -174,16 +174,19 @@ def test_template_rerelease_is_reproducible(
     first = released_template.report.files
     time.sleep(1.0)
     (project.engine / "src" / "lib.rs").touch()
-    again = release(project, ReleaseOptions(wheel=False, out_dir=tmp_path / "o"))
+    again = release(project, ReleaseOptions(ui=False, wheel=False, out_dir=tmp_path / "o",
+                                            editor=False))
     bundle_files = {k: v for k, v in first.items() if not k.endswith(".whl")}
     assert again.files == bundle_files
 
 
 @pytest.mark.slow
-def test_template_release_with_ui(released_template: ReleasedTemplate) -> None:
-    """The session's one release builds the UI (and embeds it in the editor)."""
+def test_template_release_with_ui(
+    released_template: ReleasedTemplate, tmp_path: Path, release_target_env: Path
+) -> None:
+    require_tool("npm", "install Node.js 20+ with npm (apt-get install nodejs npm)")
     project = released_template.project
-    report = released_template.report
+    report = release(project, ReleaseOptions(wheel=False, out_dir=tmp_path / "o"))
     assert project.ui is not None and (project.ui / "dist" / "index.html").is_file()
     assert report.timings["npm_build"] > 0
 

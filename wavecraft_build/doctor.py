@@ -172,6 +172,36 @@ def check_sccache() -> Check:
                  required=False)
 
 
+def check_editor_build() -> Check:
+    """WebKitGTK's development files: without them `release` ships bundles without the editor."""
+    from wavecraft_build.release import editor
+
+    reason = editor.missing_reason()
+    if reason is None:
+        found = ", ".join(editor.PKG_CONFIG_MODULES)
+        return Check("editor build", True, f"pkg-config finds {found}", required=False)
+    fix = (f"sudo apt install {editor.APT_DEV}  (Fedora: webkit2gtk4.1-devel; only for the "
+           "plugin's editor)") if sys.platform == "linux" else "the editor is Linux-only so far"
+    return Check("editor build", False, reason, fix, required=False)
+
+
+def check_editor_runtime() -> Check:
+    """The libraries the editor helper loads when a host opens the editor (Linux)."""
+    import ctypes.util
+
+    from wavecraft_build.release import editor
+
+    if sys.platform != "linux":
+        return Check("editor runtime", False, "the editor is Linux-only so far",
+                     "nothing to install", required=False)
+    missing = [lib for lib in ("webkit2gtk-4.1", "gtk-3") if ctypes.util.find_library(lib) is None]
+    if missing:
+        return Check("editor runtime", False, f"not found: {', '.join(missing)}",
+                     f"sudo apt install {editor.APT_RUNTIME}  (the plugin loads and plays "
+                     "without it; only its editor stays empty)", required=False)
+    return Check("editor runtime", True, "WebKitGTK 4.1 and GTK 3 are installed", required=False)
+
+
 CHECKS: tuple[Callable[[], Check], ...] = (
     check_python,
     check_cargo,
@@ -186,6 +216,8 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_clap_validator,
     check_vst3_validator,
     check_sccache,
+    check_editor_build,
+    check_editor_runtime,
 )
 
 

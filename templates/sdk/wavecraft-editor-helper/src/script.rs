@@ -17,9 +17,7 @@ pub fn init_script() -> String {
 /// An HTML page showing one error, for a plugin built without a UI or a blob that is broken;
 /// it also reports the error to the plugin (`editorError`), as a failing page does.
 pub fn error_page(title: &str, detail: &str) -> String {
-    let escape = |text: &str| {
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-    };
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let message = serde_json::json!({
         "jsonrpc": "2.0", "method": "editorError", "params": {"message": format!("{title}: {detail}")},
     });

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nice_plug::prelude::ParamPtr;
 use serde_json::{json, Value};
 
+use crate::editor::gestures::Gestures;
 use crate::editor::rpc::{now_ms, Bridge, EDITOR_ERROR};
 use crate::editor::{embedded, Size};
 
@@ -68,7 +68,8 @@ fn write_once(dir: &Path, stem: &str, bytes: &[u8], executable: bool) -> Result<
     fs::create_dir_all(dir).map_err(fail)?;
     let tmp = dir.join(format!(".{stem}.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes).map_err(fail)?;
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 })).map_err(fail)?;
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(if executable { 0o755 } else { 0o644 }))
+        .map_err(fail)?;
     fs::rename(&tmp, &path).map_err(fail)?;
     Ok(path)
 }
@@ -95,16 +96,19 @@ fn block_sigpipe() {
     }
 }
 
-fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>) {
+fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>, gestures: Arc<Gestures>) {
     block_sigpipe();
     loop {
         let line = match rx.recv_timeout(METER_PERIOD) {
             Ok(Out::Line(line)) => line,
             Ok(Out::Close) | Err(RecvTimeoutError::Disconnected) => return,
-            Err(RecvTimeoutError::Timeout) => match bridge.meter_update() {
-                Some(line) => line,
-                None => continue,
-            },
+            Err(RecvTimeoutError::Timeout) => {
+                gestures.tick();
+                match bridge.meter_update() {
+                    Some(line) => line,
+                    None => continue,
+                }
+            }
         };
         if writeln!(stdin, "{line}").and_then(|()| stdin.flush()).is_err() {
             return; // the helper is gone; the reader reports why
@@ -112,24 +116,48 @@ fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>) {
     }
 }
 
+/// After the helper closed its stdout: its exit code, once it has exited (within a second),
+/// without reaping it (`Drop` does that). None when it was killed by a signal or still runs.
+fn exit_code(pid: u32) -> Option<i32> {
+    for _ in 0..100 {
+        // SAFETY: waitid on our own child with WNOWAIT only reads its state into `info`.
+        unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let flags = libc::WEXITED | libc::WNOWAIT | libc::WNOHANG;
+            if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) != 0 {
+                return None;
+            }
+            if info.si_pid() != 0 {
+                return (info.si_code == libc::CLD_EXITED).then(|| info.si_status());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
 fn read_loop(
     stdout: impl std::io::Read,
     tx: Sender<Out>,
     bridge: Arc<Bridge>,
-    apply: Arc<dyn Fn(ParamPtr, f32) + Send + Sync>,
+    gestures: Arc<Gestures>,
     trace_file: Option<PathBuf>,
+    pid: u32,
 ) {
     for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { return };
+        let Ok(line) = line else { break };
         let handled = bridge.handle(&line);
         if let Some((ptr, normalized)) = handled.set {
             let params: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            trace(&trace_file, json!({"t_ms": now_ms(), "event": "setParameter", "params": params["params"]}));
-            apply(ptr, normalized);
+            trace(
+                &trace_file,
+                json!({"t_ms": now_ms(), "event": "setParameter", "params": params["params"]}),
+            );
+            gestures.request(ptr, normalized);
         }
         if let Some(reply) = handled.reply {
             if tx.send(Out::Line(reply)).is_err() {
-                return;
+                break;
             }
         }
         if let Some((event, params)) = handled.event {
@@ -139,6 +167,12 @@ fn read_loop(
             trace(&trace_file, json!({"t_ms": now_ms(), "event": event, "params": params}));
         }
     }
+    // The helper is gone (closed by us, or failed by itself): say why in the host's log.
+    let code = exit_code(pid);
+    trace(&trace_file, json!({"t_ms": now_ms(), "event": "helperExited", "params": {"code": code}}));
+    if let Some(code) = code.filter(|&c| c != 0) {
+        eprintln!("wavecraft editor: the editor helper exited with code {code}{}", exit_hint(code));
+    }
 }
 
 impl Helper {
@@ -147,7 +181,7 @@ impl Helper {
         parent: u64,
         size: Size,
         bridge: Arc<Bridge>,
-        apply: Arc<dyn Fn(ParamPtr, f32) + Send + Sync>,
+        gestures: Arc<Gestures>,
     ) -> Result<Self, String> {
         let dir = cache_dir();
         let program = write_once(&dir, "wavecraft-editor-helper", embedded::HELPER, true)?;
@@ -174,16 +208,20 @@ impl Helper {
             return Err("the helper's pipes are missing".to_owned());
         };
         let trace_file = std::env::var_os(TRACE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
-        trace(&trace_file, json!({"t_ms": now_ms(), "event": "helperStarted", "params": {"pid": child.id()}}));
+        trace(
+            &trace_file,
+            json!({"t_ms": now_ms(), "event": "helperStarted", "params": {"pid": child.id()}}),
+        );
         let (tx, rx) = mpsc::channel();
-        let writer_bridge = bridge.clone();
+        let (writer_bridge, writer_gestures) = (bridge.clone(), gestures.clone());
+        let pid = child.id();
         let writer = std::thread::Builder::new()
             .name("wavecraft-editor-writer".to_owned())
-            .spawn(move || write_loop(stdin, rx, writer_bridge));
+            .spawn(move || write_loop(stdin, rx, writer_bridge, writer_gestures));
         let reader_tx = tx.clone();
         let reader = std::thread::Builder::new()
             .name("wavecraft-editor-reader".to_owned())
-            .spawn(move || read_loop(stdout, reader_tx, bridge, apply, trace_file));
+            .spawn(move || read_loop(stdout, reader_tx, bridge, gestures, trace_file, pid));
         let mut helper = Self { child, tx, writer: writer.ok(), reader: None };
         match reader {
             Ok(reader) => helper.reader = Some(reader),
@@ -202,18 +240,17 @@ impl Drop for Helper {
     fn drop(&mut self) {
         let _ = self.tx.send(Out::Close);
         let deadline = Instant::now() + EXIT_GRACE;
-        let status = loop {
+        loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => break Some(status),
+                Ok(Some(_)) => break,
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
                 _ => {
+                    eprintln!("wavecraft editor: the editor helper did not close; killed");
                     let _ = self.child.kill();
-                    break self.child.wait().ok();
+                    let _ = self.child.wait();
+                    break;
                 }
             }
-        };
-        if let Some(code) = status.and_then(|s| s.code()).filter(|&c| c != 0) {
-            eprintln!("wavecraft editor: the editor helper exited with code {code}{}", exit_hint(code));
         }
         for thread in [self.writer.take(), self.reader.take()].into_iter().flatten() {
             let _ = thread.join();

@@ -10,6 +10,7 @@
 //! The page speaks the dev engine's JSON-RPC protocol ([`rpc`]); moving a control sets the
 //! host parameter with a begin/set/end gesture on the host's main thread.
 
+mod gestures;
 pub mod meters;
 mod rpc;
 
@@ -20,14 +21,15 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use nice_plug::editor::{HostMainThreadCaller, HostMethods, SpawnedEditor};
-use nice_plug::prelude::{Editor, ParamPtr, ParentWindowHandle, ResizeHint};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::{LogicalSize, NativeSize};
+use nice_plug::editor::{HostMethods, SpawnedEditor};
+use nice_plug::prelude::{Editor, ParentWindowHandle, ResizeHint};
 
 use crate::host_params::HostParams;
 use crate::info::params_json;
 use crate::processor::Signal;
+use gestures::Gestures;
 use meters::Meters;
 use rpc::Bridge;
 
@@ -89,46 +91,6 @@ impl WebEditor {
     }
 }
 
-/// Parameter sets from the page, waiting for the host's main thread.
-struct Gestures {
-    gui: GuiContext,
-    pending: Mutex<Vec<(ParamPtr, f32)>>,
-    caller: Option<Mutex<Box<dyn HostMainThreadCaller>>>,
-}
-
-impl Gestures {
-    fn perform(&self, ptr: ParamPtr, normalized: f32) {
-        // SAFETY: `ptr` comes from the plugin's own parameter map, alive with the plugin.
-        unsafe {
-            self.gui.raw_begin_set_parameter(ptr);
-            self.gui.raw_set_parameter_normalized(ptr, normalized);
-            self.gui.raw_end_set_parameter(ptr);
-        }
-    }
-
-    /// Reader thread: queue, and ask the host for a main-thread callback.
-    fn request(&self, ptr: ParamPtr, normalized: f32) {
-        let Some(caller) = &self.caller else {
-            // No host callbacks (never the case in VST3/CLAP): set from this thread.
-            return self.perform(ptr, normalized);
-        };
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.push((ptr, normalized));
-        }
-        if let Ok(mut caller) = caller.lock() {
-            caller.call_main_thread();
-        }
-    }
-
-    /// Main thread: the queued sets, in order.
-    fn drain(&self) {
-        let queued = self.pending.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
-        for (ptr, normalized) in queued {
-            self.perform(ptr, normalized);
-        }
-    }
-}
-
 /// One open editor.
 pub struct EditorSession {
     bridge: Arc<Bridge>,
@@ -164,9 +126,8 @@ impl EditorSession {
             };
             let mut slot = self.helper.lock().map_err(|_| EditorError("editor state poisoned".to_owned()))?;
             if slot.is_none() {
-                let gestures = self.gestures.clone();
-                let apply = Arc::new(move |ptr, normalized| gestures.request(ptr, normalized));
-                let helper = linux::Helper::start(window, unpack(self.size.load(Ordering::Relaxed)), self.bridge.clone(), apply)
+                let size = unpack(self.size.load(Ordering::Relaxed));
+                let helper = linux::Helper::start(window, size, self.bridge.clone(), self.gestures.clone())
                     .map_err(EditorError)?;
                 *slot = Some(helper);
             }
@@ -177,6 +138,18 @@ impl EditorSession {
             let _ = parent;
             Err(EditorError("the web editor is implemented on Linux only so far".to_owned()))
         }
+    }
+}
+
+impl Drop for EditorSession {
+    /// On the host's main thread: stop the helper (and its threads), then end the gestures
+    /// the page left open.
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let Ok(mut helper) = self.helper.lock() {
+            drop(helper.take());
+        }
+        self.gestures.end_all();
     }
 }
 
@@ -191,11 +164,7 @@ impl Editor for WebEditor {
         gui_context: GuiContext,
         host: Option<HostMethods>,
     ) -> Result<SpawnedEditor<EditorSession>, Box<dyn std::error::Error>> {
-        let gestures = Arc::new(Gestures {
-            gui: gui_context,
-            pending: Mutex::new(Vec::new()),
-            caller: host.map(|h| Mutex::new(h.main_thread_caller)),
-        });
+        let gestures = Arc::new(Gestures::new(gui_context, host.map(|h| h.main_thread_caller)));
         let handle = EditorSession {
             bridge: self.bridge.clone(),
             size: self.size.clone(),

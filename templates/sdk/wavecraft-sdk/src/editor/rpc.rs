@@ -107,7 +107,10 @@ impl Bridge {
     /// One line from the page.
     pub fn handle(&self, line: &str) -> Handled {
         let Ok(message) = serde_json::from_str::<Value>(line) else {
-            return Handled { reply: Some(error(&Value::Null, PARSE_ERROR, "not JSON")), ..Handled::default() };
+            return Handled {
+                reply: Some(error(&Value::Null, PARSE_ERROR, "not JSON")),
+                ..Handled::default()
+            };
         };
         let id = message.get("id").cloned();
         let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
@@ -141,7 +144,10 @@ impl Bridge {
     }
 
     fn with_entry(&self, params: &Value) -> Result<&Entry, (i64, String)> {
-        let id = params.get("id").and_then(Value::as_str).ok_or((INVALID_PARAMS, "id must be a string".to_owned()))?;
+        let id = params
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or((INVALID_PARAMS, "id must be a string".to_owned()))?;
         self.find(id).ok_or_else(|| (PARAM_NOT_FOUND, format!("no parameter has id {id:?}")))
     }
 
@@ -156,7 +162,11 @@ impl Bridge {
             return Err((PARAM_OUT_OF_RANGE, format!("{value} is outside [{}, {}]", entry.min, entry.max)));
         }
         // Integer parameters (enums) take the nearest step.
-        let plain = if entry.info.get("type").and_then(Value::as_str) == Some("float") { value } else { value.round() };
+        let plain = if entry.info.get("type").and_then(Value::as_str) == Some("float") {
+            value
+        } else {
+            value.round()
+        };
         // SAFETY: `_params` keeps the parameter alive.
         Ok((entry.ptr, unsafe { entry.ptr.preview_normalized(plain) }))
     }
