@@ -29,8 +29,8 @@ pytest_plugins = [
         "fixtures_validators",
         "fixtures_fresh",
         "xtools",
+        "fixtures_editor",  # before fixtures_hosts, which imports it
         "fixtures_hosts",
-        "fixtures_editor",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]
