@@ -29,7 +29,9 @@ pytest_plugins = [
         "fixtures_validators",
         "fixtures_fresh",
         "fixtures_instrument",
-        "fixtures_editor",
+        "xtools",
+        "fixtures_editor",  # before fixtures_hosts, which imports it
+        "fixtures_hosts",
     )
     if (Path(__file__).parent / f"{name}.py").is_file()
 ]

@@ -1,10 +1,10 @@
 """Fixtures for the editor tests: an X server (Xvfb), the editor helper built once, and the
 template released once with its editor.
 
-``xdisplay`` starts one ``Xvfb`` per session (``-displayfd``: no display number guessed)
-and stops it at the end. ``editor_helper`` builds ``wavecraft-editor-helper`` the way
-``release`` does (``release.editor.build_helper``, in the shared target dir, so it compiles
-once per machine). ``released_editor`` releases the session's scaffolded template
+``xdisplay`` is the session's one ``Xvfb`` (``xvfb_display``, tests/xtools.py).
+``editor_helper`` builds ``wavecraft-editor-helper`` the way ``release`` does
+(``release.editor.build_helper``, in the shared target dir, so it compiles once per
+machine). ``released_editor`` releases the session's scaffolded template
 (``released_template``) once more with its UI and editor into a folder of its own; the
 plugin crate compiles once with the ``editor`` feature. A machine without WebKitGTK's dev
 files, Xvfb or npm skips these locally and fails in CI with the install line.
@@ -13,8 +13,6 @@ files, Xvfb or npm skips these locally and fails in CI with the install line.
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +21,6 @@ from fixtures_release import ReleasedTemplate
 from required_tools import missing, require_tool
 
 from wavecraft_build import cargo
-from wavecraft_build._proc import kill_group, spawn
 from wavecraft_build.release import ReleaseOptions, ReleaseReport, release
 from wavecraft_build.release import editor as editor_build
 from wavecraft_build.release.tools import run_logged
@@ -43,20 +40,10 @@ def require_editor_deps() -> None:
 
 
 @pytest.fixture(scope="session")
-def xdisplay() -> Iterator[str]:
-    """``:N`` of a private Xvfb for this session."""
+def xdisplay(xvfb_display: str) -> str:
+    """``:N`` of the session's one private Xvfb (``xvfb_display``, tests/xtools.py)."""
     require_tool("Xvfb", APT_LINE)
-    read, write = os.pipe()
-    proc = spawn(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten",
-                  "tcp"], pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    try:
-        with os.fdopen(read) as pipe:
-            number = pipe.readline().strip()
-        assert number.isdigit(), "Xvfb did not report its display"
-        yield f":{number}"
-    finally:
-        kill_group(proc)
+    return xvfb_display
 
 
 @pytest.fixture(scope="session")
