@@ -148,6 +148,19 @@ def test_helper_reports_a_broken_or_missing_ui(
 _last_stderr: list[str] = []
 
 
+@pytest.mark.slow
+def test_a_page_that_shows_something_but_never_says_ready_is_reported_not_replaced(
+    helper_in_window: type[_Helper], editor_helper: Path, xdisplay: str, tmp_path: Path
+) -> None:
+    """An App that does not use the generated hooks never sends editorReady: after the
+    start timeout (10 s) that is reported (mounted: true), and the page stays as it is."""
+    page = "<!doctype html><body><h1>My own UI</h1></body>"
+    helper = helper_in_window(editor_helper, xdisplay, _blob(tmp_path, {"index.html": page}))
+    message = helper.next_message(40)
+    assert message["method"] == "editorError", message
+    assert isinstance(message["params"], dict) and message["params"]["mounted"] is True
+
+
 def _host(
     bundle: Path, display: str, seconds: float, tmp_path: Path, *args: str,
     env_extra: dict[str, str] | None = None,
@@ -253,6 +266,10 @@ def test_only_the_release_library_carries_the_editor(
     marker = b"__WAVECRAFT_IPC__"
     assert marker in released_editor.report.bundles["clap"].read_bytes()
     assert marker not in released_template.report.bundles["clap"].read_bytes()
+    with_editor = json.loads(released_editor.report.manifest.read_text())
+    without = json.loads(released_template.report.manifest.read_text())
+    assert with_editor["editor"] is True and "editor" in with_editor["features"]
+    assert without["editor"] is False and "editor" not in without["features"]
     wheel = released_template.report.wheel
     assert wheel is not None
     import zipfile

@@ -102,8 +102,11 @@ def manifest_data(ctx: ReleaseContext, git: dict[str, Any] | None) -> dict[str, 
         "tool": {"name": "wavecraft-build", "version": __version__},
         "git": git,
         "target": ctx.bundle_build.target,
-        "profile": "release",
-        "features": list(ctx.release_features),
+        # --dev-editor bundles are a debug build with the editor feature: say so.
+        "profile": "release" if ctx.bundle_build.release else "debug",
+        "features": list(ctx.bundle_build.features),
+        # Whether the React app is the bundles' editor (false: --no-editor, no WebKitGTK...).
+        "editor": ctx.editor is not None,
         "parameters": list(ctx.released.ids),
         "bundles": {fmt: path.name for fmt, path in ctx.entries.items()},
         "wheel": ctx.wheel.name if ctx.wheel else None,

@@ -5,9 +5,11 @@
 //! `onMessage(cb)` receives the plugin's answers and notifications, `ready(detail)` tells the
 //! plugin the app has mounted and painted. A JS error or unhandled rejection before `ready`
 //! replaces the page with a visible error (never a blank editor) and is reported as an
-//! `editorError` notification; so is a page that never calls `ready` within `READY_TIMEOUT_MS`.
+//! `editorError` notification; so is a page that never calls `ready` within `READY_TIMEOUT_MS`
+//! and shows nothing (a page that shows text but never calls `ready`, an App that does not use
+//! the generated hooks, is only reported, never replaced).
 
-/// Seconds the page gets to mount before the editor shows "did not start".
+/// Milliseconds a blank page gets to mount before the editor shows "did not start".
 pub const READY_TIMEOUT_MS: u32 = 10_000;
 
 pub fn init_script() -> String {
@@ -95,7 +97,13 @@ const INIT: &str = r#"
   });
   setTimeout(function () {
     // The helper's own error page (no UI, broken blob) already said what is wrong.
-    if (!ready && !document.getElementById('wavecraft-editor-error')) fail('the page did not start within READY_TIMEOUT_MS ms (no editorReady)');
+    if (ready || failed || document.getElementById('wavecraft-editor-error')) return;
+    var text = 'the page did not start within READY_TIMEOUT_MS ms (no editorReady)';
+    if (document.body && document.body.innerText.trim() !== '') {
+      post({ jsonrpc: '2.0', method: 'editorError', params: { message: text, mounted: true } });
+    } else {
+      fail(text);
+    }
   }, READY_TIMEOUT_MS);
 })();
 "#;
