@@ -7,7 +7,8 @@ BadWindow error unless an XSettings manager runs (the session's ``xvfb_display``
 one). Checked: the editor window (found by the host's pid) shows the React app; a
 host-side change moves the control; a real click on the control changes the host's
 parameter; 20 open/close cycles keep RSS flat and leave no helper process; two hosts show
-their editors at once; closing while the page loads crashes nothing. Destroying the plugin
+their editors at once; closing while the page loads crashes nothing; without a WebKitGTK
+runtime the VST3 still loads, takes parameter changes and renders audio. Destroying the plugin
 with its editor open cannot be done in pedalboard (``show_editor`` holds the main thread):
 tests/test_editor_clap.py does it in the CLAP host.
 """
@@ -19,7 +20,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import xtools
 from fixtures_hosts import EditorBundles
@@ -180,3 +183,27 @@ def test_closing_while_the_page_loads_crashes_nothing(
         wait_painted(_window(host), editor_bundles.names, tmp_path)
     finally:
         _close(opened)
+
+
+def test_without_a_webkitgtk_runtime_pedalboard_still_loads_and_processes(
+    editor_bundles: EditorBundles, xvfb_display: str, tmp_path: Path
+) -> None:
+    pedalboard: Any = require_module("pedalboard", "pip install -e '.[test]' (pedalboard>=0.9)")
+    broken = tmp_path / "broken-libs"  # a WebKitGTK that cannot load: the editor's process fails
+    broken.mkdir()
+    (broken / "libwebkit2gtk-4.1.so.0").write_bytes(b"not a library")
+    env = {**_env(tmp_path), "LD_LIBRARY_PATH": str(broken)}
+    host = PedalboardHost(editor_bundles.vst3, tmp_path / "host.log", env=env)
+    try:
+        host.cmd("open")
+        time.sleep(3)
+        host.cmd("set input_level 0")
+        assert _raw(host, "input_level") == pytest.approx(0.0)
+        host.cmd("close")
+        host.expect("closed", timeout=30, check=False)
+    finally:
+        assert host.close() == 0
+    assert "WebKitGTK" in (tmp_path / "host.log").read_text(errors="replace")
+    plugin = pedalboard.load_plugin(str(editor_bundles.vst3))  # and it renders audio
+    block = np.full((2, 4800), 0.25, np.float32)
+    assert float(np.abs(plugin(block, 48_000)).max()) > 0.0
