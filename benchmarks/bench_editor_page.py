@@ -24,12 +24,12 @@ import json
 import os
 import selectors
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._harness import Result, compare
+from benchmarks.xserver import plain_window, xvfb
 from wavecraft_build import cargo, pipeline
 from wavecraft_build._proc import kill_group, spawn
 from wavecraft_build.config import load_project
@@ -39,18 +39,8 @@ from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
 REPEAT = 7
 IDLE_S = 5.0
-_TESTS = Path(__file__).resolve().parent.parent / "tests"
 _BARE = ("<!doctype html><html><body><h1>bare</h1><script>requestAnimationFrame(function(){"
          "window.__WAVECRAFT_IPC__.ready({});});</script></body></html>")
-
-
-def _xvfb() -> tuple[subprocess.Popen[bytes], str]:
-    read, write = os.pipe()
-    proc = spawn(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24"],
-                 pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        return proc, f":{pipe.readline().strip()}"
 
 
 def _app_dist(root: Path) -> tuple[Path, list[dict[str, object]]]:
@@ -71,10 +61,12 @@ def _app_dist(root: Path) -> tuple[Path, list[dict[str, object]]]:
 def _open_once(helper: Path, display: str, blob: Path, params: list[dict[str, object]],
                idle_s: float = 0.0) -> tuple[float, float]:
     """Seconds to editorReady; % of one core while idle for ``idle_s`` after it."""
-    sys.path.insert(0, str(_TESTS))
-    from editor_clap_host import close_window, open_window
+    with plain_window(display, 800, 600) as window:
+        return _ready_and_idle(helper, display, window, blob, params, idle_s)
 
-    x, window = open_window(800, 600, display.encode())
+
+def _ready_and_idle(helper: Path, display: str, window: int, blob: Path,
+                    params: list[dict[str, object]], idle_s: float) -> tuple[float, float]:
     start = time.perf_counter()
     proc = spawn([str(helper), "--parent", str(window), "--assets", str(blob)],
                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -109,7 +101,6 @@ def _open_once(helper: Path, display: str, blob: Path, params: list[dict[str, ob
         finally:
             kill_group(proc)
             proc.stdout.close()
-            close_window(x, window)
 
 
 def _group_cpu(pgid: int) -> float:
@@ -146,15 +137,12 @@ def run() -> list[Result]:
         (root / "bare").mkdir()
         (root / "bare" / "index.html").write_text(_BARE)
         bare = editor.write_ui_blob(root / "bare", root / "bare.bin")
-        xvfb, display = _xvfb()
-        try:
+        with xvfb(root) as display:
             _open_once(helper, display, bare, params)  # warm-up: caches, fonts
             bare_s = [_open_once(helper, display, bare, params)[0] for _ in range(REPEAT)]
             app_s = [_open_once(helper, display, app, params)[0] for _ in range(REPEAT)]
             _, bare_cpu = _open_once(helper, display, bare, params, IDLE_S)
             _, app_cpu = _open_once(helper, display, app, params, IDLE_S)
-        finally:
-            kill_group(xvfb)
     return [
         compare(
             "editor open -> first paint (template app)", app_s,

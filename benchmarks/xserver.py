@@ -52,6 +52,7 @@ __all__ = [
     "mouse_up",
     "ocr",
     "parse_xwd",
+    "plain_window",
     "pointer",
     "save_png",
     "search",
@@ -124,26 +125,66 @@ WM_ATOMS = (
 )
 
 
-def intern_wm_atoms(display: str) -> None:
-    """Create ``WM_ATOMS`` on ``display`` (libX11's XInternAtom through ctypes)."""
+def _libx11() -> ctypes.CDLL:
+    """libX11 through ctypes, with the signatures used here."""
     name = ctypes.util.find_library("X11")
     if name is None:
         raise XError("libX11 is missing (apt-get install libx11-6)")
     x11 = ctypes.CDLL(name)
-    x11.XOpenDisplay.restype = ctypes.c_void_p
+    ptr, ulong = ctypes.c_void_p, ctypes.c_ulong
+    x11.XOpenDisplay.restype = ptr
     x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x11.XInternAtom.restype = ctypes.c_ulong
-    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    x11.XInternAtom.restype = ulong
+    x11.XInternAtom.argtypes = [ptr, ctypes.c_char_p, ctypes.c_int]
+    x11.XDefaultRootWindow.restype = ulong
+    x11.XDefaultRootWindow.argtypes = [ptr]
+    x11.XCreateSimpleWindow.restype = ulong
+    x11.XCreateSimpleWindow.argtypes = [ptr, ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint,
+                                        ctypes.c_uint, ctypes.c_uint, ulong, ulong]
+    x11.XStoreName.argtypes = [ptr, ulong, ctypes.c_char_p]
+    x11.XMapWindow.argtypes = [ptr, ulong]
+    x11.XFlush.argtypes = [ptr]
+    x11.XDestroyWindow.argtypes = [ptr, ulong]
+    x11.XCloseDisplay.argtypes = [ptr]
+    return x11
+
+
+@contextlib.contextmanager
+def _x_connection(display: str) -> Iterator[tuple[ctypes.CDLL, int]]:
+    x11 = _libx11()
     handle = x11.XOpenDisplay(display.encode())
     if not handle:
         raise XError(f"cannot open {display}")
     try:
+        yield x11, handle
+    finally:
+        x11.XCloseDisplay(handle)
+
+
+def intern_wm_atoms(display: str) -> None:
+    """Create ``WM_ATOMS`` on ``display`` (libX11's XInternAtom through ctypes)."""
+    with _x_connection(display) as (x11, handle):
         for atom in WM_ATOMS:
             if not x11.XInternAtom(handle, atom.encode(), 0):
                 raise XError(f"XInternAtom({atom}) failed on {display}")
-    finally:
-        x11.XCloseDisplay(handle)
+
+
+@contextlib.contextmanager
+def plain_window(display: str, width: int, height: int,
+                 title: str = "wavecraft-test-window") -> Iterator[int]:
+    """A mapped, white top-level window on ``display``, as a host gives its plugin's editor;
+    yields its id and destroys it afterwards."""
+    with _x_connection(display) as (x11, handle):
+        root = x11.XDefaultRootWindow(handle)
+        window = int(x11.XCreateSimpleWindow(handle, root, 0, 0, width, height, 0, 0, 0xFFFFFF))
+        x11.XStoreName(handle, window, title.encode())
+        x11.XMapWindow(handle, window)
+        x11.XFlush(handle)
+        try:
+            yield window
+        finally:
+            x11.XDestroyWindow(handle, window)
+            x11.XFlush(handle)
 
 
 def _start_xsettings(display: str, work: Path) -> subprocess.Popen[bytes]:

@@ -2,14 +2,15 @@
 fallback build without WebKitGTK, and the protocol both ends share.
 
 Real parts throughout: the helper is the executable `release` builds, the X server is Xvfb,
-the page is WebKitGTK, the host is a ctypes CLAP host in a child process
-(``editor_clap_host.py``) loading the released ``.clap``. Readiness is the page's own
-``editorReady`` message (sent once the app has its parameters and painted), read from the
-helper's stdout or, through the plugin, from the ``WAVECRAFT_EDITOR_TRACE`` file.
+the page is WebKitGTK in a plain X window (``benchmarks.xserver.plain_window``). Readiness is
+the page's own ``editorReady`` message (sent once the app has its parameters and painted),
+read from the helper's stdout. The released bundle in real hosts (the clack-host CLAP host,
+pedalboard) is tests/test_editor_clap.py and tests/test_editor_vst3.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,15 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from editor_clap_host import close_window, open_window
-from fixtures_editor import ReleasedEditor, require_editor_deps
+from fixtures_editor import ReleasedEditor
 from fixtures_release import ReleasedTemplate
-from helpers import REPO, alive, wait_for
+from helpers import REPO
 
+from benchmarks.xserver import plain_window
 from wavecraft_build.engine import protocol
 from wavecraft_build.release import editor as editor_build
 
-HOST_SCRIPT = Path(__file__).resolve().parent / "editor_clap_host.py"
 RPC_RS = REPO / "templates" / "sdk" / "wavecraft-sdk" / "src" / "editor" / "rpc.rs"
 #: Generous: WebKitGTK's first start (its web process, the page's JS) under a loaded CI box.
 READY_TIMEOUT = 60.0
@@ -57,7 +57,8 @@ class _Helper:
     """The helper in a plain X window, its stdout read line by line (JSON)."""
 
     def __init__(self, helper: Path, display: str, blob: Path) -> None:
-        self.x, self.window = open_window(640, 480, display.encode())
+        self._stack = contextlib.ExitStack()
+        self.window = self._stack.enter_context(plain_window(display, 640, 480))
         self.proc = subprocess.Popen(
             [str(helper), "--parent", str(self.window), "--width", "640", "--height", "480",
              "--assets", str(blob)],
@@ -93,7 +94,7 @@ class _Helper:
             self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
-        close_window(self.x, self.window)
+        self._stack.close()
         return code
 
 
@@ -143,118 +144,6 @@ def test_helper_reports_a_broken_or_missing_ui(
     message = helper.next_message()
     assert message["method"] == "editorError", message
     assert expected in json.dumps(message["params"])
-
-
-_last_stderr: list[str] = []
-
-
-@pytest.mark.slow
-def test_a_page_that_shows_something_but_never_says_ready_is_reported_not_replaced(
-    helper_in_window: type[_Helper], editor_helper: Path, xdisplay: str, tmp_path: Path
-) -> None:
-    """An App that does not use the generated hooks never sends editorReady: after the
-    start timeout (10 s) that is reported (mounted: true), and the page stays as it is."""
-    page = "<!doctype html><body><h1>My own UI</h1></body>"
-    helper = helper_in_window(editor_helper, xdisplay, _blob(tmp_path, {"index.html": page}))
-    message = helper.next_message(40)
-    assert message["method"] == "editorError", message
-    assert isinstance(message["params"], dict) and message["params"]["mounted"] is True
-
-
-def _host(
-    bundle: Path, display: str, seconds: float, tmp_path: Path, *args: str,
-    env_extra: dict[str, str] | None = None,
-) -> tuple[dict[str, object], list[dict[str, object]]]:
-    """Run the CLAP host child; its report and the plugin's trace events (its stderr, the
-    host's log, in ``_last_stderr[-1]``)."""
-    trace = tmp_path / "trace.jsonl"
-    env = {**os.environ, "DISPLAY": display, "WAVECRAFT_EDITOR_TRACE": str(trace),
-           "XDG_CACHE_HOME": str(tmp_path / "cache"), **(env_extra or {})}
-    done = subprocess.run([sys.executable, str(HOST_SCRIPT), str(bundle), str(seconds), *args],
-                          capture_output=True, text=True, env=env, timeout=seconds + 60,
-                          check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    _last_stderr.append(done.stderr)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    events = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
-    return report, events
-
-
-def _helper_pid(events: list[dict[str, object]]) -> int:
-    started = next(e["params"] for e in events if e["event"] == "helperStarted")
-    assert isinstance(started, dict)
-    return int(started["pid"])
-
-
-#: How long the CLAP host keeps the editor open: enough for a slow machine to mount the page.
-OPEN_SECONDS = 10.0
-
-
-@pytest.mark.slow
-def test_released_bundle_is_self_contained_and_opens_its_editor(
-    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
-) -> None:
-    """The .clap copied elsewhere, with an empty cache: the editor starts from what the
-    bundle carries (the helper and the UI are written out of the plugin), the React app
-    mounts and reports ready, a host resize is accepted, and closing leaves no process."""
-    require_editor_deps()
-    bundle = tmp_path / "elsewhere" / "plugin.clap"
-    bundle.parent.mkdir()
-    shutil.copy2(released_editor.report.bundles["clap"], bundle)
-    report, events = _host(bundle, xdisplay, OPEN_SECONDS, tmp_path, "900x700")
-    assert report["created"] and report["set_parent"] and report["show"], report
-    assert report["size"] == [800, 600] and report["can_resize"] and report["set_size"], report
-    names = [e["event"] for e in events]
-    assert "editorReady" in names, events
-    assert "editorError" not in names, events
-    cached = {p.name.rsplit("-", 1)[0]: p for p in (tmp_path / "cache" / "wavecraft" /
-                                                    "editor").iterdir()}
-    assert cached["wavecraft-editor-helper"].read_bytes() == released_editor.helper.read_bytes()
-    assert cached["ui"].read_bytes().startswith(b"WCUI1\n")
-    assert not alive(_helper_pid(events))
-
-
-@pytest.mark.slow
-def test_destroying_the_plugin_with_the_editor_open_ends_the_helper(
-    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
-) -> None:
-    report, events = _host(released_editor.report.bundles["clap"], xdisplay, 3.0, tmp_path,
-                           "--destroy-open")
-    pid = _helper_pid(events)
-    assert wait_for(lambda: not alive(pid), 5.0)
-    assert isinstance(report["close_s"], float) and report["close_s"] < 5.0
-
-
-@pytest.mark.slow
-def test_closing_the_editor_while_the_page_loads(
-    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
-) -> None:
-    """The host closes the editor 0.2 s after opening it (WebKit still starting, the page
-    not mounted): the host is fine, the helper is gone, nothing reports an error."""
-    report, events = _host(released_editor.report.bundles["clap"], xdisplay, 0.2, tmp_path)
-    assert report["show"], report
-    pid = _helper_pid(events)
-    assert wait_for(lambda: not alive(pid), 5.0)
-    assert "editorError" not in [e["event"] for e in events], events
-
-
-@pytest.mark.slow
-def test_without_webkitgtk_at_run_time_the_plugin_works_and_the_log_says_why(
-    released_editor: ReleasedEditor, xdisplay: str, tmp_path: Path
-) -> None:
-    """A WebKitGTK the loader cannot use (an empty libwebkit2gtk-4.1.so.0 first on the
-    library path, as good as a missing one): the plugin is created, its editor opens without
-    a crash, the host still reads every parameter, and the host's log names the package."""
-    broken = tmp_path / "libs"
-    broken.mkdir()
-    (broken / "libwebkit2gtk-4.1.so.0").write_bytes(b"")
-    report, events = _host(released_editor.report.bundles["clap"], xdisplay, 2.0, tmp_path,
-                           env_extra={"LD_LIBRARY_PATH": str(broken)})
-    assert report["created"] and report["set_parent"] and report["show"], report
-    assert isinstance(report["values"], dict) and len(report["values"]) == 6
-    exited = [e["params"] for e in events if e["event"] == "helperExited"]
-    assert exited == [{"code": 127}], events
-    assert editor_build.APT_RUNTIME in _last_stderr[-1], _last_stderr[-1][-2000:]
 
 
 @pytest.mark.slow

@@ -12,7 +12,9 @@ WebKitGTK runtime the plugin still loads and processes, and says why there is no
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 
 import pytest
 import xtools
+from fixtures_editor import ReleasedEditor
 from fixtures_hosts import EditorBundles
 
 from benchmarks.editor_proof import TRACE_ENV, Strip, child_pids, locate_control, wait_painted
@@ -181,6 +184,35 @@ def test_two_instances_show_their_editors_at_once(
             assert second.host.close() == 0
     finally:
         assert first.host.close() == 0
+
+
+def test_the_bundle_is_self_contained_copied_elsewhere_with_an_empty_cache(
+    editor_bundles: EditorBundles, released_editor: ReleasedEditor, clap_test_host: Path,
+    xvfb_display: str, tmp_path: Path
+) -> None:
+    """The .clap alone, in another folder, with an empty cache: the editor starts from what
+    the plugin carries (the helper and the UI written out of it), the React app paints and
+    says it is ready, and closing leaves no process."""
+    bundle = tmp_path / "elsewhere" / "plugin.clap"
+    bundle.parent.mkdir()
+    shutil.copy2(editor_bundles.clap, bundle)
+    with ClapHost(clap_test_host, tmp_path / "host.log", env=_env(tmp_path)) as host:
+        host.cmd(f"load {bundle}")
+        host.cmd("activate")
+        opened = host.cmd("gui_open")
+        wait_painted(int(opened["window"]), editor_bundles.names, tmp_path)
+        host.cmd("gui_destroy")
+        deadline = time.monotonic() + 10
+        while child_pids(host.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert child_pids(host.pid) == []
+    events = [json.loads(line)["event"] for line in (tmp_path / "trace.jsonl").read_text()
+              .splitlines()]
+    assert "editorReady" in events and "editorError" not in events, events
+    cached = {p.name.rsplit("-", 1)[0]: p
+              for p in (tmp_path / "cache" / "wavecraft" / "editor").iterdir()}
+    assert cached["wavecraft-editor-helper"].read_bytes() == released_editor.helper.read_bytes()
+    assert cached["ui"].read_bytes().startswith(b"WCUI1\n")
 
 
 def test_closing_the_editor_while_the_page_loads_crashes_nothing(
