@@ -194,6 +194,7 @@ def _alert(driver: Any) -> Any:
 def preset_menu(driver: Any, project: Path, before: float) -> None:
     """The preset menu: Warm loads (and resets what it leaves out), a hand-written preset
     appears without a reload, "Save as preset" writes a file and asks before replacing one."""
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
 
     def menu() -> Any:
@@ -216,10 +217,16 @@ def preset_menu(driver: Any, project: Path, before: float) -> None:
     poll(mine.is_file, 10)
     assert '"output_gain_level": -24' in mine.read_text()
     warm = (project / "presets" / "Warm.json").read_bytes()
-    name.clear()
-    keys(driver, name, "warm")  # the same preset but for case: the page asks first
+    # Erase with real key presses, as a user does (WebDriver's clear() sets the value behind
+    # React's back, which may render "Mine" again): the same preset but for case, so the
+    # page asks before replacing it.
+    keys(driver, name, Keys.END + Keys.BACKSPACE * len(name.get_attribute("value")) + "warm")
+    try:
+        poll(lambda: name.get_attribute("value") == "warm", 10)
+    except TimeoutError:
+        raise AssertionError(repr(name.get_attribute("value"))) from None
     driver.find_element("css selector", "button[data-preset-save]").click()
-    poll(lambda: _alert(driver), 10).dismiss()
+    poll(lambda: _alert(driver), 30).dismiss()
     assert (project / "presets" / "Warm.json").read_bytes() == warm
     assert not (project / "presets" / "warm.json").exists()
     assert driver.execute_script("return window.__wcMarker") == MARKER
