@@ -67,7 +67,8 @@ class Preset:
     category: str | None = None
     tags: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def info(self) -> dict[str, Any]:
+        """Name and the optional author, category and tags: what a preset menu lists."""
         data: dict[str, Any] = {"name": self.name}
         if self.author:
             data["author"] = self.author
@@ -75,8 +76,10 @@ class Preset:
             data["category"] = self.category
         if self.tags:
             data["tags"] = list(self.tags)
-        data["values"] = dict(self.values)
         return data
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.info(), "values": dict(self.values)}
 
 
 def presets_dir(root: Path) -> Path:

@@ -50,17 +50,7 @@ class EnginePresets:
             raise _refused(exc) from None
 
     def list(self) -> dict[str, Any]:
-        out = []
-        for p in self._all():
-            info: dict[str, Any] = {"name": p.name}
-            if p.category:
-                info["category"] = p.category
-            if p.author:
-                info["author"] = p.author
-            if p.tags:
-                info["tags"] = list(p.tags)
-            out.append(info)
-        return {"presets": out}
+        return {"presets": [p.info() for p in self._all()]}
 
     def values(self, name: Any) -> dict[str, float]:
         """Every parameter's plain value for the preset ``name`` (checked first)."""
