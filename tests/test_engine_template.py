@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from fixtures_template import TEMPLATE_NAME, TemplateProject
 from helpers import wait_for
+from websockets.exceptions import ConnectionClosed
 
 from benchmarks.devloop import DevProcess
 from benchmarks.engineclient import Client, EngineHandle
@@ -147,7 +148,15 @@ def test_dev_swaps_the_engine_when_a_processor_is_added(
             assert status["phase"] == "failed"
             assert status["diagnostic"]["message"] == (
                 "the DSP panicked in process(): input level below -20 dB")
-            assert c.settled_meter()["left_peak"] == -120.0
+            try:
+                assert c.settled_meter()["left_peak"] == -120.0  # muted
+            except ConnectionClosed:
+                # On a loaded machine the watchdog may take the panic's unwinding (the hook's
+                # text, a backtrace) for a hang past its limit and restart the engine with
+                # the last good library: then it says so, and the reload below recovers.
+                assert wait_for(lambda: any(
+                    e["event"] == "engine_failed" and e.get("restarted")
+                    and e["_t"] > failed["_t"] for e in dev.events), 10), dev.events[-5:]
             edited = time.monotonic()
             gain_rs.write_text(sane)
             dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["_t"] > edited,
