@@ -21,7 +21,6 @@
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -65,8 +64,13 @@ struct PresetFile {
 /// A preset file is a few hundred bytes; anything bigger is not read.
 const MAX_PRESET_BYTES: u64 = 1 << 20;
 
+/// A path CLAP hands over: UTF-8 on every OS (the CLAP spec; a Windows path is not bytes).
+fn clap_path(path: &CStr) -> Option<&Path> {
+    path.to_str().ok().map(Path::new)
+}
+
 fn read_preset(path: &CStr, clap_id: &str) -> Option<PresetFile> {
-    let path = Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
+    let path = clap_path(path)?;
     if std::fs::metadata(path).ok()?.len() > MAX_PRESET_BYTES {
         return None;
     }
@@ -355,13 +359,13 @@ impl ClapExport {
 
 /// `<dir>/<stem>.clap-presets` for the plugin file `<dir>/<stem>.clap`, if it is a folder.
 fn presets_dir(plugin_path: &CStr) -> Option<CString> {
-    let path = Path::new(std::ffi::OsStr::from_bytes(plugin_path.to_bytes()));
+    let path = clap_path(plugin_path)?;
     let stem = path.file_stem()?.to_str()?;
     let dir = path.parent()?.join(format!("{stem}.clap-presets"));
     if !dir.is_dir() {
         return None;
     }
-    CString::new(dir.as_os_str().as_bytes()).ok()
+    CString::new(dir.to_str()?).ok()
 }
 
 /// The provider struct comes first: the host's pointer is also the Box's.
