@@ -21,7 +21,8 @@ import pytest
 
 from wavecraft_build.scaffold import ScaffoldOptions, ScaffoldResult, scaffold
 
-__all__ = ["TemplateProject", "cargo_cdylib", "cargo_env", "run_cargo", "template_project"]
+__all__ = ["TemplateProject", "cargo_cdylib", "cargo_env", "copy_sdk", "run_cargo",
+           "template_project"]
 
 TEMPLATE_NAME = "wc-template-test"
 BUILD_TIMEOUT = 1800.0
@@ -64,6 +65,19 @@ def run_cargo(
         timeout=BUILD_TIMEOUT,
         check=False,
     )
+
+
+def copy_sdk(dest: Path) -> Path:
+    """The SDK crates (``templates/sdk/wavecraft-sdk`` and the ``wavecraft-webview`` crate it
+    depends on by path) copied below ``dest``, with the template's lock, which pins the same
+    versions the other template builds use. Returns the SDK's folder."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for crate in ("wavecraft-sdk", "wavecraft-webview"):
+        shutil.copytree(templates / "sdk" / crate, dest / crate,
+                        ignore=shutil.ignore_patterns("target", "Cargo.lock"))
+    sdk = dest / "wavecraft-sdk"
+    shutil.copy2(templates / "plugin" / "engine" / "Cargo.lock", sdk / "Cargo.lock")
+    return sdk
 
 
 def cargo_cdylib(manifest_dir: Path, args: list[str], target_dir: Path) -> Path:

@@ -14,11 +14,10 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -42,6 +41,14 @@ window.__WAVECRAFT_IPC__.onMessage(function (text) {
 });
 requestAnimationFrame(function () { window.__WAVECRAFT_IPC__.ready({page: 'echo'}); });
 </script></body></html>"""
+_LEAVING_PAGE = """<!doctype html><body><p>leaving</p><script>
+var opened = window.open('https://example.com/popup');
+location.href = 'https://example.com/';
+setTimeout(function () {
+  window.__WAVECRAFT_IPC__.postMessage(JSON.stringify({jsonrpc: '2.0', method: 'stillHere',
+      params: {href: location.href, opened: opened !== null}}));
+}, 1500);
+</script></body>"""
 _THROWING_PAGE = "<!doctype html><body><script>throw new Error('boom at load')</script></body>"
 
 
@@ -129,6 +136,19 @@ def test_helper_shows_the_page_in_a_plain_x_window_and_relays_both_ways(
     assert helper.close() == 0
 
 
+def test_the_page_cannot_leave_for_another_site(
+    helper_in_window: type[_Helper], editor_helper: Path, xdisplay: str, tmp_path: Path
+) -> None:
+    """A script sending the editor elsewhere (or opening a window) is refused: the page
+    stays on the embedded UI and keeps talking to the plugin."""
+    blob = _blob(tmp_path, {"index.html": _LEAVING_PAGE})
+    helper = helper_in_window(editor_helper, xdisplay, blob)
+    message = helper.next_message(20)
+    assert message["method"] == "stillHere", message
+    assert message["params"] == {"href": "wavecraft://localhost/index.html", "opened": False}
+    assert helper.close() == 0
+
+
 @pytest.mark.parametrize(
     ("files", "expected"),
     [({"index.html": _THROWING_PAGE}, "boom at load"), ({}, "built without its UI")],
@@ -212,8 +232,31 @@ def test_missing_reason_names_the_apt_package(tmp_path: Path,
     monkeypatch.setenv("PKG_CONFIG_PATH", "")
     reason = editor_build.missing_reason()
     assert reason is not None and editor_build.APT_DEV in reason
-    assert editor_build.missing_reason("darwin") == (
-        "the editor is built on Linux only so far; the bundles have no editor")
+    # macOS and Windows need nothing installed: the webview comes with the OS.
+    assert editor_build.missing_reason("darwin") is None
+    assert editor_build.missing_reason("win32") is None
+    assert editor_build.missing_reason("freebsd") == (
+        "no editor on freebsd: it is built for Linux, macOS and Windows")
+
+
+def test_macos_and_windows_editors_embed_the_ui_and_build_no_helper(tmp_path: Path) -> None:
+    """Their webview is in the plugin: `prepare` packs the UI, builds no helper (the runner
+    would fail the test) and gives cargo only the UI's path."""
+    manifest = tmp_path / "Cargo.toml"
+    manifest.write_text('[package]\nname = "p"\n[features]\neditor = ["wavecraft/editor"]\n')
+    calls: list[Sequence[str]] = []
+
+    def runner(argv: Sequence[str], cwd: Path, env: dict[str, str] | None) -> tuple[int, str]:
+        calls.append(argv)
+        return 1, "no helper build expected"
+
+    for platform in ("darwin", "win32"):
+        built, why_not = editor_build.prepare(manifest, None, tmp_path / "ui.bin", runner,
+                                              "cargo", platform=platform)
+        assert why_not is None and built is not None and built.helper is None
+        assert dict(built.env()) == {editor_build.UI_ENV: str(tmp_path / "ui.bin")}
+    assert calls == []
+    assert (tmp_path / "ui.bin").read_bytes() == editor_build.MAGIC
 
 
 def test_ui_blob_is_deterministic_and_unchanged_blob_is_not_rewritten(tmp_path: Path) -> None:
@@ -246,16 +289,18 @@ def test_sdk_editor_code_keeps_the_sdk_clippy_rules(
     editor_helper: Path, cargo_target_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`cargo clippy --lib --features editor` on the SDK: clean, including clippy.toml's
-    rules (no lazy global state, no leaks) and `-D warnings`."""
-    from fixtures_template import run_cargo
+    rules (no lazy global state, no leaks) and `-D warnings`; its editor unit tests pass."""
+    from fixtures_template import copy_sdk, run_cargo
 
-    sdk = tmp_path / "wavecraft-sdk"
-    shutil.copytree(REPO / "templates" / "sdk" / "wavecraft-sdk", sdk,
-                    ignore=shutil.ignore_patterns("target", "Cargo.lock"))
-    shutil.copy2(REPO / "templates" / "plugin" / "engine" / "Cargo.lock", sdk / "Cargo.lock")
+    sdk = copy_sdk(tmp_path)
     blob = editor_build.write_ui_blob(None, tmp_path / "ui.bin")
     monkeypatch.setenv(editor_build.HELPER_ENV, str(editor_helper))
     monkeypatch.setenv(editor_build.UI_ENV, str(blob))
     done = run_cargo(sdk, ["clippy", "--lib", "--features", "editor", "--message-format=short",
                            "--", "-D", "warnings"], cargo_target_dir / "sdk-clippy")
     assert done.returncode == 0, done.stderr[-3000:]
+    # The editor's unit tests (the outbox of macOS and Windows is plain Rust, tested here).
+    done = run_cargo(sdk, ["test", "--lib", "--features", "editor", "editor::"],
+                     cargo_target_dir / "sdk-clippy")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "outbox_is_bounded_and_drops_the_oldest ... ok" in done.stdout

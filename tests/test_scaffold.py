@@ -56,14 +56,15 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def make_templates(root: Path, files: dict[str, str]) -> Path:
-    """A throwaway templates root with the given plugin files and a one-file SDK."""
+    """A throwaway templates root with the given plugin files and one-file SDK crates."""
     for rel, text in files.items():
         path = root / "plugin" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    sdk = root / "sdk" / "wavecraft-sdk"
-    sdk.mkdir(parents=True, exist_ok=True)
-    (sdk / "Cargo.toml").write_text('[package]\nname = "wavecraft-sdk"\n')
+    for crate in ("wavecraft-sdk", "wavecraft-webview"):
+        sdk = root / "sdk" / crate
+        sdk.mkdir(parents=True, exist_ok=True)
+        (sdk / "Cargo.toml").write_text(f'[package]\nname = "{crate}"\n')
     return root
 
 
@@ -155,11 +156,15 @@ def test_scaffold_renders_every_token(tmp_path: Path) -> None:
 
 def test_sdk_is_copied_verbatim(tmp_path: Path) -> None:
     result = scaffold(options(tmp_path))
-    sdk = templates_root() / "sdk" / "wavecraft-sdk"
-    for rel in ("Cargo.toml", "src/lib.rs", "tests/no_leak.rs"):
-        assert (result.project_dir / "sdk/wavecraft-sdk" / rel).read_bytes() == (
-            sdk / rel
-        ).read_bytes()
+    for crate, rels in (("wavecraft-sdk", ("Cargo.toml", "src/lib.rs", "tests/no_leak.rs")),
+                        ("wavecraft-webview", ("Cargo.toml", "src/lib.rs", "src/script.rs"))):
+        sdk = templates_root() / "sdk" / crate
+        for rel in rels:
+            assert (result.project_dir / "sdk" / crate / rel).read_bytes() == (
+                sdk / rel
+            ).read_bytes()
+    # The Linux editor helper is built from the installed templates, never vendored.
+    assert not (result.project_dir / "sdk" / "wavecraft-editor-helper").exists()
 
 
 def test_refuses_a_non_empty_folder(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
-from fixtures_template import TemplateProject, run_cargo
+from fixtures_template import TemplateProject, copy_sdk, run_cargo
 
 from wavecraft_build.extract import extract_params
 from wavecraft_build.runtime import Processor
@@ -144,14 +144,7 @@ fn offends() {
 def test_sdk_keeps_no_global_state_per_clippy(tmp_path: Path, cargo_target_dir: Path) -> None:
     """One clippy run over a copy of the SDK plus a test file that breaks every rule:
     clippy.toml's lints must flag that file, and nothing in the SDK itself."""
-    import shutil
-
-    templates = Path(__file__).resolve().parent.parent / "templates"
-    sdk = tmp_path / "wavecraft-sdk"
-    shutil.copytree(templates / "sdk" / "wavecraft-sdk", sdk,
-                    ignore=shutil.ignore_patterns("target", "Cargo.lock"))
-    # The template's lock pins the same crate versions the other template builds use.
-    shutil.copy2(templates / "plugin" / "engine" / "Cargo.lock", sdk / "Cargo.lock")
+    sdk = copy_sdk(tmp_path)
     (sdk / "tests" / "offender.rs").write_text(OFFENDER)
     done = run_cargo(sdk, ["clippy", "--all-targets", "--features", "_param-discovery",
                            "--message-format=short"], cargo_target_dir / "sdk-clippy")

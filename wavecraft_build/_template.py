@@ -2,7 +2,8 @@
 
 ``plan`` walks ``templates/plugin/**`` (rendered: tokens in contents and paths replaced,
 an unknown token is an error, ``gitignore`` becomes ``.gitignore``) and
-``templates/sdk/wavecraft-sdk/**`` (verbatim, to ``sdk/wavecraft-sdk/``), and returns
+the SDK crates ``templates/sdk/wavecraft-sdk/**`` and ``templates/sdk/wavecraft-webview/**``
+(verbatim, to ``sdk/``), and returns
 every file of a new project with its project-relative path, checked to stay inside the
 project folder. ``scaffold`` decides and writes; this module only renders.
 
@@ -35,7 +36,10 @@ _SKIP_NAMES = frozenset(
     {"target", "node_modules", "__pycache__", ".git", ".DS_Store", "dist", ".nox"}
 )
 _PLUGIN_TEMPLATE = "plugin"
-_SDK_TEMPLATE = PurePosixPath("sdk", "wavecraft-sdk")
+#: The SDK crates a project vendors under ``sdk/`` (the engine depends on the SDK by path,
+#: the SDK on the editor's page crate on macOS and Windows). The Linux editor helper is not
+#: among them: ``release`` builds it from the installed templates, once per machine.
+_SDK_TEMPLATES = (PurePosixPath("sdk", "wavecraft-sdk"), PurePosixPath("sdk", "wavecraft-webview"))
 _RENAMES = {"gitignore": ".gitignore"}
 #: ``new --template``: each template's overlay folder under ``templates/`` (None for the
 #: default: the shared tree as it is).
@@ -127,10 +131,10 @@ def plan(root: Path, tokens: Mapping[str, str], *, ci: bool = True,
         raise ScaffoldError(f"unknown template {template!r}",
                             hint=f"use one of: {', '.join(TEMPLATES)}")
     plugin = root / _PLUGIN_TEMPLATE
-    sdk = root / Path(*_SDK_TEMPLATE.parts)
+    sdks = [root / Path(*crate.parts) for crate in _SDK_TEMPLATES]
     overlay_name = _OVERLAYS[template]
     overlay = root / overlay_name if overlay_name else None
-    for required in (plugin, sdk, *([overlay] if overlay else [])):
+    for required in (plugin, *sdks, *([overlay] if overlay else [])):
         if not required.is_dir():
             raise ScaffoldError(
                 "the project templates are missing",
@@ -168,12 +172,13 @@ def plan(root: Path, tokens: Mapping[str, str], *, ci: bool = True,
                 rendered = _sort_cargo_lock(rendered)
             content = rendered.encode("utf-8")
         plan.append(PlannedFile(relative, content, _is_executable(source)))
-    for source in _walk(sdk):
-        sdk_rel = source.relative_to(sdk).as_posix()
-        if sdk_rel == "Cargo.lock":
-            continue  # the engine's lock file governs; the SDK's own is a dev leftover
-        relative = safe_relative_path((_SDK_TEMPLATE / sdk_rel).as_posix(), source=source)
-        plan.append(PlannedFile(relative, source.read_bytes(), _is_executable(source)))
+    for crate, sdk in zip(_SDK_TEMPLATES, sdks, strict=True):
+        for source in _walk(sdk):
+            sdk_rel = source.relative_to(sdk).as_posix()
+            if sdk_rel == "Cargo.lock":
+                continue  # the engine's lock file governs; a crate's own is a dev leftover
+            relative = safe_relative_path((crate / sdk_rel).as_posix(), source=source)
+            plan.append(PlannedFile(relative, source.read_bytes(), _is_executable(source)))
     seen: set[Path] = set()
     for planned in plan:
         if planned.relative in seen:

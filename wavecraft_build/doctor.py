@@ -172,27 +172,41 @@ def check_sccache() -> Check:
                  required=False)
 
 
+#: What the editor is on each OS, for `doctor` (the webview macOS and Windows bring along).
+_OS_WEBVIEW = {
+    "darwin": "WKWebView, part of macOS: nothing to install",
+    "win32": ("WebView2, part of Windows 11 (and updated Windows 10): the Evergreen Runtime "
+              "from https://developer.microsoft.com/microsoft-edge/webview2/ where missing"),
+}
+
+
 def check_editor_build() -> Check:
-    """WebKitGTK's development files: without them `release` ships bundles without the editor."""
+    """What building the editor needs here: on Linux WebKitGTK's development files (without
+    them `release` ships bundles without the editor); nothing on macOS and Windows."""
     from wavecraft_build.release import editor
 
     reason = editor.missing_reason()
     if reason is None:
+        if sys.platform != "linux":
+            return Check("editor build", True, "no system headers needed", required=False)
         found = ", ".join(editor.PKG_CONFIG_MODULES)
         return Check("editor build", True, f"pkg-config finds {found}", required=False)
     fix = (f"sudo apt install {editor.APT_DEV}  (Fedora: webkit2gtk4.1-devel; only for the "
-           "plugin's editor)") if sys.platform == "linux" else "the editor is Linux-only so far"
+           "plugin's editor)") if sys.platform == "linux" else "none: no editor on this OS"
     return Check("editor build", False, reason, fix, required=False)
 
 
 def check_editor_runtime() -> Check:
-    """The libraries the editor helper loads when a host opens the editor (Linux)."""
+    """What the editor loads when a host opens it: on Linux the helper's WebKitGTK and GTK;
+    on macOS and Windows the OS's webview."""
     import ctypes.util
 
     from wavecraft_build.release import editor
 
+    if sys.platform in _OS_WEBVIEW:
+        return Check("editor runtime", True, _OS_WEBVIEW[sys.platform], required=False)
     if sys.platform != "linux":
-        return Check("editor runtime", False, "the editor is Linux-only so far",
+        return Check("editor runtime", False, f"no editor on {sys.platform}",
                      "nothing to install", required=False)
     missing = [lib for lib in ("webkit2gtk-4.1", "gtk-3") if ctypes.util.find_library(lib) is None]
     if missing:

@@ -6,8 +6,9 @@ Two trees are copied into the project folder (rendered in memory by ``_template`
   replaced (an unknown token is an error, so template typos never ship), and the file
   ``gitignore`` becomes ``.gitignore`` (a real ``.gitignore`` inside ``templates/`` would
   be obeyed by git in this repository);
-* ``templates/sdk/wavecraft-sdk/**``, verbatim, to ``sdk/wavecraft-sdk/``: the engine
-  depends on it by path, so a new project builds with only crates.io reachable.
+* ``templates/sdk/wavecraft-sdk/**`` and ``templates/sdk/wavecraft-webview/**`` (the
+  editor's page, for macOS and Windows), verbatim, to ``sdk/``: the engine depends on them by
+  path, so a new project builds with only crates.io reachable.
 
 ``--template instrument`` overlays ``templates/instrument/**`` (only the files that differ
 from the effect, see ``_template``) on the first tree.

@@ -2,11 +2,12 @@
 machine), ``ui/dist`` packed into one blob, and what the release build adds for it.
 
 The editor is the project's React app inside the DAW (``docs/guide/editor.md``). The
-release library is built with the plugin crate's ``editor`` feature and two compile-time
-paths the SDK embeds with ``include_bytes!``: the helper executable and the UI blob, so a
-bundle is self-contained. Where WebKitGTK's development files are missing, the release
-still succeeds without the editor and says in one line what to install (``missing_reason``).
-The discovery build and the wheel never get the feature.
+release library is built with the plugin crate's ``editor`` feature and compile-time paths
+the SDK embeds with ``include_bytes!``: the UI blob and, for Linux, the helper executable,
+so a bundle is self-contained. macOS and Windows need no helper and no system headers (the
+webview is the OS's: WKWebView, WebView2). Where WebKitGTK's development files are missing
+on Linux, the release still succeeds without the editor and says in one line what to
+install (``missing_reason``). The discovery build and the wheel never get the feature.
 
 Blob format (read by the helper's ``assets.rs``): ``WCUI1\\n``, then per file a
 little-endian u32 path length, the UTF-8 path relative to ``dist/``, a u32 data length and
@@ -37,6 +38,7 @@ __all__ = [
     "HELPER_ENV",
     "HELPER_NAME",
     "PKG_CONFIG_MODULES",
+    "PLATFORMS",
     "UI_ENV",
     "EditorBuild",
     "build_helper",
@@ -66,21 +68,31 @@ MAGIC = b"WCUI1\n"
 class EditorBuild:
     """What the release library embeds."""
 
-    helper: Path
+    #: The Linux helper (None for macOS and Windows, whose webview is in the plugin).
+    helper: Path | None
     ui: Path
     dev_url: str | None = None
 
     def env(self) -> tuple[tuple[str, str], ...]:
-        pairs = [(HELPER_ENV, str(self.helper)), (UI_ENV, str(self.ui))]
+        pairs = [(UI_ENV, str(self.ui))]
+        if self.helper is not None:
+            pairs.append((HELPER_ENV, str(self.helper)))
         if self.dev_url is not None:
             pairs.append((DEV_URL_ENV, self.dev_url))
         return tuple(pairs)
 
 
+#: The OSes (``sys.platform`` values) whose plugins get an editor.
+PLATFORMS = ("linux", "darwin", "win32")
+
+
 def missing_reason(platform: str = sys.platform) -> str | None:
-    """None when the editor can be built here; otherwise one line: why not, what to install."""
-    if platform != "linux":
-        return "the editor is built on Linux only so far; the bundles have no editor"
+    """None when the editor can be built for ``platform`` here; otherwise one line: why not,
+    what to install. macOS and Windows need nothing: their webview comes with the OS."""
+    if platform in ("darwin", "win32"):
+        return None
+    if platform not in PLATFORMS:
+        return f"no editor on {platform}: it is built for Linux, macOS and Windows"
     pkg_config = shutil.which("pkg-config")
     if pkg_config is None:
         return (f"no editor: pkg-config is missing (install it and WebKitGTK: "
@@ -161,13 +173,15 @@ def prepare(
     cargo: str,
     *,
     dev_url: str | None = None,
+    platform: str = sys.platform,
 ) -> tuple[EditorBuild | None, str | None]:
-    """What the release library embeds, or (None, the one line to show) when the editor
-    cannot be built here. A crate without the ``editor`` feature gets none, silently."""
+    """What the release library for ``platform`` (the OS it runs on) embeds, or (None, the
+    one line to show) when the editor cannot be built here. A crate without the ``editor``
+    feature gets none, silently."""
     if not has_editor_feature(manifest):
         return None, None
-    reason = missing_reason()
+    reason = missing_reason(platform)
     if reason is not None:
         return None, f"warning: {reason}"
-    helper = build_helper(run_tool, cargo)
+    helper = build_helper(run_tool, cargo) if platform == "linux" else None
     return EditorBuild(helper=helper, ui=write_ui_blob(dist, blob), dev_url=dev_url), None

@@ -19,6 +19,7 @@ import dataclasses
 import importlib.util
 import json
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,16 +148,20 @@ npm_build = _npm_step("npm_build", ("run", "build"))
 
 @step("editor")
 def prepare_editor(ctx: ReleaseContext) -> None:
-    """The Linux editor helper (built once per machine) and ``ui/dist`` packed, for the
-    release library to embed; without WebKitGTK, no editor and one line saying why."""
-    if ctx.options.target is not None or ctx.options.universal:
-        ctx.notes.append("no editor in cross builds yet: the bundles have none")
+    """``ui/dist`` packed and, for Linux, the editor helper (built once per machine), for
+    the release library to embed; without WebKitGTK, no editor and one line saying why."""
+    planned = targets.plan(ctx.options.target, ctx.options.universal)[0]
+    platform = targets.layout_of(planned)[0] or sys.platform
+    if platform == "linux" and not targets.runs_here(planned):
+        # The helper is an executable of its own: it would need the other machine's WebKitGTK.
+        ctx.notes.append("no editor in a cross build for another Linux machine: the bundles "
+                         "have none")
         return
     ui = _ui_package(ctx) or ctx.project.ui
     ctx.editor, why_not = editor.prepare(
         ctx.project.manifest, ui / "dist" if ui is not None else None,
         ctx.project.root / ".wavecraft" / "editor-ui.bin", _runner(ctx),
-        cargo.cargo_executable(), dev_url=ctx.options.dev_editor,
+        cargo.cargo_executable(), dev_url=ctx.options.dev_editor, platform=platform,
     )
     if why_not:
         ctx.notes.append(why_not)

@@ -16,10 +16,6 @@
 //! `wavecraft.close`). End of stdin (the
 //! plugin closed the editor, or died) ends the helper.
 
-mod assets;
-mod script;
-
-use std::borrow::Cow;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,15 +24,9 @@ use std::time::Duration;
 
 use gtk::glib;
 use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHandle, XlibWindowHandle};
-use wry::dpi::{LogicalPosition, PhysicalSize};
-use wry::http::{header::CONTENT_TYPE, Response, StatusCode};
-use wry::{Rect, WebView, WebViewBuilder};
+use wavecraft_webview::{bounds, deliver, Assets, Page};
+use wry::{WebView, WebViewBuilder};
 
-use crate::assets::{mime, Assets};
-
-/// The scheme the embedded UI is served on: `wavecraft://localhost/index.html`.
-const SCHEME: &str = "wavecraft";
-const INDEX_URL: &str = "wavecraft://localhost/index.html";
 /// How often the GTK loop looks at the plugin's messages.
 const POLL: Duration = Duration::from_millis(8);
 
@@ -94,10 +84,6 @@ impl HasWindowHandle for Parent {
     }
 }
 
-fn bounds(width: u32, height: u32) -> Rect {
-    Rect { position: LogicalPosition::new(0, 0).into(), size: PhysicalSize::new(width, height).into() }
-}
-
 /// One line to the plugin. A closed stdout means the plugin is gone: quit.
 fn send(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -107,43 +93,18 @@ fn send(line: &str) {
 }
 
 fn build(args: &Args) -> Result<WebView, String> {
-    let builder = WebViewBuilder::new()
-        .with_bounds(bounds(args.width, args.height))
-        .with_initialization_script(script::init_script())
-        .with_ipc_handler(|request| send(&request.body().replace('\n', " ")))
-        .with_devtools(args.devtools);
-    let builder = match &args.source {
-        Source::Url(url) => builder.with_url(url),
-        Source::Assets(path) => {
-            let loaded = std::fs::read(path)
+    let page = match &args.source {
+        Source::Url(url) => Page::DevServer(url.clone()),
+        Source::Assets(path) => Page::Embedded(
+            std::fs::read(path)
                 .map_err(|e| format!("cannot read the UI blob {}: {e}", path.display()))
-                .and_then(|bytes| Assets::parse(&bytes));
-            match loaded {
-                Ok(assets) if assets.has_index() => builder
-                    .with_custom_protocol(SCHEME.to_owned(), move |_id, request| {
-                        let path = request.uri().path().to_owned();
-                        match assets.get(&path) {
-                            Some(body) => Response::builder()
-                                .header(CONTENT_TYPE, mime(if path == "/" { "index.html" } else { &path }))
-                                .body(body),
-                            None => Response::builder()
-                                .status(StatusCode::NOT_FOUND)
-                                .header(CONTENT_TYPE, "text/plain")
-                                .body(Cow::Owned(format!("not in the embedded UI: {path}").into_bytes())),
-                        }
-                        .unwrap_or_else(|_| Response::new(Cow::Borrowed(&[][..])))
-                    })
-                    .with_url(INDEX_URL),
-                Ok(_) => builder.with_html(script::error_page(
-                    "This plugin was built without its UI",
-                    "The bundle has no embedded index.html. Rebuild it with `nox -s release` \
-                     (which builds ui/ first).",
-                )),
-                Err(why) => builder.with_html(script::error_page("The editor's UI is broken", &why)),
-            }
-        }
+                .and_then(Assets::parse),
+        ),
     };
-    builder.build_as_child(&Parent(args.parent)).map_err(|e| format!("cannot create the webview: {e}"))
+    let builder = WebViewBuilder::new().with_ipc_handler(|request| send(&request.body().replace('\n', " ")));
+    wavecraft_webview::page(builder, page, (args.width, args.height), args.devtools)
+        .build_as_child(&Parent(args.parent))
+        .map_err(|e| format!("cannot create the webview: {e}"))
 }
 
 /// Applies what the plugin sent since the last tick; false when the helper should end.
@@ -165,15 +126,10 @@ fn pump(webview: &WebView, inbox: &Receiver<String>) -> bool {
             Some("wavecraft.resize") => {
                 let size = |key: &str| message["params"][key].as_u64().map(|v| v.clamp(1, 16384) as u32);
                 if let (Some(w), Some(h)) = (size("width"), size("height")) {
-                    let _ = webview.set_bounds(bounds(w, h));
+                    let _ = webview.set_bounds(bounds((w, h)));
                 }
             }
-            _ => {
-                let literal = serde_json::Value::String(line).to_string();
-                let _ = webview.evaluate_script(&format!(
-                    "window.__WAVECRAFT_IPC__&&window.__WAVECRAFT_IPC__._receive({literal})"
-                ));
-            }
+            _ => drop(webview.evaluate_script(&deliver(&line))),
         }
     }
 }

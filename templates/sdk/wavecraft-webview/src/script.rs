@@ -1,4 +1,4 @@
-//! JavaScript the helper puts into every page before the page's own scripts run.
+//! JavaScript the editor puts into every page before the page's own scripts run.
 //!
 //! It defines `window.__WAVECRAFT_IPC__` (Wavecraft's name), the object the generated client's
 //! IPC transport talks through: `postMessage(text)` sends one JSON-RPC message to the plugin,

@@ -36,7 +36,8 @@ impl Gestures {
         }
     }
 
-    fn call_main_thread(&self) {
+    /// Asks the host for a [`host_main_thread_callback`](nice_plug::editor::EditorHandle) soon.
+    pub fn call_main_thread(&self) {
         if let Some(caller) = &self.caller {
             if let Ok(mut caller) = caller.lock() {
                 caller.call_main_thread();

@@ -1,46 +1,35 @@
 //! Linux: the editor is `wavecraft-editor-helper`, a process of its own embedded into the
 //! host's X11 window (see the helper's own docs for why). This side writes the embedded helper
-//! and UI to a cache folder once (named by content hash), starts the helper, and runs two
-//! threads: a reader that answers the page through [`Bridge`] and hands parameter sets to the
-//! main thread, and a writer that sends answers, host changes and ~30 Hz meters.
+//! and UI to a cache folder once (named by content hash), starts the helper, and joins it to
+//! the page's [`Link`]: the link's thread writes to the helper's stdin, a reader thread takes
+//! the page's messages from its stdout.
 //!
-//! Closing: the writer closes the helper's stdin, the helper quits; one that has not exited
-//! after [`EXIT_GRACE`] is killed, and it is always waited for (no zombie) before the threads
-//! are joined, so no thread of the plugin outlives the editor.
+//! Closing: the link's thread ends, which closes the helper's stdin, and the helper quits; one
+//! that has not exited after [`EXIT_GRACE`] is killed, and it is always waited for (no zombie)
+//! before the reader is joined, so no thread of the plugin outlives the editor.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::editor::gestures::Gestures;
-use crate::editor::rpc::{now_ms, Bridge, EDITOR_ERROR};
+use crate::editor::link::{self, Link, ToPage};
+use crate::editor::rpc::Bridge;
 use crate::editor::{embedded, Size};
 
 /// How long a closed helper gets to exit by itself before it is killed.
 pub const EXIT_GRACE: Duration = Duration::from_millis(1500);
-/// Meter updates: about the display rate.
-const METER_PERIOD: Duration = Duration::from_millis(33);
-/// Env var (tests and debugging only): append the page's events to this JSON-lines file.
-pub const TRACE_ENV: &str = "WAVECRAFT_EDITOR_TRACE";
 
-/// What the writer thread sends to the helper.
-pub enum Out {
-    Line(String),
-    Close,
-}
-
-/// A running helper and its two threads.
+/// A running helper, its link and its reader thread.
 pub struct Helper {
     child: Child,
-    pub tx: Sender<Out>,
-    writer: Option<JoinHandle<()>>,
+    link: Option<Link>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -74,16 +63,6 @@ fn write_once(dir: &Path, stem: &str, bytes: &[u8], executable: bool) -> Result<
     Ok(path)
 }
 
-fn trace(file: &Option<PathBuf>, event: Value) {
-    if let Some(path) = file {
-        let mut line = event.to_string();
-        line.push('\n');
-        if let Ok(mut out) = OpenOptions::new().create(true).append(true).open(path) {
-            let _ = out.write_all(line.as_bytes());
-        }
-    }
-}
-
 /// Writing to a helper that died must not raise SIGPIPE in the host's process: block it on
 /// this thread only (the write then fails with EPIPE; the host's own handling is untouched).
 fn block_sigpipe() {
@@ -93,26 +72,6 @@ fn block_sigpipe() {
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGPIPE);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
-}
-
-fn write_loop(mut stdin: ChildStdin, rx: Receiver<Out>, bridge: Arc<Bridge>, gestures: Arc<Gestures>) {
-    block_sigpipe();
-    loop {
-        let line = match rx.recv_timeout(METER_PERIOD) {
-            Ok(Out::Line(line)) => line,
-            Ok(Out::Close) | Err(RecvTimeoutError::Disconnected) => return,
-            Err(RecvTimeoutError::Timeout) => {
-                gestures.tick();
-                match bridge.meter_update() {
-                    Some(line) => line,
-                    None => continue,
-                }
-            }
-        };
-        if writeln!(stdin, "{line}").and_then(|()| stdin.flush()).is_err() {
-            return; // the helper is gone; the reader reports why
-        }
     }
 }
 
@@ -138,38 +97,21 @@ fn exit_code(pid: u32) -> Option<i32> {
 
 fn read_loop(
     stdout: impl std::io::Read,
-    tx: Sender<Out>,
+    reply: impl Fn(String),
     bridge: Arc<Bridge>,
     gestures: Arc<Gestures>,
-    trace_file: Option<PathBuf>,
+    trace_to: Option<PathBuf>,
     pid: u32,
 ) {
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
-        let handled = bridge.handle(&line);
-        if let Some((ptr, normalized)) = handled.set {
-            let params: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            trace(
-                &trace_file,
-                json!({"t_ms": now_ms(), "event": "setParameter", "params": params["params"]}),
-            );
-            gestures.request(ptr, normalized);
-        }
-        if let Some(reply) = handled.reply {
-            if tx.send(Out::Line(reply)).is_err() {
-                break;
-            }
-        }
-        if let Some((event, params)) = handled.event {
-            if event == EDITOR_ERROR {
-                eprintln!("wavecraft editor: the page failed: {}", params["message"]);
-            }
-            trace(&trace_file, json!({"t_ms": now_ms(), "event": event, "params": params}));
+        if let Some(answer) = link::on_page_message(&line, &bridge, &gestures, &trace_to) {
+            reply(answer);
         }
     }
     // The helper is gone (closed by us, or failed by itself): say why in the host's log.
     let code = exit_code(pid);
-    trace(&trace_file, json!({"t_ms": now_ms(), "event": "helperExited", "params": {"code": code}}));
+    link::trace(&trace_to, "helperExited", json!({"code": code}));
     if let Some(code) = code.filter(|&c| c != 0) {
         eprintln!("wavecraft editor: the editor helper exited with code {code}{}", exit_hint(code));
     }
@@ -207,22 +149,31 @@ impl Helper {
             let _ = child.wait();
             return Err("the helper's pipes are missing".to_owned());
         };
-        let trace_file = std::env::var_os(TRACE_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
-        trace(
-            &trace_file,
-            json!({"t_ms": now_ms(), "event": "helperStarted", "params": {"pid": child.id()}}),
-        );
-        let (tx, rx) = mpsc::channel();
-        let (writer_bridge, writer_gestures) = (bridge.clone(), gestures.clone());
-        let pid = child.id();
-        let writer = std::thread::Builder::new()
-            .name("wavecraft-editor-writer".to_owned())
-            .spawn(move || write_loop(stdin, rx, writer_bridge, writer_gestures));
-        let reader_tx = tx.clone();
+        let trace_to = link::trace_file();
+        link::trace(&trace_to, "helperStarted", json!({"pid": child.id()}));
+        let mut blocked = false;
+        let mut stdin = stdin;
+        let link = Link::start(bridge.clone(), gestures.clone(), move |message| {
+            if !blocked {
+                block_sigpipe(); // on the link's own thread, once
+                blocked = true;
+            }
+            let (ToPage::Message(line) | ToPage::Meter(line)) = message;
+            writeln!(stdin, "{line}").and_then(|()| stdin.flush()).is_ok() // Err: the helper is gone
+        });
+        let link = match link {
+            Ok(link) => link,
+            Err(why) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(why);
+            }
+        };
+        let (reply, pid) = (link.sender(), child.id());
         let reader = std::thread::Builder::new()
             .name("wavecraft-editor-reader".to_owned())
-            .spawn(move || read_loop(stdout, reader_tx, bridge, gestures, trace_file, pid));
-        let mut helper = Self { child, tx, writer: writer.ok(), reader: None };
+            .spawn(move || read_loop(stdout, reply, bridge, gestures, trace_to, pid));
+        let mut helper = Self { child, link: Some(link), reader: None };
         match reader {
             Ok(reader) => helper.reader = Some(reader),
             Err(e) => return Err(format!("cannot start the editor's reader thread: {e}")),
@@ -232,13 +183,15 @@ impl Helper {
 
     /// Sends one line to the helper (dropped if the helper is gone).
     pub fn send(&self, line: String) {
-        let _ = self.tx.send(Out::Line(line));
+        if let Some(link) = &self.link {
+            link.send(line);
+        }
     }
 }
 
 impl Drop for Helper {
     fn drop(&mut self) {
-        let _ = self.tx.send(Out::Close);
+        drop(self.link.take()); // its thread ends and closes the helper's stdin
         let deadline = Instant::now() + EXIT_GRACE;
         loop {
             match self.child.try_wait() {
@@ -252,8 +205,8 @@ impl Drop for Helper {
                 }
             }
         }
-        for thread in [self.writer.take(), self.reader.take()].into_iter().flatten() {
-            let _ = thread.join();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
         }
     }
 }

@@ -4,18 +4,28 @@
 //!
 //! * Linux ([`linux`]): a helper process (WebKitGTK) embedded into the host's X11 window; the
 //!   plugin links no GUI library, so it loads and plays where WebKitGTK is missing.
-//! * macOS and Windows: not implemented yet (the editor reports so and the host shows its
-//!   generic parameter list); see `docs/guide/editor.md`.
+//! * macOS and Windows ([`native`]): a webview (WKWebView, WebView2) in the plugin's process,
+//!   a child of the host's view, on the host's main thread.
 //!
-//! The page speaks the dev engine's JSON-RPC protocol ([`rpc`]); moving a control sets the
-//! host parameter with a begin/set/end gesture on the host's main thread.
+//! Both show the same page (crate `wavecraft-webview`), which speaks the dev engine's JSON-RPC
+//! protocol ([`rpc`]) through the same [`link`]; moving a control sets the host parameter with
+//! a begin/set/end gesture on the host's main thread.
 
 mod gestures;
+mod link;
 pub mod meters;
 mod rpc;
 
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+mod native;
+
+/// Where this OS's editor runs: the Linux helper, or the in-process webview.
+#[cfg(target_os = "linux")]
+use linux::Helper as Backend;
+#[cfg(any(target_os = "macos", target_os = "windows"))]
+use native::Native as Backend;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,7 +51,7 @@ pub(crate) mod embedded {
         "WAVECRAFT_EDITOR_HELPER",
         "the `editor` feature embeds the editor helper: build with `wavecraft-build release`"
     ));
-    /// The built `ui/dist`, packed (see the helper's `assets.rs`).
+    /// The built `ui/dist`, packed (format: crate `wavecraft-webview`, `assets.rs`).
     pub static UI: &[u8] = include_bytes!(env!(
         "WAVECRAFT_EDITOR_UI",
         "the `editor` feature embeds ui/dist: build with `wavecraft-build release`"
@@ -96,58 +106,99 @@ pub struct EditorSession {
     bridge: Arc<Bridge>,
     size: Arc<AtomicU64>,
     gestures: Arc<Gestures>,
-    #[cfg(target_os = "linux")]
-    helper: Mutex<Option<linux::Helper>>,
+    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+    backend: Mutex<Option<Backend>>,
+}
+
+/// The editor's window state. nice-plug keeps it on the host's main thread (it need not be
+/// `Send`): on macOS and Windows it holds the webview itself.
+#[derive(Default)]
+pub struct EditorWindow {
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    view: std::cell::RefCell<Option<native::View>>,
+}
+
+impl EditorWindow {
+    /// The webview, unless there is none yet (or it is being replaced).
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    fn view(&self) -> Option<std::cell::Ref<'_, native::View>> {
+        std::cell::Ref::filter_map(self.view.try_borrow().ok()?, Option::as_ref).ok()
+    }
+}
+
+fn poisoned<T>(_: T) -> EditorError {
+    EditorError("editor state poisoned".to_owned())
 }
 
 impl EditorSession {
     fn send(&self, line: String) {
-        #[cfg(target_os = "linux")]
-        if let Ok(helper) = self.helper.lock() {
-            if let Some(helper) = helper.as_ref() {
-                helper.send(line);
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+        if let Ok(backend) = self.backend.lock() {
+            if let Some(backend) = backend.as_ref() {
+                backend.send(line);
             }
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
         let _ = line;
     }
 
+    /// A message for the Linux helper itself (show, hide, resize); the in-process webview
+    /// is told directly.
     fn control(&self, method: &str, params: serde_json::Value) {
+        #[cfg(target_os = "linux")]
         self.send(serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string());
+        #[cfg(not(target_os = "linux"))]
+        let _ = (method, params);
     }
 
-    fn attach(&self, parent: ParentWindowHandle) -> Result<(), EditorError> {
+    /// Opens the editor inside the host's window `parent` (main thread); `window` is the
+    /// editor's window state when it exists already (CLAP's `set_parent`).
+    fn attach(&self, parent: ParentWindowHandle, window: Option<&EditorWindow>) -> Result<EditorWindow, EditorError> {
+        let size = unpack(self.size.load(Ordering::Relaxed));
         #[cfg(target_os = "linux")]
         {
-            let window = match parent {
+            let _ = window;
+            let xid = match parent {
                 ParentWindowHandle::XlibWindow(id) => id,
                 ParentWindowHandle::XcbWindow(id) => u64::from(id.get()),
                 _ => return Err(EditorError("the host gave no X11 window".to_owned())),
             };
-            let mut slot = self.helper.lock().map_err(|_| EditorError("editor state poisoned".to_owned()))?;
+            let mut slot = self.backend.lock().map_err(poisoned)?;
             if slot.is_none() {
-                let size = unpack(self.size.load(Ordering::Relaxed));
-                let helper = linux::Helper::start(window, size, self.bridge.clone(), self.gestures.clone())
+                let helper = linux::Helper::start(xid, size, self.bridge.clone(), self.gestures.clone())
                     .map_err(EditorError)?;
                 *slot = Some(helper);
             }
-            Ok(())
+            Ok(EditorWindow::default())
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
         {
-            let _ = parent;
-            Err(EditorError("the web editor is implemented on Linux only so far".to_owned()))
+            if window.is_some_and(|w| w.view().is_some()) {
+                return Ok(EditorWindow::default()); // already open in this window
+            }
+            let mut slot = self.backend.lock().map_err(poisoned)?;
+            if slot.is_none() {
+                *slot = Some(Backend::start(self.bridge.clone(), self.gestures.clone()).map_err(EditorError)?);
+            }
+            let backend = slot.as_ref().ok_or_else(|| EditorError("no editor link".to_owned()))?;
+            let view = backend.view(parent, size).map_err(EditorError)?;
+            Ok(EditorWindow { view: std::cell::RefCell::new(Some(view)) })
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+        {
+            let _ = (parent, window, size);
+            Err(EditorError("the web editor runs on Linux, macOS and Windows".to_owned()))
         }
     }
 }
 
 impl Drop for EditorSession {
-    /// On the host's main thread: stop the helper (and its threads), then end the gestures
-    /// the page left open.
+    /// On the host's main thread: stop the helper or the link (and their threads), then end
+    /// the gestures the page left open. The in-process webview goes with the window, after.
     fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        if let Ok(mut helper) = self.helper.lock() {
-            drop(helper.take());
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+        if let Ok(mut backend) = self.backend.lock() {
+            drop(backend.take());
         }
         self.gestures.end_all();
     }
@@ -169,13 +220,14 @@ impl Editor for WebEditor {
             bridge: self.bridge.clone(),
             size: self.size.clone(),
             gestures,
-            #[cfg(target_os = "linux")]
-            helper: Mutex::new(None),
+            #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+            backend: Mutex::new(None),
         };
-        if let Some(parent) = parent {
-            handle.attach(parent)?;
-        }
-        Ok(SpawnedEditor { handle, window: () })
+        let window = match parent {
+            Some(parent) => handle.attach(parent, None)?,
+            None => EditorWindow::default(),
+        };
+        Ok(SpawnedEditor { handle, window })
     }
 
     fn size(&self) -> NativeSize<u32> {
@@ -189,36 +241,67 @@ impl Editor for WebEditor {
 }
 
 impl nice_plug::editor::EditorHandle for EditorSession {
-    type Window = ();
+    type Window = EditorWindow;
     type Error = EditorError;
 
-    fn run_until_closed(_window: ()) -> Result<(), EditorError> {
+    fn run_until_closed(_window: EditorWindow) -> Result<(), EditorError> {
         Err(EditorError("no standalone editor".to_owned()))
     }
 
-    fn set_parent(&self, parent: ParentWindowHandle, _window: &()) -> Result<(), EditorError> {
-        self.attach(parent)
+    fn set_parent(&self, parent: ParentWindowHandle, window: &EditorWindow) -> Result<(), EditorError> {
+        let attached = self.attach(parent, Some(window))?;
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
+        if let (Ok(mut slot), Some(view)) = (window.view.try_borrow_mut(), attached.view.into_inner()) {
+            *slot = Some(view);
+        }
+        #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+        let _ = attached;
+        Ok(())
     }
 
-    fn show(&self, _window: &()) -> Result<(), EditorError> {
+    fn show(&self, window: &EditorWindow) -> Result<(), EditorError> {
         self.control("wavecraft.show", serde_json::json!({}));
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
+        if let Some(view) = window.view() {
+            view.set_visible(true);
+        }
+        let _ = window;
         Ok(())
     }
 
-    fn hide(&self, _window: &()) -> Result<(), EditorError> {
+    fn hide(&self, window: &EditorWindow) -> Result<(), EditorError> {
         self.control("wavecraft.hide", serde_json::json!({}));
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
+        if let Some(view) = window.view() {
+            view.set_visible(false);
+        }
+        let _ = window;
         Ok(())
     }
 
-    fn set_size(&self, new_size: NativeSize<u32>, _window: &()) -> Result<(), EditorError> {
+    fn set_size(&self, new_size: NativeSize<u32>, window: &EditorWindow) -> Result<(), EditorError> {
         let size = (new_size.width.max(1), new_size.height.max(1));
         self.size.store(pack(size), Ordering::Relaxed);
         self.control("wavecraft.resize", serde_json::json!({"width": size.0, "height": size.1}));
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
+        if let Some(view) = window.view() {
+            view.set_size(size);
+        }
+        let _ = window;
         Ok(())
     }
 
-    fn host_main_thread_callback(&self, _window: &()) {
+    /// Main thread: perform the page's parameter sets; on macOS and Windows also hand the
+    /// page what waits for it.
+    fn host_main_thread_callback(&self, window: &EditorWindow) {
         self.gestures.drain();
+        #[cfg(any(target_os = "macos", target_os = "windows"))]
+        if let (Ok(backend), Some(view)) = (self.backend.lock(), window.view()) {
+            if let Some(backend) = backend.as_ref() {
+                backend.flush(&view);
+            }
+        }
+        let _ = window;
     }
 
     fn state_changed(&self) {
