@@ -116,6 +116,10 @@ pub struct EditorSession {
 pub struct EditorWindow {
     #[cfg(any(target_os = "macos", target_os = "windows"))]
     view: std::cell::RefCell<Option<native::View>>,
+    /// A parent the webview could not be made in yet (a CLAP host may hand over its view
+    /// before the view is in a window); `show` tries again.
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    pending: std::cell::Cell<Option<ParentWindowHandle>>,
 }
 
 impl EditorWindow {
@@ -123,6 +127,14 @@ impl EditorWindow {
     #[cfg(any(target_os = "macos", target_os = "windows"))]
     fn view(&self) -> Option<std::cell::Ref<'_, native::View>> {
         std::cell::Ref::filter_map(self.view.try_borrow().ok()?, Option::as_ref).ok()
+    }
+
+    /// Takes the webview of a window state made by [`EditorSession::attach`].
+    #[cfg(any(target_os = "macos", target_os = "windows"))]
+    fn adopt(&self, attached: EditorWindow) {
+        if let (Ok(mut slot), Some(view)) = (self.view.try_borrow_mut(), attached.view.into_inner()) {
+            *slot = Some(view);
+        }
     }
 }
 
@@ -182,7 +194,7 @@ impl EditorSession {
             }
             let backend = slot.as_ref().ok_or_else(|| EditorError("no editor link".to_owned()))?;
             let view = backend.view(parent, size).map_err(EditorError)?;
-            Ok(EditorWindow { view: std::cell::RefCell::new(Some(view)) })
+            Ok(EditorWindow { view: std::cell::RefCell::new(Some(view)), ..EditorWindow::default() })
         }
         #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
         {
@@ -249,21 +261,31 @@ impl nice_plug::editor::EditorHandle for EditorSession {
     }
 
     fn set_parent(&self, parent: ParentWindowHandle, window: &EditorWindow) -> Result<(), EditorError> {
-        let attached = self.attach(parent, Some(window))?;
         #[cfg(any(target_os = "macos", target_os = "windows"))]
-        if let (Ok(mut slot), Some(view)) = (window.view.try_borrow_mut(), attached.view.into_inner()) {
-            *slot = Some(view);
+        {
+            match self.attach(parent, Some(window)) {
+                Ok(attached) => window.adopt(attached),
+                Err(why) => {
+                    eprintln!("{why}; trying again when the host shows the editor");
+                    window.pending.set(Some(parent));
+                }
+            }
+            Ok(())
         }
         #[cfg(not(any(target_os = "macos", target_os = "windows")))]
-        let _ = attached;
-        Ok(())
+        self.attach(parent, Some(window)).map(drop)
     }
 
     fn show(&self, window: &EditorWindow) -> Result<(), EditorError> {
         self.control("wavecraft.show", serde_json::json!({}));
         #[cfg(any(target_os = "macos", target_os = "windows"))]
-        if let Some(view) = window.view() {
-            view.set_visible(true);
+        {
+            if let Some(parent) = window.pending.take() {
+                window.adopt(self.attach(parent, Some(window))?);
+            }
+            if let Some(view) = window.view() {
+                view.set_visible(true);
+            }
         }
         let _ = window;
         Ok(())

@@ -104,9 +104,7 @@ impl Native {
         #[cfg(not(target_os = "windows"))]
         let builder = WebViewBuilder::new();
         let builder = wavecraft_webview::page(builder.with_ipc_handler(on_message), page, size, cfg!(debug_assertions));
-        // A panic must not unwind into the host (wry panics on a handle it cannot use).
-        let built = catch_unwind(AssertUnwindSafe(|| builder.build_as_child(&parent)))
-            .map_err(|_| "the webview panicked while opening".to_owned())?;
+        let built = guarded("opening", || builder.build_as_child(&parent))?;
         let webview = built.map_err(|e| format!("cannot create the webview: {e}{}", missing_hint()))?;
         Ok(View {
             webview,
@@ -130,8 +128,16 @@ impl View {
     }
 
     pub fn set_size(&self, size: Size) {
-        let _ = self.webview.set_bounds(bounds(size));
+        // wry's macOS `set_bounds` unwraps the view's window: a host resizing a view it has
+        // not put into a window yet must not abort.
+        let _ = guarded("resizing", || self.webview.set_bounds(bounds(size)));
     }
+}
+
+/// `f`, with a panic turned into an error: nothing unwinds into the host (wry panics on a
+/// handle it cannot use, e.g. a macOS view that is not in a window yet).
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| format!("the webview panicked while {what}"))
 }
 
 /// What to install when the webview cannot be made.
