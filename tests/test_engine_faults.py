@@ -208,3 +208,43 @@ def test_a_dsp_slower_than_real_time_is_reported_and_the_engine_answers(
         assert status["phase"] == "degraded"
         assert "slower than real time" in str(status["diagnostic"])
     _recovers(engine, fixture_lib, params, mode_file)
+
+
+def test_a_panic_slow_to_unwind_is_reported_and_muted_not_taken_for_a_hang(
+    engine: EngineHandle, fixture_lib: Path, params: ExtractionResult, mode_file: Path
+) -> None:
+    """A panic's hook text, a backtrace and the unwind can outlast the watchdog's 0.5 s on
+    a loaded machine; the fixture takes 1.5 s. The library says it is unwinding
+    (``wavecraft_dev_unwinding``), so the engine waits for the panic and mutes: no restart."""
+    first = engine.supervisor.pid
+    with Client(engine.url) as c:
+        mode_file.write_text("dsp-panic-slow")
+        engine.swap(fixture_lib, params)
+        failed = engine.wait_event("engine_failed")
+        assert failed["reason"] == "dsp_failed", failed
+        assert "panicked in process(): fixture DSP panics slowly" in failed["message"]
+        status = _status(c)
+        assert status["phase"] == "failed" and status["diagnostic"]["code"] == "dsp_failed"
+        assert c.settled_meter()["left_peak"] == -120.0  # muted, same connection, same engine
+    with pytest.raises(TimeoutError):
+        engine.wait_for(lambda e: e["event"] == "engine_failed", timeout=2)
+    assert engine.supervisor.pid == first
+    _recovers(engine, fixture_lib, params, mode_file)
+
+
+def test_a_panic_that_never_finishes_unwinding_is_still_a_hang(
+    engine: EngineHandle, fixture_lib: Path, params: ExtractionResult, mode_file: Path
+) -> None:
+    """Unwinding is plugin code too (a hook, a ``Drop``): one that never returns is caught
+    by the control calls' bound, ``CALL_LIMIT_S``, and restarts the engine like any hang."""
+    first = engine.supervisor.pid
+    mode_file.write_text("dsp-panic-hang")
+    engine.swap(fixture_lib, params)
+    event = engine.wait_for(lambda e: e["event"] == "engine_failed", timeout=CALL_LIMIT_S + 30)
+    mode_file.write_text("")
+    assert event["reason"] == "hung" and event["restarted"], event
+    seconds = float(event["message"].split("for ")[1].split(" s")[0])
+    assert seconds >= CALL_LIMIT_S, event["message"]  # not the 0.5 s of a plain hang
+    engine.wait_event("engine_swapped")
+    assert engine.supervisor.pid != first
+    _recovers(engine, fixture_lib, params, mode_file)
