@@ -24,6 +24,7 @@ CONTRACT = (
     "wavecraft_get_processors_json",
     "wavecraft_free_string",
     "wavecraft_dev_create_processor",
+    "wavecraft_dev_unwinding",
 )
 HOST_ENTRY_POINTS = ("clap_entry", "GetPluginFactory")
 EXPECTED_IDS = (
