@@ -12,8 +12,11 @@
 //! One thing a host cannot learn from the status: that a call which has not returned yet
 //! is busy *reporting* a panic (the hook printing, a backtrace, unwinding), not hung. For
 //! that watchdog, `dev_create` chains a panic hook (once per library image) that raises
-//! [`dev_unwinding`] before the slow part, for a panic inside a dev-vtable call; every call
-//! lowers it as it begins. Two atomics, const-initialised: nothing runs during `dlopen`.
+//! [`dev_unwinding`] before the slow part, for a panic while a dev-vtable call is in
+//! progress; every call lowers it as it begins. The engine calls one image from one thread
+//! at a time, so that is the call's own panic (a plugin thread panicking meanwhile only
+//! gives that one call the longer bound). Two atomics, const-initialised: nothing runs
+//! during `dlopen`.
 
 use std::any::Any;
 use std::ffi::{c_char, c_void, CString};
