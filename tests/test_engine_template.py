@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from fixtures_template import TEMPLATE_NAME, TemplateProject
 from helpers import wait_for
-from websockets.exceptions import ConnectionClosed
 
 from benchmarks.devloop import DevProcess
 from benchmarks.engineclient import Client, EngineHandle
@@ -148,19 +147,16 @@ def test_dev_swaps_the_engine_when_a_processor_is_added(
             assert status["phase"] == "failed"
             assert status["diagnostic"]["message"] == (
                 "the DSP panicked in process(): input level below -20 dB")
-            try:
-                assert c.settled_meter()["left_peak"] == -120.0  # muted
-            except ConnectionClosed:
-                # On a loaded machine the watchdog may take the panic's unwinding (the hook's
-                # text, a backtrace) for a hang past its limit and restart the engine with
-                # the last good library: then it says so, and the reload below recovers.
-                assert wait_for(lambda: any(
-                    e["event"] == "engine_failed" and e.get("restarted")
-                    and e["_t"] > failed["_t"] for e in dev.events), 10), dev.events[-5:]
+            # Muted on the same connection: however long the unwinding took on a loaded
+            # machine, the SDK said so (wavecraft_dev_unwinding) and it was no hang.
+            assert c.settled_meter()["left_peak"] == -120.0
             edited = time.monotonic()
             gain_rs.write_text(sane)
             dev.wait_for(lambda e: e["event"] == "engine_swapped" and e["_t"] > edited,
                          timeout=900)
+            # No restart (a watchdog alarm) between the panic and the recovering reload.
+            assert not any(e["event"] == "engine_failed" and e["_t"] > failed["_t"]
+                           for e in dev.events), dev.events[-8:]
         # The next good reload recovers. Asked on a new connection, as the page would after
         # reconnecting: on a loaded machine the engine may have been restarted meanwhile
         # (a watchdog alarm), and a restart must recover the same way, values included.

@@ -24,6 +24,7 @@ CONTRACT = (
     "wavecraft_get_processors_json",
     "wavecraft_free_string",
     "wavecraft_dev_create_processor",
+    "wavecraft_dev_unwinding",
 )
 HOST_ENTRY_POINTS = ("clap_entry", "GetPluginFactory")
 EXPECTED_IDS = (
@@ -120,6 +121,9 @@ def test_engine_dsp_tests_pass(template_project: TemplateProject, cargo_target_d
 def test_vendored_sdk_tests_pass(template_project: TemplateProject, cargo_target_dir: Path) -> None:
     out = cargo_test(template_project.project_dir / "sdk" / "wavecraft-sdk", cargo_target_dir)
     assert "test chain_of_four_with_repeats ... ok" in out
+    # A watchdog can tell a call that is reporting a panic from a hung one (ffi.rs).
+    assert ("test the_flag_is_up_while_a_call_unwinds_and_down_when_the_next_call_begins"
+            " ... ok") in out
     assert "no_leak: 10000 rounds" in out
     assert "no_alloc: 10000 blocks, 0 allocations" in out
 

@@ -9,6 +9,9 @@ and loaded ``lib``, the parameter list (anything with the ``ParamLike`` attribut
 ``ParamSpec.from_json`` of the plugin's params JSON) and ``fail``, which turns a load
 problem (message, hint) into the exception that host raises.
 
+Parameters (``ParamLike``, ``ParamSpec``, ``read_params_json``) and the checks of a value
+or a sample rate are in ``_dsp_params``, copied beside this file (and re-exported here).
+
 ``process`` takes a C-contiguous float32 array shaped (channels, samples) and returns a
 new array; anything else is rejected with a clear error rather than converted or
 reinterpreted. ``notes=[...]`` are ``NoteEvent``s (``note_on``, ``note_off``, ... or
@@ -22,18 +25,16 @@ plugin printed.
 from __future__ import annotations
 
 import difflib
-import json
-import math
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from ._dsp_notes import NoteEvent, checked_notes, fill_events
+from ._dsp_params import ParamLike, ParamSpec, checked_rate, checked_value, read_params_json
 
 __all__ = [
     "MAX_CHANNELS",
@@ -90,56 +91,6 @@ _U32_MAX: Final = 2**32 - 1
 
 #: Builds the exception a host raises for a load problem, from a message and a hint.
 LoadFailure = Callable[[str, str | None], Exception]
-
-class ParamLike(Protocol):
-    """What the host reads of a parameter (``wavecraft_build.metadata.ParameterInfo`` fits)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def type(self) -> str: ...
-    @property
-    def min(self) -> float: ...
-    @property
-    def max(self) -> float: ...
-    @property
-    def default(self) -> float: ...
-    @property
-    def variants(self) -> tuple[str, ...] | None: ...
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """A parameter as the host needs it, from one entry of the plugin's params JSON."""
-
-    id: str
-    type: str
-    min: float
-    max: float
-    default: float
-    variants: tuple[str, ...] | None = None
-
-    @classmethod
-    def from_json(cls, entry: Mapping[str, Any]) -> ParamSpec:
-        variants = entry.get("variants")
-        return cls(
-            id=str(entry["id"]), type=str(entry["type"]), min=float(entry["min"]),
-            max=float(entry["max"]), default=float(entry["default"]),
-            variants=tuple(str(v) for v in variants) if variants is not None else None,
-        )
-
-
-def read_params_json(ffi: Any, lib: Any) -> tuple[dict[str, Any], ...]:
-    """The plugin's parameter list, from its ``wavecraft_get_params_json`` export."""
-    ptr = lib.wavecraft_get_params_json()
-    if ptr == ffi.NULL:
-        raise ImportError("the plugin library returned no parameter list")
-    try:
-        text = ffi.string(ptr).decode("utf-8")
-    finally:
-        lib.wavecraft_free_string(ptr)
-    return tuple(json.loads(text))
-
 
 def open_vtable(ffi: Any, lib: Any, fail: LoadFailure) -> Any:
     """The plugin's DevProcessorVTable, checked: right version, no null function."""
@@ -213,7 +164,7 @@ class DspProcessor(Generic[P]):
         for i, p in enumerate(params):
             self._values[i] = p.default
         self._n_values = len(params)
-        rate = _checked_rate(sample_rate)
+        rate = checked_rate(sample_rate)
         err = ffi.new("char[]", _ERROR_BYTES)
         inst = vtable.create(err, _ERROR_BYTES)
         if inst == ffi.NULL:
@@ -273,23 +224,6 @@ class DspProcessor(Generic[P]):
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise KeyError(f"unknown parameter id {pid!r}{hint}") from None
 
-    def _checked(self, p: P, value: float | bool | str) -> float:
-        if p.type == "enum" and isinstance(value, str):
-            variants = p.variants or ()
-            if value not in variants:
-                raise ValueError(f"{p.id}: {value!r} is not one of {list(variants)}")
-            return float(variants.index(value))
-        if isinstance(value, str) or not isinstance(value, int | float | np.number):
-            raise TypeError(f"{p.id}: expected a number, got {type(value).__name__}")
-        number = float(value)
-        if not math.isfinite(number) or not p.min <= number <= p.max:
-            raise ValueError(f"{p.id}: {value!r} is outside [{p.min:g}, {p.max:g}]")
-        if p.type == "bool" and number not in (0.0, 1.0):
-            raise ValueError(f"{p.id}: a bool parameter takes 0 or 1 (or False/True)")
-        if p.type == "enum" and not number.is_integer():
-            raise ValueError(f"{p.id}: an enum parameter takes a variant index or name")
-        return number
-
     def set_param(self, pid: str, value: float | bool | str) -> None:
         """Set one parameter's plain value (range-checked) and apply it to the processor.
 
@@ -300,7 +234,7 @@ class DspProcessor(Generic[P]):
     def set_params(self, values: Mapping[str, float | bool | str]) -> None:
         """Set several parameters at once; nothing is applied if any value is invalid."""
         checked = [(self._spec(pid), v) for pid, v in values.items()]
-        numbers = [(self._index[p.id], self._checked(p, v)) for p, v in checked]
+        numbers = [(self._index[p.id], checked_value(p, v)) for p, v in checked]
         self._live()
         for i, number in numbers:
             self._values[i] = number
@@ -315,7 +249,7 @@ class DspProcessor(Generic[P]):
     def set_sample_rate(self, sample_rate: float) -> None:
         """Tell the processor the sample rate (positive and finite, in Hz)."""
         self._check("set_sample_rate",
-                    self._vt.set_sample_rate(self._live(), _checked_rate(sample_rate)))
+                    self._vt.set_sample_rate(self._live(), checked_rate(sample_rate)))
 
     def reset(self) -> None:
         """Clear the processor's internal state (delay lines, envelopes...)."""
@@ -369,10 +303,3 @@ class DspProcessor(Generic[P]):
         fill_events(raw, events)
         self._check("process", self._vt.process(inst, rows, channels, samples, raw, len(events)))
         return out
-
-
-def _checked_rate(sample_rate: float) -> float:
-    number = float(sample_rate)
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"sample rate must be positive and finite, got {sample_rate!r}")
-    return number

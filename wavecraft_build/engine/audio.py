@@ -21,12 +21,12 @@ to ``swap``; this thread takes it between two blocks and, after that block, drop
 it replaced: an instance is released only by the thread that last called it, so a drop
 never races a call (``swap`` never takes over from a slow or hung audio thread; it gives
 up waiting and the watchdog takes it from there). ``call_started`` is when the current DSP
-call began (0.0 between calls), for the watchdog. A DSP that panics (``DspPanic``: the
-SDK's status and message) or outputs NaN/inf is marked failed: that block and every later
-one is muted until the next swap, and ``on_fail`` says why, once; a DSP that keeps the
-clock busy for longer than a block's period, ``_OVERLOAD_BLOCKS`` blocks in a row, is
-slower than real time, and ``on_slow`` says so, once per DSP. Neither callback may
-block: the engine hands them to its event loop.
+call began (0.0 between calls) and ``call_dsp`` the DSP it calls, for the watchdog. A DSP
+that panics (``DspPanic``: the SDK's status and message) or outputs NaN/inf is marked
+failed: that block and every later one is muted until the next swap, and ``on_fail`` says
+why, once; a DSP that keeps the clock busy for longer than a block's period,
+``_OVERLOAD_BLOCKS`` blocks in a row, is slower than real time, and ``on_slow`` says so,
+once per DSP. Neither callback may block: the engine hands them to its event loop.
 """
 
 from __future__ import annotations
@@ -144,6 +144,8 @@ class BlockClock:
         self._thread: threading.Thread | None = None
         #: perf_counter() when the DSP call in progress began; 0.0 between calls.
         self.call_started = 0.0
+        #: The DSP of that call (set before ``call_started``; the last one between calls).
+        self.call_dsp: EngineDsp | None = None
 
     # -- control (any thread) ------------------------------------------------------------
 
@@ -279,6 +281,7 @@ class BlockClock:
         else:
             if old is not None and old is not self._failed:
                 self._fade_out(old, notes)
+            self.call_dsp = dsp
             self.call_started = time.perf_counter()
             try:
                 if self._values.version != dsp.applied_version:
@@ -315,6 +318,7 @@ class BlockClock:
         """The replaced DSP's last block (same input, same notes), faded out."""
         fade = self._fade_buf
         fade[:] = self._buf
+        self.call_dsp = old
         self.call_started = time.perf_counter()
         try:
             old.process_in_place(fade, notes)

@@ -10,7 +10,10 @@ symbols against each other.
 ``EngineDsp`` is ``_dsp_host.DspProcessor`` (the vtable logic shared with the runtime and
 the release wheel) plus what the block clock needs: processing in place in a buffer whose
 channel pointers are built once, and applying a whole set of values by id (ids the
-library does not know are ignored; values were range-checked by the server).
+library does not know are ignored; values were range-checked by the server). And
+``unwinding``: whether a call of this image is reporting a panic right now (the SDK's
+optional ``wavecraft_dev_unwinding`` export; a library without it cannot say), asked by
+the watchdog while that call runs, from its own thread.
 """
 
 from __future__ import annotations
@@ -30,14 +33,18 @@ from wavecraft_build.engine.staging import stage_copy
 from wavecraft_build.errors import RuntimeLoadError
 from wavecraft_build.metadata import ParameterInfo
 
-__all__ = ["MAX_BLOCK_EVENTS", "EngineDsp", "load_dsp", "rebase_values"]
+__all__ = ["MAX_BLOCK_EVENTS", "UNWINDING_SYMBOL", "EngineDsp", "load_dsp", "rebase_values"]
 
 #: Note events one block carries at most; the rest wait for the next block (the events
 #: array is allocated once per instance).
 MAX_BLOCK_EVENTS = 256
 
+#: Optional export: 1 while a dev-vtable call of the library reports a panic (SDK ffi.rs).
+UNWINDING_SYMBOL = "wavecraft_dev_unwinding"
+
 _ffi = FFI()
 _ffi.cdef(VTABLE_CDEF)
+_ffi.cdef(f"uint32_t {UNWINDING_SYMBOL}(void);")
 _LOADED: set[Path] = set()
 _LOCK = threading.Lock()
 
@@ -95,6 +102,15 @@ class EngineDsp(DspProcessor[ParameterInfo]):
         self._bound: npt.NDArray[np.float32] | None = None
         self._events = self._ffi.new("DevNoteEvent[]", MAX_BLOCK_EVENTS)
         self.applied_version = -1
+        try:  # the image is never unmapped: safe to ask even after this instance is dropped
+            self._unwinding: Any = getattr(lib, UNWINDING_SYMBOL)
+        except AttributeError:  # an SDK from before the export
+            self._unwinding = None
+
+    def unwinding(self) -> bool:
+        """True while (and after) a call of this library reports a panic, until the next call
+        begins; False when the library cannot say. Wait-free, any thread."""
+        return self._unwinding is not None and bool(self._unwinding())
 
     def apply_values(self, values: Mapping[str, float], version: int) -> None:
         """Apply plain values by id (already checked); unknown ids are ignored."""

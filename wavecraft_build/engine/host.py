@@ -217,8 +217,10 @@ class Engine:
         self._emit("dsp_slow", message=reason, library=library)
 
     def _audio_call(self) -> Call | None:
-        started, dsp = self.clock.call_started, self.clock.dsp
-        return (started, "process", str(dsp.library)) if started and dsp is not None else None
+        started, dsp = self.clock.call_started, self.clock.call_dsp
+        if not started or dsp is None:
+            return None
+        return Call(started, "process", str(dsp.library), dsp.unwinding)
 
     def _on_hang(self, call: str, library: str, seconds: float) -> None:  # watchdog thread
         reason = f"the DSP's {call}() has not returned for {seconds:.1f} s (hung)"
@@ -249,7 +251,7 @@ class Engine:
         why, until the next swap without one."""
         start = time.perf_counter()
         _, values = self.store.rebased(params)
-        self.calling = (start, "create", str(library))
+        self.calling = Call(start, "create", str(library))
         try:
             dsp = load_dsp(library, params, sample_rate=self.config.audio.sample_rate,
                            values=values, version=-1, scratch=self.config.scratch)

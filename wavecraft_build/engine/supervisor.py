@@ -10,21 +10,20 @@ that a DSP call hung (``dsp_hung``, from its watchdog; the supervisor then kills
 says why in one line and starts a new one with the newest library that has not crashed or
 hung it, and the last values; the UI reconnects by itself. Events go through the dev
 loop's ``emit``: ``engine_started``, ``engine_swapped``, ``engine_failed``,
-``engine_warning``.
+``engine_warning``. ``launch`` holds the engine's options and command line, ``libraries``
+which copies it was given and which to restart with.
 
-This module imports no numpy, cffi or websockets: the dev loop stays light.
+This module (and those two) imports no numpy, cffi or websockets: the dev loop stays light.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,9 +33,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from wavecraft_build._proc import kill_group, signal_name, spawn
-from wavecraft_build.engine import protocol
+from wavecraft_build.engine.launch import EngineOptions, require_packages
+from wavecraft_build.engine.libraries import Lib, Libraries
 from wavecraft_build.engine.staging import stage_copy
-from wavecraft_build.errors import ConfigError, RuntimeLoadError, ToolMissing
+from wavecraft_build.errors import ConfigError, RuntimeLoadError
 from wavecraft_build.metadata import ExtractionResult
 
 __all__ = ["EngineOptions", "EngineSupervisor"]
@@ -44,38 +44,9 @@ __all__ = ["EngineOptions", "EngineSupervisor"]
 _START_TIMEOUT: Final = 30.0
 _MAX_RESTARTS: Final = 5  # within _RESTART_WINDOW seconds, then give up
 _RESTART_WINDOW: Final = 30.0
-_KEEP_COPIES: Final = 3
 
 #: The dev loop's ``Events.emit(event, message, **fields)``.
 Emit = Callable[..., None]
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    port: int = protocol.DEFAULT_PORT
-    sample_rate: int = 48_000
-    block_size: int = 128
-    input: str = "auto"
-    audio_out: bool = False
-    #: The project whose presets/ the engine's preset methods read and write.
-    project: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://{protocol.DEFAULT_HOST}:{self.port}"
-
-    def argv(self, events_fd: int, scratch: Path) -> list[str]:
-        argv = [sys.executable, "-m", "wavecraft_build.engine", "--port", str(self.port),
-                "--sample-rate", str(self.sample_rate), "--block-size", str(self.block_size),
-                "--input", self.input, "--events-fd", str(events_fd), "--scratch", str(scratch)]
-        return [*argv, "--audio-out"] if self.audio_out else argv
-
-
-@dataclass
-class _Lib:
-    copy: Path
-    parameters: list[dict[str, Any]]
-    crashed: bool = False
 
 
 @dataclass
@@ -104,9 +75,7 @@ class EngineSupervisor:
         self._scratch = Path(tempfile.mkdtemp(prefix="wavecraft-dev-engine-"))
         self._lock = threading.RLock()
         self._current: _Process | None = None
-        self._libs: list[_Lib] = []  # swapped in successfully, oldest first
-        self._inflight: _Lib | None = None
-        self._running: _Lib | None = None
+        self._libs = Libraries()
         self._stopping = False
         self._restarts: list[float] = []
         self._stats = threading.Condition()
@@ -123,13 +92,7 @@ class EngineSupervisor:
 
     def start(self) -> None:
         """Start the engine and wait until it listens (a busy port is a ``ConfigError``)."""
-        for module in ("websockets", "numpy", "cffi"):
-            if importlib.util.find_spec(module) is None:
-                raise ToolMissing(
-                    f"the dev engine needs the Python package {module}, which is not installed",
-                    hint=f"{Path(sys.executable).name} -m pip install {module} (a dependency "
-                    "of wavecraft-build), or run dev with --no-engine",
-                )
+        require_packages()
         self._spawn()
         p = self._current
         assert p is not None
@@ -195,11 +158,11 @@ class EngineSupervisor:
     def swap(self, library: Path, result: ExtractionResult) -> Path:
         """Hand the engine a private copy of ``library`` to swap in; returns at once, with
         the copy's path (``engine_swapped`` names it when the engine has swapped)."""
-        lib = _Lib(stage_copy(library, self._scratch), result.to_json()["parameters"])
+        lib = Lib(stage_copy(library, self._scratch), result.to_json()["parameters"])
         with self._lock:
             if self._current is None and not self._stopping:
                 self._spawn()  # it had given up after repeated crashes: a new build, a new try
-            self._inflight = lib
+            self._libs.inflight = lib
             self._send({"cmd": "swap", "library": str(lib.copy), "parameters": lib.parameters})
         return lib.copy
 
@@ -266,7 +229,7 @@ class EngineSupervisor:
             self._swapped(ev)
         elif kind == "swap_failed":
             with self._lock:
-                self._inflight = None
+                self._libs.inflight = None
             self._emit("engine_failed", f"Engine kept the old DSP: {ev.get('error')}",
                        reason="swap_failed", error=ev.get("error"), restarted=False)
         elif kind == "dsp_failed":
@@ -299,29 +262,13 @@ class EngineSupervisor:
 
     def _swapped(self, ev: dict[str, Any]) -> None:
         with self._lock:
-            lib = next((x for x in (self._inflight, *reversed(self._libs))
-                        if x is not None and str(x.copy) == ev.get("library")), None)
-            if lib is None:
+            if self._libs.swapped(ev.get("library")) is None:
                 return
-            if lib is self._inflight:
-                self._inflight = None
-            if lib not in self._libs:
-                self._libs.append(lib)
-            self._running = lib
-            self._prune()
         self._emit("engine_swapped",
                    f"Engine swapped in the new DSP ({ev.get('parameters')} parameters, "
                    f"{float(ev.get('seconds', 0)) * 1000:.0f} ms)",
                    library=ev.get("library"), parameters=ev.get("parameters"),
                    changed=ev.get("changed"), seconds=ev.get("seconds"))
-
-    def _prune(self) -> None:
-        # Old copies stay mapped in the engine anyway; on disk, keep a few to restart from.
-        good = [x for x in self._libs if not x.crashed]
-        for old in good[:-_KEEP_COPIES]:
-            if old is not self._running:
-                self._libs.remove(old)
-                old.copy.unlink(missing_ok=True)
 
     def _crashed(self, code: int, hung: str | None = None,
                  hung_library: str | None = None) -> None:
@@ -333,22 +280,10 @@ class EngineSupervisor:
         where = "" if hung or external else " in plugin code"
         reason = "hung" if hung else "crashed"
         with self._lock:
-            retry = None
-            if external:
-                culprit, retry = None, self._inflight or self._running
-            elif hung_library is None:
-                culprit = self._inflight or self._running
-            else:  # the one that hung; a swap that was waiting behind it gets its chance
-                culprit = next((x for x in (self._inflight, *self._libs)
-                                if x is not None and str(x.copy) == hung_library), None)
-                retry = self._inflight if self._inflight is not culprit else None
-            if culprit is not None:
-                culprit.crashed = True
-            self._inflight = self._running = None
+            fallback = self._libs.after_crash(external=external, hung_library=hung_library)
             now = time.monotonic()
             self._restarts = [t for t in self._restarts if now - t < _RESTART_WINDOW] + [now]
             give_up = len(self._restarts) > _MAX_RESTARTS
-            fallback = retry or next((x for x in reversed(self._libs) if not x.crashed), None)
         if give_up:
             self._emit("engine_failed", f"Engine process {how} ({why}) {_MAX_RESTARTS} times in "
                        f"{_RESTART_WINDOW:.0f} s; not restarting until the next reload",
@@ -365,9 +300,9 @@ class EngineSupervisor:
         # the older fallback) or comes after this swap; it can never be overtaken by it.
         with self._lock:
             self._spawn()
-            if self._inflight is not None:
-                fallback = self._inflight
-            self._inflight = fallback
+            if self._libs.inflight is not None:
+                fallback = self._libs.inflight
+            self._libs.inflight = fallback
             if fallback is not None:
                 self._send({"cmd": "swap", "library": str(fallback.copy),
                             "parameters": fallback.parameters, "values": self._values,

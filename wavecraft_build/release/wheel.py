@@ -3,9 +3,10 @@
 ``build_wheel`` writes the project under ``<target>/wavecraft-wheel/<crate>/`` and runs
 ``maturin build`` on it. The wheel's package is the plugin's DSP for Python:
 
-* ``_dsp_host.py`` and ``_dsp_notes.py``, verbatim copies of ``wavecraft_build._dsp_host``
-  and ``_dsp_notes`` (the same host logic as ``wavecraft_build.runtime``), so the wheel
-  needs only numpy and cffi at run time and never imports wavecraft_build;
+* ``_dsp_host.py``, ``_dsp_params.py`` and ``_dsp_notes.py``, verbatim copies of
+  ``wavecraft_build._dsp_host``, ``_dsp_params`` and ``_dsp_notes`` (the same host logic as
+  ``wavecraft_build.runtime``), so the wheel needs only numpy and cffi at run time and
+  never imports wavecraft_build;
 * ``__init__.py``, generated and small: it binds the host to the bundled library and
   exposes ``Processor`` and ``PARAMETERS``;
 * ``params.py``, the generated parameter bindings;
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wavecraft_build import _dsp_host, _dsp_notes
+from wavecraft_build import _dsp_host, _dsp_notes, _dsp_params
 from wavecraft_build._fs import write_atomic
 from wavecraft_build._template import render_text
 from wavecraft_build.codegen import python as python_codegen
@@ -195,7 +196,7 @@ def write_project(project: WheelProject, root: Path, wheel_target: Path) -> None
     write_atomic(root / "pyproject.toml", render_text(_PYPROJECT, values, source="pyproject.toml"))
     pkg = root / "python" / project.lib_name
     write_atomic(pkg / "__init__.py", render_text(_INIT, values, source="__init__.py"))
-    for module in (_dsp_host, _dsp_notes):
+    for module in (_dsp_host, _dsp_notes, _dsp_params):
         write_atomic(pkg / Path(str(module.__file__)).name, Path(str(module.__file__)).read_bytes())
     write_atomic(pkg / "params.py", python_codegen.render(project.parameters))
     write_atomic(pkg / "presets.json", json.dumps(list(project.presets), indent=1) + "\n")

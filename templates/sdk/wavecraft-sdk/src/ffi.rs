@@ -8,11 +8,22 @@
 //! [`DEV_PANICKED`] and `last_error(inst, ...)` copies the panic's message, kept in that
 //! instance; `create` returns null and writes the message into the caller's buffer. So the
 //! host blames exactly the call that panicked (no global or thread-local state).
+//!
+//! One thing a host cannot learn from the status: that a call which has not returned yet
+//! is busy *reporting* a panic (the hook printing, a backtrace, unwinding), not hung. For
+//! that watchdog, `dev_create` chains a panic hook (once per library image) that raises
+//! [`dev_unwinding`] before the slow part, for a panic while a dev-vtable call is in
+//! progress; every call lowers it as it begins. The engine calls one image from one thread
+//! at a time, so that is the call's own panic (a plugin thread panicking meanwhile only
+//! gives that one call the longer bound). Two atomics, const-initialised: nothing runs
+//! during `dlopen`.
 
 use std::any::Any;
 use std::ffi::{c_char, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Once;
 
 use crate::engine::Engine;
 use crate::info::{params_json, processors_json};
@@ -25,6 +36,35 @@ pub const DEV_VTABLE_VERSION: u32 = 4;
 pub const DEV_OK: i32 = 0;
 /// Status of a dev-vtable call that panicked (its message: `last_error`).
 pub const DEV_PANICKED: i32 = 1;
+
+/// Dev-vtable calls of this library image in progress (any thread).
+static DEV_CALLS: AtomicUsize = AtomicUsize::new(0);
+/// Raised by the panic hook during a dev-vtable call; lowered when the next call begins.
+static DEV_UNWINDING: AtomicBool = AtomicBool::new(false);
+static DEV_HOOK: Once = Once::new();
+
+/// `wavecraft_dev_unwinding`: 1 while (and after) a dev-vtable call of this image is
+/// reporting a panic, until the next call begins; else 0. Wait-free; any thread may ask,
+/// also while that call runs (a watchdog's question: "hung, or unwinding?").
+pub fn dev_unwinding() -> u32 {
+    u32::from(DEV_UNWINDING.load(Ordering::Acquire))
+}
+
+/// Chains a hook in front of the current one (the default prints the message): it raises
+/// [`DEV_UNWINDING`] first, so the flag is up before the hook's printing and the unwind.
+/// A plugin that sets a hook of its own later replaces it (then the flag stays down, and a
+/// slow panic looks like a slow call).
+fn install_unwinding_hook() {
+    DEV_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if DEV_CALLS.load(Ordering::Acquire) > 0 {
+                DEV_UNWINDING.store(true, Ordering::Release);
+            }
+            previous(info);
+        }));
+    });
+}
 
 /// Returned by value from `wavecraft_dev_create_processor()`. Lets a dev tool run the DSP
 /// without a host: `create`, then `set_sample_rate`, `apply_plain_values` (one value per
@@ -137,10 +177,14 @@ fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) -> 
         return DEV_OK;
     }
     let instance = inst.cast::<DevInstance<S>>();
-    match catch_unwind(AssertUnwindSafe(|| {
+    DEV_UNWINDING.store(false, Ordering::Release);
+    DEV_CALLS.fetch_add(1, Ordering::AcqRel);
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `inst` was returned by `dev_create::<S>` and not yet dropped (contract).
         f(unsafe { &mut (*instance).engine });
-    })) {
+    }));
+    DEV_CALLS.fetch_sub(1, Ordering::AcqRel);
+    match outcome {
         Ok(()) => DEV_OK,
         Err(payload) => {
             let message = panic_text(payload.as_ref());
@@ -153,10 +197,14 @@ fn with_engine<S: Signal>(inst: *mut c_void, f: impl FnOnce(&mut Engine<S>)) -> 
 }
 
 extern "C" fn dev_create<S: Signal>(err: *mut c_char, cap: usize) -> *mut c_void {
+    DEV_UNWINDING.store(false, Ordering::Release);
+    DEV_CALLS.fetch_add(1, Ordering::AcqRel);
     let created = catch_unwind(|| {
+        install_unwinding_hook();
         let engine = Engine::<S>::new(DEV_DEFAULT_SAMPLE_RATE);
         Box::into_raw(Box::new(DevInstance { engine, last_error: String::new() }))
     });
+    DEV_CALLS.fetch_sub(1, Ordering::AcqRel);
     match created {
         Ok(instance) => instance.cast(),
         Err(payload) => {

@@ -78,7 +78,9 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::clap_export as clap;
-    pub use crate::ffi::{dev_vtable, free_string, params_json_ptr, processors_json_ptr};
+    pub use crate::ffi::{
+        dev_unwinding, dev_vtable, free_string, params_json_ptr, processors_json_ptr,
+    };
     pub use nice_plug;
 }
 
@@ -180,6 +182,13 @@ macro_rules! wavecraft_plugin {
             #[unsafe(no_mangle)]
             pub extern "C" fn wavecraft_dev_create_processor() -> $crate::DevProcessorVTable {
                 $crate::__private::dev_vtable::<$signal>()
+            }
+
+            /// 1 while a dev-vtable call of this library is reporting a panic (the dev
+            /// engine's watchdog then does not take it for a hang); see the SDK's ffi.rs.
+            #[unsafe(no_mangle)]
+            pub extern "C" fn wavecraft_dev_unwinding() -> u32 {
+                $crate::__private::dev_unwinding()
             }
 
             // Host entry points only in a real build: a discovery build must not register

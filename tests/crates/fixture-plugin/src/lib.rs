@@ -192,6 +192,15 @@ pub struct DevProcessorVTable {
 const OK: i32 = 0;
 const PANICKED: i32 = 1;
 
+/// What the SDK's panic hook raises before its slow part (printing, a backtrace, the
+/// unwind) during a dev-vtable call, and every call lowers as it begins.
+static UNWINDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[no_mangle]
+pub extern "C" fn wavecraft_dev_unwinding() -> u32 {
+    u32::from(UNWINDING.load(std::sync::atomic::Ordering::Acquire))
+}
+
 /// What the SDK does with a panicking DSP call: its panic hook prints, catch_unwind stops
 /// the unwind at the C boundary, the message is kept for `last_error` (in the instance, or
 /// in the caller's buffer for `create`) and the call says PANICKED. This crate is
@@ -238,6 +247,8 @@ struct Gain {
 /// returns), `dsp-print` (1 MiB on stdout in the first call), `dsp-slow` (5 ms a block:
 /// slower than real time at 128 frames, 48 kHz). In `create`: `create-hang`,
 /// `create-panic`, `thread-print` (starts a thread that prints a line every millisecond).
+/// `dsp-panic-slow` panics in `process` the way a loaded machine can: 1.5 s from the hook
+/// to the return (past the watchdog's 0.5 s); `dsp-panic-hang` never finishes its panic.
 /// `dsp-quieter`, `dsp-minus6`, `dsp-block` and `dsp-nan-at-max` act in `process` too
 /// (faults for the plugin-test tools, see there).
 fn dsp_mode() -> String {
@@ -283,7 +294,18 @@ extern "C" fn process(
 ) -> i32 {
     let g = unsafe { &mut *(inst as *mut Gain) };
     g.calls += 1;
+    UNWINDING.store(false, std::sync::atomic::Ordering::Release);
     match g.dsp_mode.as_str() {
+        "dsp-panic-slow" | "dsp-panic-hang" => {
+            UNWINDING.store(true, std::sync::atomic::Ordering::Release);
+            hook_text("fixture DSP panics slowly in process", line!());
+            if g.dsp_mode == "dsp-panic-hang" {
+                hang();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            g.last_error = "fixture DSP panics slowly in process".into();
+            return PANICKED;
+        }
         "dsp-panic" => {
             hook_text("fixture DSP panics in process", line!());
             g.last_error = "fixture DSP panics in process".into();
