@@ -217,11 +217,17 @@ class BlockClock:
                     # A DSP slower than real time: never hog a core at real-time priority.
                     realtime = _realtime_priority(False)
             began, began_cpu = time.perf_counter(), time.thread_time()
+            rendering = self._dsp
             self._render(n)
             done = time.perf_counter()
             # Slower than real time: every block of a long run took longer than its period
             # (not merely catching up after a stall, which renders fast blocks back to back).
-            overloaded = overloaded + 1 if done - began > period else 0
+            # A swap starts the count again: its block also renders the old DSP's fade-out,
+            # and the old DSP's run says nothing about the new one.
+            if self._dsp is not rendering:
+                overloaded = 0
+            else:
+                overloaded = overloaded + 1 if done - began > period else 0
             if overloaded > _OVERLOAD_BLOCKS:
                 self._too_slow(period)
             st = self.stats
