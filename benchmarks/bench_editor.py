@@ -23,12 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import xserver
+from benchmarks import procs, xserver
 from benchmarks._harness import Result, compare
 from benchmarks.editor_proof import (
     BLANK_STD,
     TRACE_ENV,
-    child_pids,
     locate_control,
     trace_events,
     wait_painted,
@@ -39,7 +38,6 @@ REPO = Path(__file__).resolve().parent.parent
 OPENS = 7
 CLICKS = 15
 IDLE_SECONDS = 5.0
-_TICK = os.sysconf("SC_CLK_TCK")
 NAMES = ("Input Level", "Cutoff", "Output Level")
 
 
@@ -137,18 +135,12 @@ def _clicks(host: ClapHost, window: int, work: Path) -> tuple[list[float], list[
 
 
 def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _TICK
+    stats = procs.snapshot()
+    return sum(stats[pid].cpu_s for pid in pids if pid in stats)
 
 
 def _idle_cpu(host: ClapHost) -> float:
-    pids = [host.pid, *child_pids(host.pid)]
+    pids = [host.pid, *procs.children(host.pid)]
     before = _cpu_seconds(pids)
     time.sleep(IDLE_SECONDS)
     return (_cpu_seconds(pids) - before) / IDLE_SECONDS

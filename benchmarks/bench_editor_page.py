@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import procs
 from benchmarks._harness import Result, compare
 from benchmarks.xserver import plain_window, xvfb
 from wavecraft_build import cargo, pipeline
@@ -90,9 +91,9 @@ def _ready_and_idle(helper: Path, display: str, window: int, blob: Path,
                 proc.stdin.flush()
         cpu = 0.0
         if idle_s:
-            before, t0 = _group_cpu(proc.pid), time.perf_counter()
+            before, t0 = procs.group_cpu(proc.pid), time.perf_counter()
             time.sleep(idle_s)
-            cpu = 100.0 * (_group_cpu(proc.pid) - before) / (time.perf_counter() - t0)
+            cpu = 100.0 * (procs.group_cpu(proc.pid) - before) / (time.perf_counter() - t0)
         return ready, cpu
     finally:
         proc.stdin.close()
@@ -101,22 +102,6 @@ def _ready_and_idle(helper: Path, display: str, window: int, blob: Path,
         finally:
             kill_group(proc)
             proc.stdout.close()
-
-
-def _group_cpu(pgid: int) -> float:
-    """CPU seconds of every process in the group (the helper and WebKit's processes)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(") ", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def run() -> list[Result]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import procs
 from benchmarks.devloop import DevProcess
 from wavecraft_build.scaffold import ScaffoldOptions, scaffold
 
@@ -146,7 +147,7 @@ class UiDev(DevProcess):
 
     def engine_pid(self) -> int | None:
         """The engine process (``python -m wavecraft_build.engine``) below this dev process."""
-        for pid in _descendants(self.proc.pid):
+        for pid in procs.descendants(self.proc.pid):
             if b"wavecraft_build.engine" in _cmdline(pid):
                 return pid
         return None
@@ -157,25 +158,6 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 def chrome() -> Any:

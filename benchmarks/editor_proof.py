@@ -27,7 +27,6 @@ __all__ = [
     "Painted",
     "Strip",
     "busy_rows",
-    "child_pids",
     "control_strip",
     "label_rows",
     "locate_control",
@@ -163,22 +162,6 @@ def locate_control(window: int, label: str, to_low: Callable[[], object],
         if strip is not None:
             return strip
     return None
-
-
-def child_pids(pid: int) -> list[int]:
-    """Live (non-zombie) processes whose parent is ``pid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
 
 
 def trace_events(path: Path) -> list[dict[str, Any]]:

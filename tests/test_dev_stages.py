@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import alive, live_processes, wait_for
 
+from benchmarks import procs
 from benchmarks.devloop import DevProcess, Event, make_project, set_chain
 from benchmarks.engineclient import Client
 
@@ -26,21 +27,7 @@ CTRL_C_BOUND = 5.0
 
 def _descendants(root: int) -> list[int]:
     """Every live process below ``root`` (own sessions included: the parent link stays)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(") ", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, p in parents.items() if p == pid]
-        found += children
-        frontier += children
-    return [pid for pid in found if alive(pid)]
+    return [pid for pid in procs.descendants(root) if alive(pid)]
 
 
 def _stop_and_check(dev: DevProcess) -> list[Event]:

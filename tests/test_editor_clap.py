@@ -26,7 +26,8 @@ import xtools
 from fixtures_editor import ReleasedEditor
 from fixtures_hosts import EditorBundles
 
-from benchmarks.editor_proof import TRACE_ENV, Strip, child_pids, locate_control, wait_painted
+from benchmarks import procs
+from benchmarks.editor_proof import TRACE_ENV, Strip, locate_control, wait_painted
 from benchmarks.hosts import ClapHost, rss_kb
 
 pytestmark = pytest.mark.slow
@@ -78,7 +79,7 @@ def test_the_editor_is_the_react_app_in_the_hosts_window(
     assert (g.width, g.height) == painted.image.shape[1::-1]
     inside = xtools.children(editor.window)
     assert inside, "the editor embedded no window into the host's"
-    helpers = child_pids(editor.host.pid)
+    helpers = procs.children(editor.host.pid)
     assert len(helpers) == 1, helpers  # the editor's own process, one per open editor
 
 
@@ -159,10 +160,7 @@ def test_twenty_open_close_cycles_keep_rss_flat(
                 host.cmd("wait 300")
             host.cmd("gui_destroy")
             samples.append(rss_kb(host.pid))
-        deadline = time.monotonic() + 10
-        while child_pids(host.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert child_pids(host.pid) == [], "an editor helper outlived its editor"
+        assert procs.wait_no_children(host.pid) == [], "an editor helper outlived its editor"
         growth = samples[-1] - samples[2]
         assert growth < RSS_BOUND_KB, (growth, samples)
         assert host.cmd("stats")["blocks"] > 0
@@ -202,10 +200,7 @@ def test_the_bundle_is_self_contained_copied_elsewhere_with_an_empty_cache(
         opened = host.cmd("gui_open")
         wait_painted(int(opened["window"]), editor_bundles.names, tmp_path)
         host.cmd("gui_destroy")
-        deadline = time.monotonic() + 10
-        while child_pids(host.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert child_pids(host.pid) == []
+        assert procs.wait_no_children(host.pid) == []
     events = [json.loads(line)["event"] for line in (tmp_path / "trace.jsonl").read_text()
               .splitlines()]
     assert "editorReady" in events and "editorError" not in events, events
@@ -240,10 +235,7 @@ def test_destroying_the_plugin_with_the_editor_open_crashes_nothing(
         opened = host.cmd("gui_open")
         wait_painted(int(opened["window"]), editor_bundles.names, tmp_path)
         host.cmd("destroy")  # no gui_destroy first
-        deadline = time.monotonic() + 10
-        while child_pids(host.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert child_pids(host.pid) == []
+        assert procs.wait_no_children(host.pid) == []
         host.cmd(f"load {editor_bundles.clap}")  # and the host goes on
         host.cmd("activate")
         host.cmd("wait 200")

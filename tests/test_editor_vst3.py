@@ -28,7 +28,8 @@ import xtools
 from fixtures_hosts import EditorBundles
 from required_tools import require_module
 
-from benchmarks.editor_proof import TRACE_ENV, Strip, child_pids, locate_control, wait_painted
+from benchmarks import procs
+from benchmarks.editor_proof import TRACE_ENV, Strip, locate_control, wait_painted
 from benchmarks.hosts import PedalboardHost, rss_kb
 
 pytestmark = pytest.mark.slow
@@ -97,7 +98,7 @@ def test_pedalboard_shows_the_react_app(editor: OpenEditor,
                                         editor_bundles: EditorBundles) -> None:
     painted = wait_painted(editor.window, editor_bundles.names, editor.work)
     xtools.save_png(painted.image, editor.work / "editor.png")
-    assert len(child_pids(editor.host.pid)) == 1  # the editor's own process
+    assert len(procs.children(editor.host.pid)) == 1  # the editor's own process
 
 
 def _strip(editor: OpenEditor) -> Strip | None:
@@ -147,10 +148,7 @@ def test_twenty_open_close_cycles_keep_rss_flat(
             host.cmd("close")
             host.expect("closed", timeout=30)
             samples.append(rss_kb(host.pid))
-        deadline = time.monotonic() + 10
-        while child_pids(host.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert child_pids(host.pid) == [], "an editor helper outlived its editor"
+        assert procs.wait_no_children(host.pid) == [], "an editor helper outlived its editor"
         assert samples[-1] - samples[2] < RSS_BOUND_KB, samples
     finally:
         assert host.close() == 0
